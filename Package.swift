@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+// jobletd — a Linux job-execution server (gRPC over our own HTTP/2 + mTLS), and rnx, its CLI.
+// Module layering follows ../shared/DESIGN.md: dependencies point down, every C library sits
+// behind exactly one module.
+import PackageDescription
+
+let package = Package(
+    name: "jobletd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "jobletd", targets: ["jobletd"]),
+        .executable(name: "rnx", targets: ["rnx"]),
+        .executable(name: "protoc-gen-jobletswift", targets: ["protoc-gen-jobletswift"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // C libraries, each behind exactly one module.
+        .systemLibrary(name: "CNghttp2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CJobletLinux"),
+
+        // Protocol layers (sans-IO) and the protobuf codec.
+        .target(name: "ProtoWire"),
+        .target(name: "JobletAPI", dependencies: ["ProtoWire"]),
+        .target(name: "TLS", dependencies: ["COpenSSL"]),
+        .target(name: "HTTP2", dependencies: ["CNghttp2"]),
+        .target(name: "RPC", dependencies: ["TLS", "HTTP2", "ProtoWire", "CZlib",
+                                            .product(name: "Logging", package: "swift-log")]),
+
+        // The domain and the backends.
+        .target(name: "JobletCore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "Yams"]),
+        .target(name: "JobletLinux", dependencies: ["JobletCore", "CJobletLinux"]),
+
+        // Services, client, executables.
+        .target(name: "JobletServer", dependencies: ["RPC", "JobletAPI", "ProtoWire", "JobletCore", "JobletLinux", "Yams",
+                                                     .product(name: "Logging", package: "swift-log")]),
+        .target(name: "JobletClient", dependencies: ["RPC", "JobletAPI", "Yams"]),
+        .executableTarget(name: "jobletd", dependencies: ["JobletServer",
+                                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                                          .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "rnx", dependencies: ["JobletClient",
+                                                      .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "protoc-gen-jobletswift", dependencies: ["ProtoWire"]),
+
+        // Tests mirror the source tree.
+        .testTarget(name: "ProtoWireTests", dependencies: ["ProtoWire", "JobletAPI"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS"]),
+        .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
+        .testTarget(name: "RPCTests", dependencies: ["RPC", "TLS", "HTTP2", "ProtoWire"]),
+        .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore"]),
+        .testTarget(name: "JobletLinuxTests", dependencies: ["JobletLinux", "JobletCore"]),
+        .testTarget(name: "JobletServerTests", dependencies: ["JobletServer", "JobletAPI", "RPC"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+#include "CJobletLinux.h"
+int CJobletLinux_placeholder(void) { return 0; }

@@ -1,0 +1,1 @@
+// HTTP2: see ../shared/DESIGN.md for what this module owns.

@@ -1,0 +1,1 @@
+// JobletAPI: see ../shared/DESIGN.md for what this module owns.

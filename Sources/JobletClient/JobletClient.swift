@@ -1,0 +1,1 @@
+// JobletClient: see ../shared/DESIGN.md for what this module owns.

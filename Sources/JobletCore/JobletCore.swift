@@ -1,0 +1,1 @@
+// JobletCore: see ../shared/DESIGN.md for what this module owns.

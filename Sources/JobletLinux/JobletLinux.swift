@@ -1,0 +1,1 @@
+// JobletLinux: see ../shared/DESIGN.md for what this module owns.

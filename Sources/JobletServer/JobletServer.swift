@@ -1,0 +1,1 @@
+// JobletServer: see ../shared/DESIGN.md for what this module owns.

@@ -1,0 +1,1 @@
+// ProtoWire: see ../shared/DESIGN.md for what this module owns.

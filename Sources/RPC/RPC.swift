@@ -1,0 +1,1 @@
+// RPC: see ../shared/DESIGN.md for what this module owns.

@@ -1,0 +1,1 @@
+// TLS: see ../shared/DESIGN.md for what this module owns.
