@@ -1,0 +1,92 @@
+import HTTP2
+
+/// Custom metadata of a call: ordered, keys lower case. Keys ending in `-bin` carry bytes,
+/// base64-encoded on the wire; others carry printable ASCII.
+public struct Metadata: Sendable, Hashable, Sequence {
+    public enum Value: Sendable, Hashable {
+        case string(String)
+        case binary([UInt8])
+    }
+
+    public private(set) var entries: [(key: String, value: Value)] = []
+
+    public init() {}
+
+    public init(_ pairs: [(String, String)]) {
+        for (k, v) in pairs { add(k, v) }
+    }
+
+    public mutating func add(_ key: String, _ value: String) {
+        entries.append((key.lowercased(), .string(value)))
+    }
+
+    public mutating func add(_ key: String, binary: [UInt8]) {
+        entries.append((key.lowercased(), .binary(binary)))
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+
+    public subscript(key: String) -> [Value] {
+        let k = key.lowercased()
+        return entries.filter { $0.key == k }.map(\.value)
+    }
+
+    public func first(_ key: String) -> String? {
+        for e in entries where e.key == key.lowercased() {
+            if case .string(let s) = e.value { return s }
+        }
+        return nil
+    }
+
+    public func firstBinary(_ key: String) -> [UInt8]? {
+        for e in entries where e.key == key.lowercased() {
+            if case .binary(let b) = e.value { return b }
+        }
+        return nil
+    }
+
+    public func makeIterator() -> IndexingIterator<[(key: String, value: Value)]> {
+        entries.makeIterator()
+    }
+
+    public static func == (a: Metadata, b: Metadata) -> Bool {
+        a.entries.count == b.entries.count && zip(a.entries, b.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for e in entries { hasher.combine(e.key); hasher.combine(e.value) }
+    }
+
+    /// Headers that gRPC itself owns never appear as custom metadata.
+    static func isReserved(_ name: String) -> Bool {
+        if name.hasPrefix(":") { return true }
+        switch name {
+        case "content-type", "te", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding",
+             "grpc-status", "grpc-message", "grpc-status-details-bin", "content-length",
+             "connection", "host", "accept-encoding":
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Builds metadata from received headers; a `-bin` value that is not base64 is dropped.
+    init(headers: [HTTP2Header]) {
+        for h in headers where !Metadata.isReserved(h.name) {
+            if h.name.hasSuffix("-bin") {
+                if let bytes = Base64.decode(h.value) { entries.append((h.name, .binary(bytes))) }
+            } else {
+                entries.append((h.name, .string(h.value)))
+            }
+        }
+    }
+
+    func appendHeaders(to headers: inout [HTTP2Header]) {
+        for e in entries where !Metadata.isReserved(e.key) {
+            switch e.value {
+            case .string(let s): headers.append(HTTP2Header(name: e.key, value: s))
+            case .binary(let b): headers.append(HTTP2Header(name: e.key, value: Base64.encode(b)))
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// Something an event loop watches: a socket, a listener, the wake-up eventfd.
+protocol EventLoopHandler: AnyObject {
+    /// Called on the loop's thread when epoll reports events for the handler's descriptor.
+    func handleEvents(_ events: UInt32)
+}
+
+/// One epoll thread. It owns its sockets; other threads reach it only through `execute`,
+/// a lock-protected mailbox plus an eventfd wake-up, so a burst of results costs one wake.
+public final class EventLoop: @unchecked Sendable {
+    let index: Int
+    private let epfd: Int32
+    private let wakeFD: Int32
+    private var handlers: [Int32: EventLoopHandler] = [:]
+    private let mailbox = Mutex<(jobs: [@Sendable () -> Void], wakePending: Bool)>(([], false))
+    private var thread: pthread_t?
+    private let stopped = Atomic<Bool>(false)
+    /// Called on the loop thread after each batch of events and mailbox jobs (write flushing).
+    private var afterBatch: [() -> Void] = []
+    private var dirty: [ObjectIdentifier: () -> Void] = [:]
+    /// Scratch buffers shared by the loop's connections (loop thread only): a socket read
+    /// lands here, so an idle connection holds no read buffer of its own.
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
+    var plaintextScratch: [UInt8] = []
+
+    init(index: Int) throws {
+        self.index = index
+        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epfd >= 0 else { throw SystemError(function: "epoll_create1", errno: errno) }
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard wakeFD >= 0 else { throw SystemError(function: "eventfd", errno: errno) }
+        var ev = epoll_event()
+        ev.events = EPOLLIN.rawValue
+        ev.data.fd = wakeFD
+        guard epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &ev) == 0 else { throw SystemError(function: "epoll_ctl", errno: errno) }
+    }
+
+    deinit {
+        readBuffer.deallocate()
+        close(epfd)
+        close(wakeFD)
+    }
+
+    /// Starts the loop's thread.
+    func start(name: String) {
+        let box = Unmanaged.passRetained(self)
+        var tid = pthread_t()
+        pthread_create(&tid, nil, { arg in
+            let loop = Unmanaged<EventLoop>.fromOpaque(arg!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, box.toOpaque())
+        thread = tid
+        _ = name
+    }
+
+    func stop() {
+        stopped.store(true, ordering: .releasing)
+        execute {}
+    }
+
+    func join() {
+        if let t = thread { pthread_join(t, nil); thread = nil }
+    }
+
+    /// Runs `job` on the loop's thread, soon.
+    func execute(_ job: @escaping @Sendable () -> Void) {
+        let needWake = mailbox.withLock { box -> Bool in
+            box.jobs.append(job)
+            if box.wakePending { return false }
+            box.wakePending = true
+            return true
+        }
+        if needWake {
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
+        }
+    }
+
+    /// Loop thread only: registers `fd` for `events` (EPOLLIN etc.).
+    func register(fd: Int32, events: UInt32, handler: EventLoopHandler) throws {
+        var ev = epoll_event()
+        ev.events = events
+        ev.data.fd = fd
+        guard epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0 else { throw SystemError(function: "epoll_ctl ADD", errno: errno) }
+        handlers[fd] = handler
+    }
+
+    func modify(fd: Int32, events: UInt32) {
+        var ev = epoll_event()
+        ev.events = events
+        ev.data.fd = fd
+        _ = epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev)
+    }
+
+    func deregister(fd: Int32) {
+        _ = epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nil)
+        handlers[fd] = nil
+    }
+
+    /// Loop thread only: `flush` runs once after the current batch (coalesces writes).
+    func markDirty(_ owner: AnyObject, flush: @escaping () -> Void) {
+        dirty[ObjectIdentifier(owner)] = flush
+    }
+
+    private func run() {
+        let maxEvents = 256
+        var events = [epoll_event](repeating: epoll_event(), count: maxEvents)
+        while !stopped.load(ordering: .acquiring) {
+            let n = events.withUnsafeMutableBufferPointer { epoll_wait(epfd, $0.baseAddress, Int32(maxEvents), -1) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                fatalError("epoll_wait: \(String(cString: strerror(errno)))")
+            }
+            for i in 0..<Int(n) {
+                let fd = events[i].data.fd
+                if fd == wakeFD {
+                    var value: UInt64 = 0
+                    _ = read(wakeFD, &value, 8)
+                    continue
+                }
+                handlers[fd]?.handleEvents(events[i].events)
+            }
+            runMailbox()
+            flushDirty()
+        }
+        runMailbox()
+        flushDirty()
+    }
+
+    private func runMailbox() {
+        while true {
+            let jobs = mailbox.withLock { box -> [@Sendable () -> Void] in
+                let jobs = box.jobs
+                box.jobs.removeAll(keepingCapacity: true)
+                if jobs.isEmpty { box.wakePending = false }
+                return jobs
+            }
+            if jobs.isEmpty { return }
+            for job in jobs { job() }
+        }
+    }
+
+    private func flushDirty() {
+        while !dirty.isEmpty {
+            let work = dirty
+            dirty.removeAll(keepingCapacity: true)
+            for (_, flush) in work { flush() }
+        }
+    }
+}
+
+/// A fixed set of event loops, one per core by default.
+public final class EventLoopGroup: @unchecked Sendable {
+    let loops: [EventLoop]
+    private let next = Atomic<Int>(0)
+
+    public init(threads: Int) throws {
+        loops = try (0..<max(1, threads)).map { try EventLoop(index: $0) }
+        for loop in loops { loop.start(name: "jobletd-loop-\(loop.index)") }
+    }
+
+    func nextLoop() -> EventLoop {
+        let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        return loops[i % loops.count]
+    }
+
+    public func shutdown() {
+        for loop in loops { loop.stop() }
+        for loop in loops { loop.join() }
+    }
+
+    public static var defaultThreadCount: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+}

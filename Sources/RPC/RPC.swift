@@ -1,1 +1,0 @@
-// RPC: see ../shared/DESIGN.md for what this module owns.

@@ -1,0 +1,33 @@
+import HTTP2
+
+/// The loop's record of one call on a connection (loop thread only).
+final class ServerStreamState {
+    let id: HTTP2StreamID
+    let method: RegisteredMethod
+    let context: ServerContext
+    let writer: ResponseWriter
+    var deframer: MessageDeframer
+    /// Client-streaming calls: where decoded request messages go.
+    var continuation: AsyncThrowingStream<[UInt8], Error>.Continuation?
+    var stream: AsyncThrowingStream<[UInt8], Error>?
+    /// Unary and server-streaming calls: the one request message.
+    var single: [UInt8]?
+    var task: Task<Void, Never>?
+    var deadlineTask: Task<Void, Never>?
+    var headersSent = false
+    var requestEnded = false
+    /// The response status has been queued (or the call was cancelled): nothing more goes out.
+    var finished = false
+    /// Bytes of DATA submitted to the HTTP/2 session for this stream.
+    var submitted = 0
+
+    init(id: HTTP2StreamID, method: RegisteredMethod, context: ServerContext, writer: ResponseWriter, maxMessageSize: Int) {
+        self.id = id
+        self.method = method
+        self.context = context
+        self.writer = writer
+        self.deframer = MessageDeframer(maxMessageSize: maxMessageSize)
+    }
+
+    var clientStreams: Bool { method.descriptor.clientStreaming }
+}
