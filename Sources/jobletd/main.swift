@@ -1,1 +1,109 @@
-print("not built yet")
+import ArgumentParser
+import Foundation
+import Logging
+import JobletServer
+
+@main
+struct Jobletd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobletd",
+        abstract: "Runs jobs on this host (namespaces, cgroups) or on GPUs through SkyPilot; speaks gRPC over mutual TLS 1.3.",
+        discussion: """
+        With no flags, jobletd listens on 127.0.0.1:50051, keeps its data in ./data and its
+        certificates in ./certs (a development PKI is generated there on first start).
+
+        Examples:
+          jobletd
+          jobletd --address 0.0.0.0:50051 --certs /etc/jobletd/certs --data /var/lib/jobletd
+          jobletd --config joblet-config.yml
+        """)
+
+    @Option(help: "Listen address, HOST:PORT (default 127.0.0.1:50051).")
+    var address: String?
+
+    @Option(help: "Directory with ca-cert.pem, server-cert.pem, server-key.pem (default ./certs).")
+    var certs: String?
+
+    @Option(help: "Data directory: database, logs, workspaces (default ./data).")
+    var data: String?
+
+    @Option(help: "YAML configuration file (flags override it).")
+    var config: String?
+
+    @Flag(help: "Serve grpc.testing.TestService (conformance tests and benchmarks only).")
+    var enableInteropTesting = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String?
+
+    func run() async throws {
+        signal(SIGPIPE, SIG_IGN)  // a client vanishing mid-write is an EPIPE, not our death
+        var cfg = DaemonConfiguration()
+        do {
+            if let config { try cfg.load(yamlFile: config) }
+            if let address { (cfg.host, cfg.port) = try DaemonConfiguration.parseAddress(address) }
+            if let certs { cfg.certsDirectory = certs }
+            if let data { cfg.dataDirectory = data }
+            if enableInteropTesting { cfg.enableInteropTesting = true }
+            if let logLevel { cfg.logLevel = logLevel }
+        } catch {
+            Jobletd.die("\(error)")
+        }
+        let level = Logger.Level(rawValue: cfg.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "jobletd")
+        let daemon: JobletDaemon
+        do {
+            let generator = CertificatePaths.locateGenerator(executable: CommandLine.arguments[0])
+            if try CertificatePaths(directory: cfg.certsDirectory).ensureExist(generator: generator) {
+                logger.notice("generated a development PKI in \(cfg.certsDirectory) (admin and viewer client certificates included)")
+            }
+            try FileManager.default.createDirectory(atPath: cfg.dataDirectory, withIntermediateDirectories: true)
+            daemon = try JobletDaemon(configuration: cfg, logger: logger)
+            let port = try daemon.start()
+            print("jobletd listening on \(cfg.host.contains(":") ? "[\(cfg.host)]" : cfg.host):\(port) (mTLS, certs \(cfg.certsDirectory), data \(cfg.dataDirectory))")
+            fflush(stdout)
+        } catch {
+            Jobletd.die("\(error)")
+        }
+        await Jobletd.waitForTermination()
+        logger.notice("shutting down: no new connections, draining calls (up to \(cfg.drainTimeoutSeconds) s)")
+        await daemon.shutdown()
+        logger.notice("stopped")
+    }
+
+    static func die(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("jobletd: \(message)\n".utf8))
+        exit(1)
+    }
+
+    /// Suspends until SIGTERM or SIGINT.
+    static func waitForTermination() async {
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
+            let queue = DispatchQueue(label: "jobletd.signals")
+            let once = OnceFlag()
+            for sig in [SIGTERM, SIGINT] {
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+                source.setEventHandler { if once.take() { cont.resume() } }
+                source.resume()
+                Jobletd.keep.append(source)
+            }
+        }
+    }
+
+    nonisolated(unsafe) static var keep: [DispatchSourceSignal] = []
+}
+
+/// True exactly once.
+final class OnceFlag: @unchecked Sendable {
+    private var done = false
+    private let lock = NSLock()
+    func take() -> Bool { lock.lock(); defer { lock.unlock() }; if done { return false }; done = true; return true }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Yams
+
+/// Everything jobletd is configured with. Precedence: flags, then the YAML file, then these defaults.
+public struct DaemonConfiguration: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port = 50051
+    public var certsDirectory = "./certs"
+    public var dataDirectory = "./data"
+    public var enableInteropTesting = false
+    public var maxReceiveMessageSize = 4 * 1024 * 1024
+    public var eventLoops = 0            // 0: one per core
+    public var drainTimeoutSeconds = 10.0
+    public var logLevel = "info"
+
+    public init() {}
+
+    /// Parses `HOST:PORT`, `[v6]:PORT` or `:PORT`.
+    public static func parseAddress(_ text: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":") else {
+            throw ConfigurationError("address '\(text)' must be HOST:PORT, e.g. 127.0.0.1:50051")
+        }
+        var host = String(text[..<colon])
+        let portText = text[text.index(after: colon)...]
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw ConfigurationError("address '\(text)': port must be a number 0-65535")
+        }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    /// Applies a YAML file's settings (only the keys it names).
+    public mutating func load(yamlFile path: String) throws {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError("cannot read config \(path): \(error.localizedDescription)")
+        }
+        let file: ConfigFile
+        do {
+            file = try YAMLDecoder().decode(ConfigFile.self, from: text.isEmpty ? "{}" : text)
+        } catch {
+            throw ConfigurationError("config \(path) is not valid: \(error)")
+        }
+        if let s = file.server {
+            if let a = s.address { (host, port) = try Self.parseAddress(a) }
+            if let c = s.certs { certsDirectory = c }
+            if let d = s.data { dataDirectory = d }
+            if let m = s.maxReceiveMessageSize { maxReceiveMessageSize = m }
+            if let e = s.eventLoops { eventLoops = e }
+            if let t = s.drainTimeoutSeconds { drainTimeoutSeconds = t }
+            if let i = s.enableInteropTesting { enableInteropTesting = i }
+            if let l = s.logLevel { logLevel = l }
+        }
+    }
+
+    struct ConfigFile: Decodable {
+        struct Server: Decodable {
+            var address: String?
+            var certs: String?
+            var data: String?
+            var maxReceiveMessageSize: Int?
+            var eventLoops: Int?
+            var drainTimeoutSeconds: Double?
+            var enableInteropTesting: Bool?
+            var logLevel: String?
+        }
+        var server: Server?
+    }
+}
+
+/// A configuration problem, reported as one line and a non-zero exit.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ message: String) { description = message }
+}

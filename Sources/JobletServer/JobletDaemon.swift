@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import JobletAPI
+import RPC
+import TLS
+
+/// jobletd assembled: TLS, the services, the role interceptor, the gRPC server.
+public final class JobletDaemon: Sendable {
+    public let configuration: DaemonConfiguration
+    let server: GRPCServer
+    let health: HealthService
+    let logger: Logger
+
+    public init(configuration: DaemonConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let certs = CertificatePaths(directory: configuration.certsDirectory)
+        let tls: TLSConfiguration
+        do {
+            tls = try TLSConfiguration.server(certificateFile: certs.serverCert, privateKeyFile: certs.serverKey, caFile: certs.ca)
+        } catch {
+            throw ConfigurationError("bad certificate: \(error)")
+        }
+        let router = RPCRouter()
+        var services = [Joblet_JobService.descriptor, Joblet_NetworkService.descriptor, Joblet_VolumeService.descriptor,
+                        Joblet_MonitoringService.descriptor, Joblet_RuntimeService.descriptor, Joblet_JobletService.descriptor]
+        if configuration.enableInteropTesting {
+            InteropTestService().register(on: router)
+            services.append(Grpc_Testing_TestService.descriptor)
+        }
+        // Methods later work fills answer UNIMPLEMENTED, naming themselves.
+        for s in services { router.registerUnimplemented(s) }
+        let serviceNames = router.serviceNames + [Grpc_Health_V1_Health.descriptor.name,
+                                                  Grpc_Reflection_V1_ServerReflection.descriptor.name,
+                                                  Grpc_Reflection_V1alpha_ServerReflection.descriptor.name]
+        health = HealthService(services: serviceNames)
+        health.register(on: router)
+        ReflectionService(files: JobletAPIRegistry.files, serviceNames: serviceNames).register(on: router)
+
+        var config = ServerConfiguration(host: configuration.host, port: configuration.port, tls: tls)
+        config.maxReceiveMessageSize = configuration.maxReceiveMessageSize
+        if configuration.eventLoops > 0 { config.eventLoops = configuration.eventLoops }
+        server = try GRPCServer(configuration: config, router: router, interceptors: [RoleInterceptor()], logger: logger)
+    }
+
+    /// Binds; returns the port. A busy port throws a one-line reason.
+    @discardableResult
+    public func start() throws -> Int {
+        do {
+            return try server.start()
+        } catch {
+            throw ConfigurationError("cannot listen on \(configuration.host):\(configuration.port): \(error)")
+        }
+    }
+
+    public func shutdown() async {
+        health.markAllNotServing()
+        await server.shutdown(drainTimeout: .milliseconds(Int64(configuration.drainTimeoutSeconds * 1000)))
+    }
+}

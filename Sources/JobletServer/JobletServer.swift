@@ -1,1 +1,0 @@
-// JobletServer: see ../shared/DESIGN.md for what this module owns.

@@ -1,0 +1,135 @@
+import ProtoWire
+import JobletAPI
+import RPC
+
+/// Server reflection (`grpc.reflection.v1` and `v1alpha`), so grpcurl-style tools can list
+/// services and fetch descriptors. Both versions share one resolver; only the types differ.
+public struct ReflectionService: Sendable {
+    enum Answer {
+        case files([[UInt8]])
+        case services([String])
+        case error(RPCStatusCode, String)
+    }
+
+    let files: [String: ProtoFileDescriptor]
+    let symbolIndex: [String: String]  // symbol → file name
+    let serviceNames: [String]
+
+    public init(files: [ProtoFileDescriptor], serviceNames: [String]) {
+        var byName: [String: ProtoFileDescriptor] = [:]
+        var index: [String: String] = [:]
+        for f in files {
+            byName[f.name] = f
+            for s in f.symbols { index[s] = f.name }
+        }
+        self.files = byName
+        self.symbolIndex = index
+        self.serviceNames = serviceNames.sorted()
+    }
+
+    /// A file and everything it imports, the file itself first (as grpc-go answers).
+    func closure(of name: String) -> [[UInt8]]? {
+        guard files[name] != nil else { return nil }
+        var order: [String] = []
+        var seen: Set<String> = []
+        func visit(_ n: String) {
+            guard !seen.contains(n), let f = files[n] else { return }
+            seen.insert(n)
+            order.append(n)
+            for d in f.dependencies { visit(d) }
+        }
+        visit(name)
+        return order.compactMap { files[$0]?.serialized }
+    }
+
+    func fileByName(_ name: String) -> Answer {
+        guard let c = closure(of: name) else { return .error(.notFound, "file not found: \(name)") }
+        return .files(c)
+    }
+
+    func fileContainingSymbol(_ symbol: String) -> Answer {
+        var s = symbol
+        if s.hasPrefix(".") { s.removeFirst() }
+        if let file = symbolIndex[s], let c = closure(of: file) { return .files(c) }
+        return .error(.notFound, "symbol not found: \(symbol)")
+    }
+
+    public func register(on router: RPCRouter) {
+        registerV1(on: router)
+        registerV1Alpha(on: router)
+    }
+
+    private func registerV1(on router: RPCRouter) {
+        typealias Req = Grpc_Reflection_V1_ServerReflectionRequest
+        typealias Resp = Grpc_Reflection_V1_ServerReflectionResponse
+        router.bidiStreaming(Grpc_Reflection_V1_ServerReflection.Method.serverReflectionInfo, Req.self, Resp.self) { requests, responses, _ in
+            for try await req in requests {
+                let answer: Answer
+                switch req.messageRequest {
+                case .fileByFilename(let n)?: answer = fileByName(n)
+                case .fileContainingSymbol(let s)?: answer = fileContainingSymbol(s)
+                case .listServices?: answer = .services(serviceNames)
+                case .fileContainingExtension?, .allExtensionNumbersOfType?:
+                    answer = .error(.notFound, "extensions are not used by this server")
+                case nil: answer = .error(.invalidArgument, "empty reflection request")
+                }
+                var resp = Resp()
+                resp.validHost = req.host
+                resp.originalRequest = req
+                switch answer {
+                case .files(let f):
+                    var fd = Grpc_Reflection_V1_FileDescriptorResponse()
+                    fd.fileDescriptorProto = f
+                    resp.messageResponse = .fileDescriptorResponse(fd)
+                case .services(let names):
+                    var list = Grpc_Reflection_V1_ListServiceResponse()
+                    list.service = names.map { var s = Grpc_Reflection_V1_ServiceResponse(); s.name = $0; return s }
+                    resp.messageResponse = .listServicesResponse(list)
+                case .error(let code, let message):
+                    var e = Grpc_Reflection_V1_ErrorResponse()
+                    e.errorCode = Int32(code.rawValue)
+                    e.errorMessage = message
+                    resp.messageResponse = .errorResponse(e)
+                }
+                try await responses.send(resp)
+            }
+        }
+    }
+
+    private func registerV1Alpha(on router: RPCRouter) {
+        typealias Req = Grpc_Reflection_V1alpha_ServerReflectionRequest
+        typealias Resp = Grpc_Reflection_V1alpha_ServerReflectionResponse
+        router.bidiStreaming(Grpc_Reflection_V1alpha_ServerReflection.Method.serverReflectionInfo, Req.self, Resp.self) { requests, responses, _ in
+            for try await req in requests {
+                let answer: Answer
+                switch req.messageRequest {
+                case .fileByFilename(let n)?: answer = fileByName(n)
+                case .fileContainingSymbol(let s)?: answer = fileContainingSymbol(s)
+                case .listServices?: answer = .services(serviceNames)
+                case .fileContainingExtension?, .allExtensionNumbersOfType?:
+                    answer = .error(.notFound, "extensions are not used by this server")
+                case nil: answer = .error(.invalidArgument, "empty reflection request")
+                }
+                var resp = Resp()
+                resp.validHost = req.host
+                resp.originalRequest = req
+                switch answer {
+                case .files(let f):
+                    var fd = Grpc_Reflection_V1alpha_FileDescriptorResponse()
+                    fd.fileDescriptorProto = f
+                    resp.messageResponse = .fileDescriptorResponse(fd)
+                case .services(let names):
+                    var list = Grpc_Reflection_V1alpha_ListServiceResponse()
+                    list.service = names.map { var s = Grpc_Reflection_V1alpha_ServiceResponse(); s.name = $0; return s }
+                    resp.messageResponse = .listServicesResponse(list)
+                case .error(let code, let message):
+                    var e = Grpc_Reflection_V1alpha_ErrorResponse()
+                    e.errorCode = Int32(code.rawValue)
+                    e.errorMessage = message
+                    resp.messageResponse = .errorResponse(e)
+                }
+                try await responses.send(resp)
+            }
+        }
+    }
+}
