@@ -1,1 +1,0 @@
-// JobletAPI: see ../shared/DESIGN.md for what this module owns.

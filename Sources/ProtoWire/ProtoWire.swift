@@ -1,1 +1,0 @@
-// ProtoWire: see ../shared/DESIGN.md for what this module owns.
