@@ -51,7 +51,7 @@ public struct InteropTestService: Sendable {
             if req.responseCompressed?.value == true { context.compressResponses = true }
             var resp = SimpleResponse()
             resp.payload = InteropTestService.payload(size: req.responseSize)
-            if req.fillServerID { resp.serverID = "jobletd" }
+            if req.fillServerId { resp.serverId = "jobletd" }
             if req.fillUsername, let cn = context.peer?.commonName { resp.username = cn }
             return resp
         }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what jobletd's build and tests need, only what is missing (Debian 12, as root).
+set -euo pipefail
+pkgs=(libnghttp2-dev libssl-dev libsqlite3-dev zlib1g-dev pkg-config protobuf-compiler openssl procps)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: apt-get install ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [ "${1:-}" = "--test" ]; then
+  py=(grpcio grpcio-tools grpcio-health-checking grpcio-reflection protobuf pytest h2)
+  need=0
+  python3 -c "import grpc, grpc_tools, grpc_health, grpc_reflection, google.protobuf, pytest, h2" 2>/dev/null || need=1
+  if [ $need -eq 1 ]; then
+    echo "install-deps: pip install ${py[*]}"
+    python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "${py[@]}"
+  fi
+fi

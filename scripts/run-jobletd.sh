@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The README's first command: installs what is missing, builds, and starts jobletd on its
+# embedded defaults (127.0.0.1:50051, data in ./data, dev certificates in ./certs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+swift build -c release --product jobletd
+exec .build/release/jobletd "$@"
