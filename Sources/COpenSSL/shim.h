@@ -8,4 +8,36 @@
 #include <openssl/x509v3.h>
 #include <openssl/pem.h>
 #include <openssl/bio.h>
+#include <stdint.h>
+
+// SSL_CTX_ctrl wrappers: these are macros in ssl.h.
+static inline int CJOpenSSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_min_proto_version(ctx, version);
+}
+static inline int CJOpenSSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_max_proto_version(ctx, version);
+}
+static inline long CJOpenSSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_mode(ctx, mode);
+}
+static inline int CJOpenSSL_set_tlsext_host_name(SSL *ssl, const char *name) {
+    return (int)SSL_set_tlsext_host_name(ssl, name);
+}
+
+// SSL_OP_* are SSL_OP_BIT(n) expressions with casts, which Swift does not import.
+static inline uint64_t CJOpenSSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
+static inline uint64_t CJOpenSSL_OP_NO_COMPRESSION(void) { return SSL_OP_NO_COMPRESSION; }
+static inline uint64_t CJOpenSSL_OP_CIPHER_SERVER_PREFERENCE(void) { return SSL_OP_CIPHER_SERVER_PREFERENCE; }
+static inline uint64_t CJOpenSSL_OP_NO_ANTI_REPLAY(void) { return SSL_OP_NO_ANTI_REPLAY; }
+
+// BIO_ctrl wrappers.
+static inline long CJOpenSSL_BIO_get_mem_data(BIO *bio, char **data) {
+    return BIO_get_mem_data(bio, data);
+}
+static inline size_t CJOpenSSL_BIO_pending(BIO *bio) { return (size_t)BIO_ctrl_pending(bio); }
+
+// XN_FLAG_RFC2253 ORs casted constants.
+static inline unsigned long CJOpenSSL_XN_FLAG_RFC2253(void) { return XN_FLAG_RFC2253; }
+
+static inline void CJOpenSSL_free(void *pointer) { OPENSSL_free(pointer); }
 #endif

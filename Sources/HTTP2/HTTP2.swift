@@ -1,1 +1,0 @@
-// HTTP2: see ../shared/DESIGN.md for what this module owns.

@@ -1,0 +1,129 @@
+internal import CNghttp2
+
+// nghttp2 callbacks: file-private C functions that find the session through user_data, copy what
+// they need out of nghttp2's buffers, and record events. None calls back into the application.
+
+extension HTTP2Session {
+    static func installCallbacks(_ callbacks: OpaquePointer) {
+        nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, onBeginHeaders)
+        nghttp2_session_callbacks_set_on_header_callback(callbacks, onHeader)
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, onDataChunk)
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, onFrameReceived)
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, onFrameSent)
+        nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, onStreamClose)
+        nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks, onFrameNotSent)
+        nghttp2_session_callbacks_set_error_callback2(callbacks, onError)
+    }
+}
+
+private func owner(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session {
+    Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+}
+
+private func has(_ flags: UInt8, _ flag: nghttp2_flag) -> Bool { flags & UInt8(flag.rawValue) != 0 }
+
+private func onBeginHeaders(_ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?,
+                            _ userData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let frame else { return 0 }
+    let http2 = owner(userData)
+    let stream = frame.pointee.hd.stream_id
+    http2.inboundHeaders[stream] = ([], 0)
+    _ = http2.outboundQueue(stream)  // registers the stream as open (a request, on the server)
+    return 0
+}
+
+private func onHeader(_ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?,
+                      _ name: UnsafePointer<UInt8>?, _ nameLength: Int,
+                      _ value: UnsafePointer<UInt8>?, _ valueLength: Int,
+                      _ flags: UInt8, _ userData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let frame else { return 0 }
+    let http2 = owner(userData)
+    let stream = frame.pointee.hd.stream_id
+    guard var block = http2.inboundHeaders[stream] else { return 0 }
+    block.size += nameLength + valueLength + 32
+    // nghttp2 announces our limit but does not enforce it; a temporal failure resets just this stream.
+    guard block.size <= Int(http2.settings.maxHeaderListSize) else {
+        http2.inboundHeaders[stream] = nil
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
+    }
+    block.headers.append(HTTP2Header(
+        name: String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
+        value: String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)))
+    http2.inboundHeaders[stream] = block
+    return 0
+}
+
+private func onDataChunk(_ session: OpaquePointer?, _ flags: UInt8, _ stream: Int32,
+                         _ data: UnsafePointer<UInt8>?, _ length: Int, _ userData: UnsafeMutableRawPointer?) -> Int32 {
+    owner(userData).inboundData[stream, default: []].append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+    return 0
+}
+
+private func onFrameReceived(_ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?,
+                             _ userData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let frame else { return 0 }
+    let http2 = owner(userData)
+    let header = frame.pointee.hd
+    let endStream = has(header.flags, NGHTTP2_FLAG_END_STREAM)
+    switch UInt32(header.type) {
+    case NGHTTP2_HEADERS.rawValue:
+        guard let block = http2.inboundHeaders.removeValue(forKey: header.stream_id) else { return 0 }
+        http2.events.append(.headers(stream: header.stream_id, headers: block.headers, endStream: endStream))
+    case NGHTTP2_DATA.rawValue:
+        let bytes = http2.inboundData.removeValue(forKey: header.stream_id) ?? []
+        if !bytes.isEmpty || endStream {
+            http2.events.append(.data(stream: header.stream_id, bytes: bytes, endStream: endStream))
+        }
+    case NGHTTP2_GOAWAY.rawValue:
+        http2.events.append(.goAway(lastStreamID: frame.pointee.goaway.last_stream_id,
+                                    errorCode: frame.pointee.goaway.error_code))
+    default:
+        break  // SETTINGS, PING, WINDOW_UPDATE, PRIORITY: nghttp2 acts on them itself.
+    }
+    return 0
+}
+
+private func onFrameSent(_ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?,
+                         _ userData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let frame, UInt32(frame.pointee.hd.type) == NGHTTP2_GOAWAY.rawValue else { return 0 }
+    let http2 = owner(userData)
+    let goAway = frame.pointee.goaway
+    guard goAway.error_code != NGHTTP2_NO_ERROR.rawValue, !http2.submittedGoAway, http2.terminalError == nil else { return 0 }
+    // nghttp2 tore the connection down because the peer broke the protocol.
+    var reason = http2.lastLibraryMessage ?? "the peer violated the HTTP/2 protocol"
+    if let debug = goAway.opaque_data, goAway.opaque_data_len > 0 {
+        reason = String(decoding: UnsafeBufferPointer(start: debug, count: goAway.opaque_data_len), as: UTF8.self)
+    }
+    http2.terminalError = HTTP2Error(message: "HTTP/2 connection error: \(reason)", errorCode: goAway.error_code)
+    return 0
+}
+
+private func onStreamClose(_ session: OpaquePointer?, _ stream: Int32, _ errorCode: UInt32,
+                           _ userData: UnsafeMutableRawPointer?) -> Int32 {
+    let http2 = owner(userData)
+    http2.outbound[stream] = nil
+    http2.inboundHeaders[stream] = nil
+    http2.inboundData[stream] = nil
+    http2.events.append(.streamClosed(stream: stream, errorCode: errorCode))
+    return 0
+}
+
+/// A request's HEADERS that could not go out (GOAWAY received, stream ids spent) never opens a
+/// stream, so nghttp2 will not report it closed: report it as refused, which means safe to retry.
+private func onFrameNotSent(_ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?, _ code: Int32,
+                            _ userData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let frame, UInt32(frame.pointee.hd.type) == NGHTTP2_HEADERS.rawValue else { return 0 }
+    let http2 = owner(userData)
+    let stream = frame.pointee.hd.stream_id
+    guard http2.outbound.removeValue(forKey: stream) != nil else { return 0 }
+    http2.events.append(.streamClosed(stream: stream, errorCode: NGHTTP2_REFUSED_STREAM.rawValue))
+    return 0
+}
+
+private func onError(_ session: OpaquePointer?, _ code: Int32, _ message: UnsafePointer<CChar>?,
+                     _ length: Int, _ userData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let message else { return 0 }
+    owner(userData).lastLibraryMessage = String(decoding: UnsafeRawBufferPointer(start: message, count: length),
+                                                as: UTF8.self)
+    return 0
+}

@@ -1,0 +1,136 @@
+internal import CNghttp2
+
+/// One HTTP/2 connection as an `nghttp2_session`, sans-IO: bytes in with `receive`, events out with
+/// `takeEvents`, frames out with `send(into:)`.
+///
+/// Not thread-safe: one connection, one thread at a time. nghttp2's callbacks only record events and
+/// copy bytes out; the caller reacts after `receive()` returns, so nothing re-enters the session.
+///
+/// Inbound flow control is automatic: nghttp2 sends WINDOW_UPDATE as DATA arrives, so a slow
+/// consumer must apply back-pressure above this layer (stop reading the socket).
+public final class HTTP2Session {
+    public enum Role: Sendable, Hashable { case server, client }
+
+    public let role: Role
+    public let settings: HTTP2Settings
+    let session: OpaquePointer
+
+    var events: [HTTP2Event] = []
+    /// Header blocks being received, with their RFC 9113 size so far.
+    var inboundHeaders: [HTTP2StreamID: (headers: [HTTP2Header], size: Int)] = [:]
+    /// DATA payload of frames still arriving; handed out whole at the end of each frame.
+    var inboundData: [HTTP2StreamID: [UInt8]] = [:]
+    /// Every open stream's outbound DATA; also the registry of which streams are open.
+    var outbound: [HTTP2StreamID: OutboundQueue] = [:]
+    /// Frames pulled out of nghttp2 during `receive()`, to be handed out by the next `send(into:)`.
+    private var pendingOutput: [UInt8] = []
+    /// Set once the connection is broken; every later `receive()` throws it again.
+    var terminalError: HTTP2Error?
+    /// nghttp2's last explanation (error_callback2), to make thrown errors say why.
+    var lastLibraryMessage: String?
+    /// We submitted a GOAWAY ourselves, so one going out is not nghttp2 reacting to a protocol error.
+    var submittedGoAway = false
+
+    /// Queues our SETTINGS (and the connection window update) before anything else.
+    public init(role: Role, settings: HTTP2Settings = HTTP2Settings()) throws {
+        var callbacks: OpaquePointer?
+        guard nghttp2_session_callbacks_new(&callbacks) == 0, let callbacks else {
+            throw HTTP2Error(message: "cannot allocate nghttp2 callbacks")
+        }
+        defer { nghttp2_session_callbacks_del(callbacks) }
+        Self.installCallbacks(callbacks)
+
+        var option: OpaquePointer?
+        guard nghttp2_option_new(&option) == 0, let option else {
+            throw HTTP2Error(message: "cannot allocate nghttp2 options")
+        }
+        defer { nghttp2_option_del(option) }
+        // Until the peer's SETTINGS arrive, assume it takes as many streams as we offer.
+        nghttp2_option_set_peer_max_concurrent_streams(option, settings.maxConcurrentStreams)
+
+        var session: OpaquePointer?
+        let created = role == .server
+            ? nghttp2_session_server_new2(&session, callbacks, nil, option)
+            : nghttp2_session_client_new2(&session, callbacks, nil, option)
+        guard created == 0, let session else {
+            throw HTTP2Error("cannot create an HTTP/2 session", libraryCode: Int(created))
+        }
+        self.role = role
+        self.settings = settings
+        self.session = session
+        // Set after init so the callbacks can find us; unretained: we own the session, not it us.
+        nghttp2_session_set_user_data(session, Unmanaged.passUnretained(self).toOpaque())
+        try submitInitialSettings()
+    }
+
+    deinit { nghttp2_session_del(session) }
+
+    private func submitInitialSettings() throws {
+        func entry(_ id: nghttp2_settings_id, _ value: UInt32) -> nghttp2_settings_entry {
+            nghttp2_settings_entry(settings_id: Int32(id.rawValue), value: value)
+        }
+        var entries = [
+            entry(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, settings.maxConcurrentStreams),
+            entry(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings.initialWindowSize),
+            entry(NGHTTP2_SETTINGS_MAX_FRAME_SIZE, settings.maxFrameSize),
+            entry(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, settings.maxHeaderListSize),
+        ]
+        if role == .client { entries.append(entry(NGHTTP2_SETTINGS_ENABLE_PUSH, 0)) }
+        let submitted = nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), entries, entries.count)
+        guard submitted == 0 else { throw HTTP2Error("cannot submit SETTINGS", libraryCode: Int(submitted)) }
+        let window = nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0,
+                                                           Int32(clamping: settings.connectionWindowSize))
+        guard window == 0 else { throw HTTP2Error("cannot raise the connection window", libraryCode: Int(window)) }
+    }
+
+    /// Bytes read from the connection. Throws on a connection error; a GOAWAY is then queued.
+    public func receive(_ bytes: UnsafeRawBufferPointer) throws {
+        if let terminalError { throw terminalError }
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        let consumed = nghttp2_session_mem_recv(session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
+        if consumed < 0 {
+            let error = HTTP2Error("HTTP/2 connection error", libraryCode: consumed, detail: lastLibraryMessage)
+            terminalError = error
+            // Bad preface and the like: nghttp2 leaves the GOAWAY to us. Fails harmlessly if one is queued.
+            _ = nghttp2_session_terminate_session(session, NGHTTP2_PROTOCOL_ERROR.rawValue)
+            throw error
+        }
+        // Many connection errors (an oversized frame, for one) nghttp2 handles by queueing GOAWAY and
+        // swallowing input while returning success; pulling the frames out is how we see them.
+        try flush(into: &pendingOutput)
+        if let terminalError { throw terminalError }
+    }
+
+    /// Hands out the events recorded since the last call, oldest first.
+    public func takeEvents() -> [HTTP2Event] {
+        defer { events.removeAll(keepingCapacity: true) }
+        return events
+    }
+
+    /// Appends every frame nghttp2 wants to write now to `buffer`.
+    public func send(into buffer: inout [UInt8]) throws {
+        if !pendingOutput.isEmpty {
+            if buffer.isEmpty {
+                swap(&buffer, &pendingOutput)
+            } else {
+                buffer.append(contentsOf: pendingOutput)
+                pendingOutput.removeAll(keepingCapacity: true)
+            }
+        }
+        try flush(into: &buffer)
+    }
+
+    private func flush(into buffer: inout [UInt8]) throws {
+        while true {
+            var frames: UnsafePointer<UInt8>?
+            let count = nghttp2_session_mem_send(session, &frames)
+            guard count >= 0 else { throw HTTP2Error("HTTP/2 send failed", libraryCode: count, detail: lastLibraryMessage) }
+            guard count > 0, let frames else { return }
+            buffer.append(contentsOf: UnsafeBufferPointer(start: frames, count: count))
+        }
+    }
+
+    /// False once the connection is done reading: a GOAWAY went out or came in with no streams left.
+    public var wantsRead: Bool { terminalError == nil && nghttp2_session_want_read(session) != 0 }
+    public var wantsWrite: Bool { !pendingOutput.isEmpty || nghttp2_session_want_write(session) != 0 }
+}

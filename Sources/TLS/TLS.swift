@@ -1,1 +1,0 @@
-// TLS: see ../shared/DESIGN.md for what this module owns.

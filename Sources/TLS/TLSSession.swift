@@ -1,0 +1,186 @@
+internal import COpenSSL
+
+/// One TLS connection over two memory BIOs: ciphertext in with `feedCiphertext`, out with
+/// `drainCiphertext`. It never touches a socket, so the event loop owns all I/O.
+///
+/// Not thread-safe: one connection, one thread at a time (the event loop that owns the socket).
+/// After any throw, drain the ciphertext once more: OpenSSL may have queued an alert for the peer.
+public final class TLSSession {
+    public let configuration: TLSConfiguration
+    let ssl: OpaquePointer
+    /// Owned by `ssl` (SSL_set_bio transfers ownership); kept to feed and drain them.
+    private let readBIO: OpaquePointer
+    private let writeBIO: OpaquePointer
+
+    public private(set) var isHandshakeComplete = false
+    public private(set) var peerIdentity: PeerIdentity?
+    public private(set) var negotiatedALPN: String?
+    /// Plaintext written before the handshake finished; sent as soon as it does.
+    private var pendingPlaintext: [UInt8] = []
+    private var receivedCloseNotify = false
+
+    /// `serverName` (client only) is sent as SNI and checked against the server certificate:
+    /// a DNS name against its DNS SANs, an IP address (v6 with or without brackets) against its IP SANs.
+    public init(configuration: TLSConfiguration, serverName: String? = nil) throws {
+        ERR_clear_error()
+        guard let ssl = SSL_new(configuration.context) else {
+            throw TLSError.drainingQueue("cannot create a TLS session")
+        }
+        guard let readBIO = BIO_new(BIO_s_mem()), let writeBIO = BIO_new(BIO_s_mem()) else {
+            SSL_free(ssl)
+            throw TLSError.drainingQueue("cannot create memory BIOs")
+        }
+        SSL_set_bio(ssl, readBIO, writeBIO)
+        self.configuration = configuration
+        self.ssl = ssl
+        self.readBIO = readBIO
+        self.writeBIO = writeBIO
+        switch configuration.role {
+        case .server:
+            SSL_set_accept_state(ssl)
+        case .client:
+            SSL_set_connect_state(ssl)
+            if let serverName { try expectServerName(serverName) }
+        }
+    }
+
+    deinit { SSL_free(ssl) }
+
+    private func expectServerName(_ name: String) throws {
+        let bare = name.hasPrefix("[") && name.hasSuffix("]") ? String(name.dropFirst().dropLast()) : name
+        // set1_ip_asc succeeds only for an address literal; SNI must not carry one (RFC 6066).
+        if X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), bare) == 1 { return }
+        ERR_clear_error()
+        guard CJOpenSSL_set_tlsext_host_name(ssl, bare) == 1, SSL_set1_host(ssl, bare) == 1 else {
+            throw TLSError.drainingQueue("cannot use server name \(name)")
+        }
+    }
+
+    /// Bytes read from the socket.
+    public func feedCiphertext(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        // A memory BIO grows as needed, so the write takes everything.
+        _ = BIO_write(readBIO, base, Int32(clamping: bytes.count))
+    }
+
+    /// Advances the handshake with the ciphertext fed so far; true once complete.
+    /// Drain ciphertext after every call, whether it returned or threw.
+    public func handshake() throws -> Bool {
+        if isHandshakeComplete { return true }
+        ERR_clear_error()
+        let result = SSL_do_handshake(ssl)
+        if result == 1 {
+            try finishHandshake()
+            return true
+        }
+        switch outcome(of: result, doing: "TLS handshake failed") {
+        case .wantIO: return false
+        case .closed: throw TLSError(reason: "TLS handshake failed: the peer closed the connection")
+        case .failed(let error): throw error
+        }
+    }
+
+    private func finishHandshake() throws {
+        var protocolName: UnsafePointer<UInt8>?
+        var length: UInt32 = 0
+        SSL_get0_alpn_selected(ssl, &protocolName, &length)
+        if let protocolName, length > 0 {
+            negotiatedALPN = String(decoding: UnsafeBufferPointer(start: protocolName, count: Int(length)), as: UTF8.self)
+        }
+        // The server's ALPN callback refuses a wrong offer, but a client offering nothing never reaches it.
+        guard negotiatedALPN == "h2" else {
+            throw TLSError(reason: "TLS handshake failed: the peer did not negotiate ALPN h2 (gRPC needs HTTP/2)")
+        }
+        if let certificate = SSL_get1_peer_certificate(ssl) {
+            peerIdentity = PeerIdentity(certificate: certificate)
+            X509_free(certificate)
+        }
+        isHandshakeComplete = true
+        if !pendingPlaintext.isEmpty {
+            let queued = pendingPlaintext
+            pendingPlaintext = []
+            try queued.withUnsafeBytes { try writeRecords($0) }
+        }
+    }
+
+    /// Decrypts whatever the fed ciphertext holds and appends it to `buffer`.
+    public func readPlaintext(into buffer: inout [UInt8]) throws -> TLSReadResult {
+        if receivedCloseNotify { return .closed }
+        guard try handshake() else { return .wantMore }
+        ERR_clear_error()
+        var total = 0
+        while true {
+            // Plaintext never exceeds the ciphertext it came from: size the read from what is buffered,
+            // so a small message does not cost a 16 KiB zero-fill.
+            let available = max(Int(SSL_pending(ssl)), CJOpenSSL_BIO_pending(readBIO))
+            if available == 0 { return total > 0 ? .bytes(total) : .wantMore }
+            let capacity = min(available, 16 * 1024)
+            let start = buffer.count
+            buffer.append(contentsOf: repeatElement(0, count: capacity))
+            var read = 0
+            let result = buffer.withUnsafeMutableBytes { SSL_read_ex(ssl, $0.baseAddress! + start, capacity, &read) }
+            buffer.removeLast(capacity - read)
+            if result == 1 {
+                total += read
+                continue
+            }
+            switch outcome(of: result, doing: "TLS read failed") {
+            case .wantIO:
+                return total > 0 ? .bytes(total) : .wantMore
+            case .closed:
+                receivedCloseNotify = true
+                return total > 0 ? .bytes(total) : .closed
+            case .failed(let error):
+                throw error
+            }
+        }
+    }
+
+    /// Encrypts `bytes`; before the handshake completes they are held and sent once it does.
+    public func writePlaintext(_ bytes: UnsafeRawBufferPointer) throws {
+        guard isHandshakeComplete else {
+            pendingPlaintext.append(contentsOf: bytes)
+            return
+        }
+        try writeRecords(bytes)
+    }
+
+    private func writeRecords(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let base = bytes.baseAddress else { return }
+        ERR_clear_error()
+        var offset = 0
+        while offset < bytes.count {
+            // OpenSSL cuts records at 16 KiB itself; partial-write mode returns after each batch.
+            var written = 0
+            let result = SSL_write_ex(ssl, base + offset, bytes.count - offset, &written)
+            guard result == 1 else {
+                switch outcome(of: result, doing: "TLS write failed") {
+                case .wantIO: throw TLSError(reason: "TLS write failed: the session wants to renegotiate or is closing")
+                case .closed: throw TLSError(reason: "TLS write failed: the connection is closed")
+                case .failed(let error): throw error
+                }
+            }
+            offset += written
+        }
+    }
+
+    /// Appends every ciphertext byte waiting to go to the socket to `buffer`.
+    public func drainCiphertext(into buffer: inout [UInt8]) {
+        let pending = CJOpenSSL_BIO_pending(writeBIO)
+        guard pending > 0 else { return }
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: pending))
+        let read = buffer.withUnsafeMutableBytes { BIO_read(writeBIO, $0.baseAddress! + start, Int32(clamping: pending)) }
+        buffer.removeLast(pending - max(Int(read), 0))
+    }
+
+    public var hasPendingCiphertext: Bool { CJOpenSSL_BIO_pending(writeBIO) > 0 }
+
+    /// Queues close_notify; drain ciphertext afterwards to send it.
+    public func shutdown() {
+        guard isHandshakeComplete else { return }
+        ERR_clear_error()
+        _ = SSL_shutdown(ssl)
+        ERR_clear_error()
+    }
+}
