@@ -1,0 +1,29 @@
+/// Something that runs jobs: the local backend (namespaces and cgroups) and the SkyPilot backend
+/// both implement it; tests use an in-memory fake.
+///
+/// The engine owns every status change: a backend only reports through the `JobEventSink` it is
+/// handed, and the engine checks, stores and announces. The contract:
+/// - `canRun` answers at once, without I/O: nil when this backend takes the request, otherwise the
+///   error a client should see if no backend takes it (e.g. `failedPrecondition` "no GPUs here").
+/// - `start` is called for a job in INITIALIZING that is stored and has an (empty) log file. It
+///   returns once the job is launched (or throws, and the engine records FAILED with the error's
+///   message), having reported RUNNING or PENDING; it then watches the job in its own tasks and
+///   reports the final status with exit code and reason. All output reaches the log file (through
+///   `events.appendLog`, or by the process writing `events.logFile` directly) BEFORE the final status
+///   is reported: the engine closes the log then.
+/// - `stop` asks the job to end (SIGTERM, `grace`, then SIGKILL; or a remote cancel) and returns when
+///   it has ended. While a stop is under way, whatever final status the backend reports is
+///   recorded as STOPPED with exit code -1; if nothing was reported when `stop` returns, the engine
+///   records STOPPED itself.
+/// - `adopt` is called after a restart for every non-final, non-scheduled job of this backend,
+///   with the status last stored: pick the job up again (re-attach to the process or resume
+///   polling) and report as from `start`, or report FAILED if it is gone. It returns promptly and
+///   watches in its own tasks.
+public protocol JobBackend: Sendable {
+    /// Stored with each job; names the backend after a restart.
+    var name: String { get }
+    func canRun(_ request: JobRequest) -> JobletError?
+    func start(job: Job, request: JobRequest, events: JobEventSink) async throws
+    func stop(job: Job, grace: Duration) async throws
+    func adopt(job: Job, events: JobEventSink) async
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// What a backend reports about one job, back to the engine and the log store.
+/// A value with no state of its own; safe to copy into any task.
+public struct JobEventSink: Sendable {
+    public let jobID: String
+    let engine: JobEngine
+
+    init(jobID: String, engine: JobEngine) {
+        self.jobID = jobID
+        self.engine = engine
+    }
+
+    /// The job's log file, for a backend that makes it the process's stdout and stderr.
+    public var logFile: URL { engine.logs.fileURL(for: jobID) }
+
+    /// Reports a status change; throws `illegalTransition` if the state machine forbids it.
+    @discardableResult
+    public func transition(to status: JobStatus, exitCode: Int32? = nil, reason: String? = nil,
+                           at time: Date = Date()) async throws -> Job {
+        try await engine.backendReported(jobID, to: status, exitCode: exitCode, reason: reason, at: time)
+    }
+
+    /// Appends output to the job's log.
+    public func appendLog(_ bytes: some ContiguousBytes) throws {
+        try engine.logs.append(jobID, bytes)
+    }
+
+    /// Wakes log followers after the process wrote to `logFile` itself (optional: they poll too).
+    public func logAppended() {
+        engine.logs.notifyAppended(jobID)
+    }
+
+    /// Stores backend-private state (JSON), the node that runs the job, or the GPUs it got.
+    @discardableResult
+    public func update(state: Data? = nil, nodeID: String? = nil, gpuIndices: [Int]? = nil) throws -> Job {
+        try engine.store.updateBackendInfo(id: jobID, state: state, nodeID: nodeID, gpuIndices: gpuIndices)
+    }
+
+    /// The job as stored now.
+    public func job() throws -> Job {
+        try engine.store.job(id: jobID)
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+
+/// The jobs' life: RunJob, StopJob, CancelJob, DeleteJob, restart recovery, and the one function
+/// through which every status changes (`transition`).
+///
+/// Concurrency: an actor. `transition` does no `await`: it checks and stores (a short synchronous
+/// SQLite transaction) and tells subscribers in one step, so subscribers see the stored order.
+/// Reads (`job`, `list`, `logs`) are nonisolated and go straight to the store.
+public actor JobEngine {
+    public nonisolated let store: JobStore
+    public nonisolated let logs: LogStore
+    public nonisolated let validator: JobRequestValidator
+    public nonisolated let defaultStopGrace: Duration
+    private let backends: [any JobBackend]
+    private let scheduler: Scheduler
+    private var subscribers: [UInt64: AsyncStream<JobEvent>.Continuation] = [:]
+    private var nextSubscriberID: UInt64 = 0
+    /// Jobs with a StopJob under way: their final report is recorded as STOPPED.
+    private var stopping: Set<String> = []
+
+    /// `backends` in order of preference: a request goes to the first whose `canRun` takes it.
+    public init(store: JobStore, logs: LogStore, backends: [any JobBackend], validator: JobRequestValidator,
+                defaultStopGrace: Duration = .milliseconds(100)) {
+        self.store = store
+        self.logs = logs
+        self.backends = backends
+        self.validator = validator
+        self.defaultStopGrace = defaultStopGrace
+        self.scheduler = Scheduler(store: store)
+    }
+
+    // MARK: Lifecycle
+
+    /// Recovery after a (re)start: scheduled jobs get their timers back, every other unfinished
+    /// job is handed to its backend's `adopt` (or FAILED if that backend is gone).
+    public func start() async throws {
+        try await scheduler.start { [weak self] id in await self?.startScheduled(id) }
+        for job in try store.nonFinalJobs() where job.status != .scheduled {
+            guard let backend = backend(named: job.backend) else {
+                _ = try? transition(job.id, to: .failed,
+                                 reason: "backend '\(job.backend)' is not configured after restart; the job was lost")
+                continue
+            }
+            await backend.adopt(job: job, events: JobEventSink(jobID: job.id, engine: self))
+        }
+    }
+
+    /// Stops the scheduler and ends every subscription. Running jobs are left running.
+    public func shutdown() async {
+        await scheduler.shutdown()
+        subscribers.values.forEach { $0.finish() }
+        subscribers.removeAll()
+    }
+
+    // MARK: Requests
+
+    /// RunJob: validates, picks a backend, stores the job, then schedules or starts it. A start
+    /// failure is recorded as FAILED (with the reason) and the job returned, not thrown.
+    public func submit(_ request: JobRequest) async throws -> Job {
+        let request = try validator.validate(request)
+        let backend = try chooseBackend(for: request)
+        let job = Job(request: request, backend: backend.name)
+        try store.insert(job, request: request)
+        try logs.create(job.id)
+        publish(.created(job))
+        if let time = job.scheduledAt {
+            await scheduler.schedule(job.id, at: time)
+            return job
+        }
+        await launch(job, request: request, on: backend)
+        return try store.job(id: job.id)
+    }
+
+    /// StopJob. A SCHEDULED job is canceled instead (it never started).
+    public func stop(_ idOrPrefix: String, grace: Duration? = nil) async throws -> Job {
+        let job = try store.job(matching: idOrPrefix)
+        if job.status == .scheduled { return try await cancel(job.id) }
+        guard !job.status.isFinal else { throw JobletError.jobNotRunning(id: job.id, status: job.status) }
+        guard let backend = backend(named: job.backend) else {
+            return try transition(job.id, to: .stopped, exitCode: -1, reason: "stopped (backend '\(job.backend)' is gone)")
+        }
+        stopping.insert(job.id)
+        defer { stopping.remove(job.id) }
+        try await backend.stop(job: job, grace: grace ?? defaultStopGrace)
+        let now = try store.job(id: job.id)
+        if now.status.isFinal { return now }
+        return try transition(job.id, to: .stopped, exitCode: -1, reason: "stopped by request")
+    }
+
+    /// CancelJob: only a SCHEDULED job, which becomes CANCELED.
+    public func cancel(_ idOrPrefix: String) async throws -> Job {
+        let job = try store.job(matching: idOrPrefix)
+        guard job.status == .scheduled else { throw JobletError.jobNotScheduled(id: job.id, status: job.status) }
+        await scheduler.unschedule(job.id)
+        return try transition(job.id, to: .canceled, reason: "canceled before its scheduled time")
+    }
+
+    /// DeleteJob: a final job and its log.
+    public func delete(_ idOrPrefix: String) throws {
+        let id = try store.resolveID(idOrPrefix)
+        try store.delete(id: id)
+        try? logs.delete(id)
+        publish(.deleted(id: id))
+    }
+
+    /// DeleteAllJobs: every final job and its log; unfinished ones are skipped.
+    public func deleteAllFinal() throws -> JobDeletion {
+        let result = try store.deleteAllFinal()
+        for id in result.deletedIDs {
+            try? logs.delete(id)
+            publish(.deleted(id: id))
+        }
+        return result
+    }
+
+    // MARK: Reads
+
+    /// GetJobStatus: by id or unique prefix.
+    public nonisolated func job(_ idOrPrefix: String) throws -> Job {
+        try store.job(matching: idOrPrefix)
+    }
+
+    /// ListJobs: oldest first.
+    public nonisolated func list() throws -> [Job] {
+        try store.list()
+    }
+
+    /// GetJobLogs: history, then live output until the job is final.
+    public nonisolated func logReader(_ idOrPrefix: String, follow: Bool = true) throws -> LogReader {
+        let job = try store.job(matching: idOrPrefix)
+        return logs.reader(for: job.id, follow: follow && !job.status.isFinal)
+    }
+
+    /// Every event from now on, until `shutdown` or the consumer stops iterating.
+    public func events() -> AsyncStream<JobEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: JobEvent.self)
+        nextSubscriberID += 1
+        let id = nextSubscriberID
+        subscribers[id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.unsubscribe(id) }
+        }
+        return stream
+    }
+
+    // MARK: The one transition function
+
+    /// Checks that `id` may move to `status`, stores it (with exit code, reason and time), then
+    /// tells subscribers. A final status also closes the job's log.
+    @discardableResult
+    public func transition(_ id: String, to status: JobStatus, exitCode: Int32? = nil, reason: String? = nil,
+                           at time: Date = Date()) throws -> Job {
+        let (previous, job) = try store.applyTransition(id: id, to: status, exitCode: exitCode, reason: reason, at: time)
+        if status.isFinal {
+            logs.close(id)
+        }
+        publish(.transitioned(job, from: previous))
+        return job
+    }
+
+    // MARK: Internals
+
+    func backendReported(_ id: String, to status: JobStatus, exitCode: Int32?, reason: String?, at time: Date)
+        throws -> Job
+    {
+        if stopping.contains(id), status.isFinal, status != .stopped {
+            let what = reason ?? status.rawValue.lowercased()
+            return try transition(id, to: .stopped, exitCode: -1, reason: "stopped by request (\(what))", at: time)
+        }
+        return try transition(id, to: status, exitCode: exitCode, reason: reason, at: time)
+    }
+
+    private func startScheduled(_ id: String) async {
+        guard let job = try? store.job(id: id), job.status == .scheduled else { return }
+        guard let backend = backend(named: job.backend) else {
+            _ = try? transition(id, to: .failed, reason: "backend '\(job.backend)' is not configured")
+            return
+        }
+        do {
+            let request = try store.request(for: id)
+            let started = try transition(id, to: .initializing)
+            await launch(started, request: request, on: backend)
+        } catch {
+            _ = try? transition(id, to: .failed, reason: "could not start: \(JobletError(wrapping: error, doing: "starting").message)")
+        }
+    }
+
+    private func launch(_ job: Job, request: JobRequest, on backend: any JobBackend) async {
+        do {
+            try await backend.start(job: job, request: request, events: JobEventSink(jobID: job.id, engine: self))
+        } catch {
+            let message = JobletError(wrapping: error, doing: "starting job").message
+            if let current = try? store.job(id: job.id), !current.status.isFinal {
+                _ = try? transition(job.id, to: .failed, reason: "could not start: \(message)")
+            }
+        }
+    }
+
+    private func chooseBackend(for request: JobRequest) throws -> any JobBackend {
+        var firstRefusal: JobletError?
+        for backend in backends {
+            guard let refusal = backend.canRun(request) else { return backend }
+            firstRefusal = firstRefusal ?? refusal
+        }
+        throw firstRefusal ?? JobletError.unavailable("no job backend is configured")
+    }
+
+    private func backend(named name: String) -> (any JobBackend)? {
+        backends.first { $0.name == name }
+    }
+
+    private func publish(_ event: JobEvent) {
+        for continuation in subscribers.values {
+            continuation.yield(event)
+        }
+    }
+
+    private func unsubscribe(_ id: UInt64) {
+        subscribers.removeValue(forKey: id)
+    }
+}

@@ -1,0 +1,13 @@
+/// What subscribers of `JobEngine.events()` hear, in the order it was stored.
+public enum JobEvent: Sendable, Hashable {
+    case created(Job)
+    case transitioned(Job, from: JobStatus)
+    case deleted(id: String)
+
+    public var jobID: String {
+        switch self {
+        case .created(let job), .transitioned(let job, _): return job.id
+        case .deleted(let id): return id
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// JobletCore: see ../shared/DESIGN.md for what this module owns.
