@@ -24,13 +24,14 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CJobletLinux"),
+        .target(name: "CEventLoop"),
 
         // Protocol layers (sans-IO) and the protobuf codec.
         .target(name: "ProtoWire"),
         .target(name: "JobletAPI", dependencies: ["ProtoWire"]),
         .target(name: "TLS", dependencies: ["COpenSSL"]),
         .target(name: "HTTP2", dependencies: ["CNghttp2"]),
-        .target(name: "RPC", dependencies: ["TLS", "HTTP2", "ProtoWire", "CZlib",
+        .target(name: "RPC", dependencies: ["TLS", "HTTP2", "ProtoWire", "CZlib", "CEventLoop",
                                             .product(name: "Logging", package: "swift-log")]),
 
         // The domain and the backends.

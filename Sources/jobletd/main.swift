@@ -65,8 +65,8 @@ struct Jobletd: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: cfg.dataDirectory, withIntermediateDirectories: true)
             daemon = try JobletDaemon(configuration: cfg, logger: logger)
             let port = try daemon.start()
-            print("jobletd listening on \(cfg.host.contains(":") ? "[\(cfg.host)]" : cfg.host):\(port) (mTLS, certs \(cfg.certsDirectory), data \(cfg.dataDirectory))")
-            fflush(stdout)
+            let host = cfg.host.contains(":") ? "[\(cfg.host)]" : cfg.host
+            FileHandle.standardOutput.write(Data("jobletd listening on \(host):\(port) (mTLS, certs \(cfg.certsDirectory), data \(cfg.dataDirectory))\n".utf8))
         } catch {
             Jobletd.die("\(error)")
         }
@@ -78,7 +78,7 @@ struct Jobletd: AsyncParsableCommand {
 
     static func die(_ message: String) -> Never {
         FileHandle.standardError.write(Data("jobletd: \(message)\n".utf8))
-        exit(1)
+        Foundation.exit(1)
     }
 
     /// Suspends until SIGTERM or SIGINT.

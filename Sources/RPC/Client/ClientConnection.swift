@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CEventLoop
 import HTTP2
 import TLS
 
@@ -41,7 +42,7 @@ final class ClientConnection: EventLoopHandler, @unchecked Sendable {
         do {
             fd = try Socket.connect(host: configuration.host, port: configuration.port)
             tls = try TLSSession(configuration: configuration.tls, serverName: configuration.serverName ?? configuration.host)
-            try loop.register(fd: fd, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue, handler: self)
+            try loop.register(fd: fd, events: CEventLoop_EPOLLIN | CEventLoop_EPOLLOUT | CEventLoop_EPOLLRDHUP, handler: self)
             wantsWritable = true
         } catch {
             fail(RPCError(.unavailable, "cannot connect to \(configuration.host):\(configuration.port): \(error)"))
@@ -54,7 +55,7 @@ final class ClientConnection: EventLoopHandler, @unchecked Sendable {
     }
 
     func handleEvents(_ events: UInt32) {
-        if connecting && events & (EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
+        if connecting && events & (CEventLoop_EPOLLOUT | CEventLoop_EPOLLERR | CEventLoop_EPOLLHUP) != 0 {
             let err = Socket.pendingError(fd)
             if err != 0 {
                 return fail(RPCError(.unavailable, "cannot connect to \(configuration.host):\(configuration.port): \(String(cString: strerror(err)))"))
@@ -63,10 +64,10 @@ final class ClientConnection: EventLoopHandler, @unchecked Sendable {
             _ = try? tls?.handshake()
             flush()
         }
-        if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 {
+        if events & (CEventLoop_EPOLLIN | CEventLoop_EPOLLHUP | CEventLoop_EPOLLERR | CEventLoop_EPOLLRDHUP) != 0 {
             readAvailable()
         }
-        if failure == nil && events & EPOLLOUT.rawValue != 0 { flush() }
+        if failure == nil && events & CEventLoop_EPOLLOUT != 0 { flush() }
     }
 
     private func readAvailable() {
@@ -152,7 +153,7 @@ final class ClientConnection: EventLoopHandler, @unchecked Sendable {
         let want = outOffset < outCipher.count
         if want != wantsWritable {
             wantsWritable = want
-            loop.modify(fd: fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue | (want ? EPOLLOUT.rawValue : 0))
+            loop.modify(fd: fd, events: CEventLoop_EPOLLIN | CEventLoop_EPOLLRDHUP | (want ? CEventLoop_EPOLLOUT : 0))
         }
     }
 

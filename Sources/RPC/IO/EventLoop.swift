@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CEventLoop
 import Synchronization
 
 /// Something an event loop watches: a socket, a listener, the wake-up eventfd.
@@ -29,14 +30,11 @@ public final class EventLoop: @unchecked Sendable {
 
     init(index: Int) throws {
         self.index = index
-        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        epfd = epoll_create1(CEventLoop_EPOLL_CLOEXEC)
         guard epfd >= 0 else { throw SystemError(function: "epoll_create1", errno: errno) }
-        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        wakeFD = eventfd(0, CEventLoop_EFD_FLAGS)
         guard wakeFD >= 0 else { throw SystemError(function: "eventfd", errno: errno) }
-        var ev = epoll_event()
-        ev.events = EPOLLIN.rawValue
-        ev.data.fd = wakeFD
-        guard epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &ev) == 0 else { throw SystemError(function: "epoll_ctl", errno: errno) }
+        guard CEventLoop_ctl(epfd, EPOLL_CTL_ADD, wakeFD, CEventLoop_EPOLLIN) == 0 else { throw SystemError(function: "epoll_ctl", errno: errno) }
     }
 
     deinit {
@@ -83,22 +81,16 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Loop thread only: registers `fd` for `events` (EPOLLIN etc.).
     func register(fd: Int32, events: UInt32, handler: EventLoopHandler) throws {
-        var ev = epoll_event()
-        ev.events = events
-        ev.data.fd = fd
-        guard epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0 else { throw SystemError(function: "epoll_ctl ADD", errno: errno) }
+        guard CEventLoop_ctl(epfd, EPOLL_CTL_ADD, fd, events) == 0 else { throw SystemError(function: "epoll_ctl ADD", errno: errno) }
         handlers[fd] = handler
     }
 
     func modify(fd: Int32, events: UInt32) {
-        var ev = epoll_event()
-        ev.events = events
-        ev.data.fd = fd
-        _ = epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev)
+        _ = CEventLoop_ctl(epfd, EPOLL_CTL_MOD, fd, events)
     }
 
     func deregister(fd: Int32) {
-        _ = epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nil)
+        _ = CEventLoop_ctl(epfd, EPOLL_CTL_DEL, fd, 0)
         handlers[fd] = nil
     }
 
@@ -109,21 +101,22 @@ public final class EventLoop: @unchecked Sendable {
 
     private func run() {
         let maxEvents = 256
-        var events = [epoll_event](repeating: epoll_event(), count: maxEvents)
+        var fds = [Int32](repeating: 0, count: maxEvents)
+        var masks = [UInt32](repeating: 0, count: maxEvents)
         while !stopped.load(ordering: .acquiring) {
-            let n = events.withUnsafeMutableBufferPointer { epoll_wait(epfd, $0.baseAddress, Int32(maxEvents), -1) }
+            let n = CEventLoop_wait(epfd, &fds, &masks, Int32(maxEvents), -1)
             if n < 0 {
                 if errno == EINTR { continue }
                 fatalError("epoll_wait: \(String(cString: strerror(errno)))")
             }
             for i in 0..<Int(n) {
-                let fd = events[i].data.fd
+                let fd = fds[i]
                 if fd == wakeFD {
                     var value: UInt64 = 0
                     _ = read(wakeFD, &value, 8)
                     continue
                 }
-                handlers[fd]?.handleEvents(events[i].events)
+                handlers[fd]?.handleEvents(masks[i])
             }
             runMailbox()
             flushDirty()

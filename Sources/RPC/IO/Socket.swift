@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CEventLoop
 
 /// Thin helpers over BSD sockets; every descriptor is non-blocking and close-on-exec.
 enum Socket {
@@ -102,7 +103,7 @@ enum Socket {
         let fd = try syscallRetrying("accept4") {
             withUnsafeMutablePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    accept4(listener, $0, &len, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+                    CEventLoop_accept4(listener, $0, &len, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
                 }
             }
         }

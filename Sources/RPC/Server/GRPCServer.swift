@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CEventLoop
 import Foundation
 import Synchronization
 import HTTP2
@@ -81,7 +82,7 @@ final class Listener: EventLoopHandler, @unchecked Sendable {
             loop.execute {
                 do {
                     let c = try ServerConnection(fd: cfd, loop: loop, server: core, remoteAddress: peer)
-                    try loop.register(fd: cfd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue, handler: c)
+                    try loop.register(fd: cfd, events: CEventLoop_EPOLLIN | CEventLoop_EPOLLRDHUP, handler: c)
                     core.connectionOpened(c)
                 } catch {
                     core.logger.error("cannot set up connection from \(peer): \(error)")
@@ -113,7 +114,7 @@ public final class GRPCServer: Sendable {
         let registered = Mutex<Error?>(nil)
         let done = DispatchSemaphore(value: 0)
         loop.execute {
-            do { try loop.register(fd: fd, events: EPOLLIN.rawValue, handler: listener) } catch { registered.withLock { $0 = error } }
+            do { try loop.register(fd: fd, events: CEventLoop_EPOLLIN, handler: listener) } catch { registered.withLock { $0 = error } }
             done.signal()
         }
         done.wait()

@@ -71,10 +71,10 @@ final class ResponseWriter: Sendable {
         if let error { for e in error.trailingMetadata.entries { trailing.entries_append(e) } }
         let status = error?.code ?? .ok
         let message = error?.message ?? ""
-        let connection = self.connection, stream = self.stream
+        let connection = self.connection, stream = self.stream, trailers = trailing
         loop.execute {
             connection.finishStream(stream: stream, initialMetadata: initial, deferred: deferred, compressed: compressed,
-                                    status: status, message: message, trailingMetadata: trailing)
+                                    status: status, message: message, trailingMetadata: trailers)
         }
     }
 

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CEventLoop
 import HTTP2
 import TLS
 import Logging
@@ -17,6 +18,9 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
     private var h2: HTTP2Session?
     private var streams: [HTTP2StreamID: ServerStreamState] = [:]
     private var drainWatch: Set<HTTP2StreamID> = []
+    /// Streams to reset once their status has been serialized (a reset submitted earlier
+    /// would overtake the trailers in nghttp2's queue).
+    private var pendingResets: [HTTP2StreamID] = []
     private var outCipher: [UInt8] = []
     private var outOffset = 0
     private var wantsWritable = false
@@ -38,10 +42,10 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
     // MARK: epoll
 
     func handleEvents(_ events: UInt32) {
-        if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 {
+        if events & (CEventLoop_EPOLLIN | CEventLoop_EPOLLHUP | CEventLoop_EPOLLERR | CEventLoop_EPOLLRDHUP) != 0 {
             readAvailable()
         }
-        if !closed && events & EPOLLOUT.rawValue != 0 {
+        if !closed && events & CEventLoop_EPOLLOUT != 0 {
             flush()
         }
     }
@@ -148,6 +152,11 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
             }
             loop.plaintextScratch = plain
             handle(h2.takeEvents())
+            if !pendingResets.isEmpty {
+                for id in pendingResets { try? h2.resetStream(id, errorCode: 0) }
+                pendingResets.removeAll()
+                scheduleFlush()
+            }
         }
         tls.drainCiphertext(into: &outCipher)
         writeSocket()
@@ -191,8 +200,8 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
     private func setWritableInterest(_ on: Bool) {
         guard on != wantsWritable else { return }
         wantsWritable = on
-        let base = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
-        loop.modify(fd: fd, events: on ? base | EPOLLOUT.rawValue : base)
+        let base = CEventLoop_EPOLLIN | CEventLoop_EPOLLRDHUP
+        loop.modify(fd: fd, events: on ? base | CEventLoop_EPOLLOUT : base)
     }
 
     private func updateDrainWatchers() {
@@ -270,7 +279,7 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
         let context = ServerContext(
             method: registered.descriptor, peer: tls.peerIdentity, remoteAddress: remoteAddress,
             requestMetadata: Metadata(headers: headers), deadline: deadline, requestEncoding: requestEncoding,
-            clientAcceptsGzip: accept.split(separator: ",").contains { $0.trimmingCharacters(in: " ") == "gzip" })
+            clientAcceptsGzip: accept.split(separator: ",").contains { $0.filter { $0 != " " } == "gzip" })
         let writer = ResponseWriter(loop: loop, connection: self, stream: id, context: context,
                                     defersSingleResponse: !registered.descriptor.serverStreaming)
         let st = ServerStreamState(id: id, method: registered, context: context, writer: writer,
@@ -443,7 +452,7 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
         finishStream(stream: st.id, initialMetadata: st.headersSent ? nil : Metadata(), deferred: nil, compressed: false,
                      status: error.code, message: error.message, trailingMetadata: error.trailingMetadata)
         // The client may still be sending; tell it to stop once the status is out.
-        if !st.requestEnded, let h2 { try? h2.resetStream(st.id, errorCode: 0) }
+        if !st.requestEnded { pendingResets.append(st.id) }
     }
 
     private func cancel(_ st: ServerStreamState, _ error: RPCError) {
