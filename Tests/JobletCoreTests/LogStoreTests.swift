@@ -13,7 +13,7 @@ final class LogStoreTests: XCTestCase {
         }
     }
 
-    private func readAll(_ reader: LogReader) async throws -> Data {
+    private static func readAll(_ reader: LogReader) async throws -> Data {
         var data = Data()
         for try await chunk in reader { data.append(contentsOf: chunk) }
         return data
@@ -26,7 +26,7 @@ final class LogStoreTests: XCTestCase {
         let chunks = makeChunks(count: 320)  // 20 MiB
         let expected = Data(chunks.joined())
         let readers = (0..<10).map { _ in
-            Task { try await self.readAll(logs.reader(for: id)) }
+            Task { try await LogStoreTests.readAll(logs.reader(for: id)) }
         }
         let writer = Task.detached {
             for chunk in chunks { try logs.append(id, chunk) }
@@ -66,7 +66,7 @@ final class LogStoreTests: XCTestCase {
             while let chunk = try await iterator.next() { data.append(contentsOf: chunk) }
             return (data, writerFinishedWhilePaused)
         }
-        let brisk = Task { try await self.readAll(logs.reader(for: id)) }
+        let brisk = Task { try await LogStoreTests.readAll(logs.reader(for: id)) }
         try await Task.sleep(for: .milliseconds(100))
         let start = ContinuousClock.now
         try logs.append(id, chunks[0])
@@ -80,7 +80,8 @@ final class LogStoreTests: XCTestCase {
         XCTAssertTrue(finishedWhilePaused, "the writer did not finish while a reader was paused")
         XCTAssertEqual(pausedData.count, expected.count)
         XCTAssertTrue(pausedData == expected, "the paused reader lost or changed bytes")
-        XCTAssertTrue(try await brisk.value == expected, "the brisk reader lost or changed bytes")
+        let briskData = try await brisk.value
+        XCTAssertTrue(briskData == expected, "the brisk reader lost or changed bytes")
         print("writer time for 10 MiB: \(baseline) without readers, \(withPausedReader) with a paused reader")
     }
 
@@ -116,22 +117,25 @@ final class LogStoreTests: XCTestCase {
         let logs = try LogStore(dataDirectory: try makeTemporaryDirectory(self))
         try logs.append("a", Array("hello ".utf8))
         try logs.append("a", Array("world".utf8))
-        let text = try await readAll(logs.reader(for: "a", follow: false, chunkSize: 3))
+        let text = try await Self.readAll(logs.reader(for: "a", follow: false, chunkSize: 3))
         XCTAssertEqual(String(decoding: text, as: UTF8.self), "hello world")
-        XCTAssertEqual(try await readAll(logs.reader(for: "missing", follow: false)), Data())
+        let missing = try await Self.readAll(logs.reader(for: "missing", follow: false))
+        XCTAssertEqual(missing, Data())
         logs.close("a")
-        XCTAssertEqual(try await readAll(logs.reader(for: "a", from: 6)), Data("world".utf8))
+        let tail = try await Self.readAll(logs.reader(for: "a", from: 6))
+        XCTAssertEqual(tail, Data("world".utf8))
     }
 
     func testReaderWaitingBeforeTheFileExistsAndCancellation() async throws {
         let logs = try LogStore(dataDirectory: try makeTemporaryDirectory(self))
-        let early = Task { try await self.readAll(logs.reader(for: "late")) }
+        let early = Task { try await LogStoreTests.readAll(logs.reader(for: "late")) }
         try await Task.sleep(for: .milliseconds(150))
         try logs.append("late", Array("x".utf8))
         logs.close("late")
-        XCTAssertEqual(try await early.value, Data("x".utf8))
+        let late = try await early.value
+        XCTAssertEqual(late, Data("x".utf8))
 
-        let waiting = Task { try await self.readAll(logs.reader(for: "never-closed")) }
+        let waiting = Task { try await LogStoreTests.readAll(logs.reader(for: "never-closed")) }
         try await Task.sleep(for: .milliseconds(150))
         waiting.cancel()
         let result = await waiting.result
