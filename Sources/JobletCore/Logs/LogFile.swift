@@ -35,14 +35,18 @@ final class LogFile {
 
     /// Up to `count` bytes from `offset`; empty at end of file.
     func read(at offset: Int64, count: Int) throws -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
         while true {
-            let n = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(offset)) }
-            if n >= 0 {
-                buffer.removeLast(count - n)
-                return buffer
+            var failure: Int32 = 0
+            let buffer = [UInt8](unsafeUninitializedCapacity: count) { storage, initialized in
+                let n = pread(descriptor, storage.baseAddress, count, off_t(offset))
+                failure = n < 0 ? errno : 0
+                initialized = max(0, n)
             }
-            if errno != EINTR { throw LogFile.error("reading", "fd \(descriptor)") }
+            if failure == 0 { return buffer }
+            if failure != EINTR {
+                errno = failure
+                throw LogFile.error("reading", "fd \(descriptor)")
+            }
         }
     }
 

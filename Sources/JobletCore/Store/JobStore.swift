@@ -200,10 +200,3 @@ public final class JobStore: Sendable {
         do { return try pool.read(body) } catch { throw JobletError(wrapping: error, doing: what) }
     }
 }
-
-/// What `deleteAllFinal` did.
-public struct JobDeletion: Sendable, Hashable {
-    public var deletedIDs: [String]
-    public var skipped: Int
-    public var deleted: Int { deletedIDs.count }
-}
