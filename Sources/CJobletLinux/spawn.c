@@ -291,14 +291,16 @@ static void forward_signal(int sig) {
     if (pid > 0) kill(-pid, sig);
 }
 
-static void record_status(int code, int sig, int exec_errno) {
-    char buf[80];
+static void record_status(int code, int sig, int exec_errno, int exec_stage) {
+    char buf[96];
     size_t n = 0;
     n += format_int(buf + n, code);
     buf[n++] = ' ';
     n += format_int(buf + n, sig);
     buf[n++] = ' ';
     n += format_int(buf + n, exec_errno);
+    buf[n++] = ' ';
+    n += format_int(buf + n, exec_stage);
     buf[n++] = '\n';
     if (ftruncate(FD_STATUS, 0) == 0) {
         ssize_t r = pwrite(FD_STATUS, buf, n, 0);
@@ -369,11 +371,12 @@ static _Noreturn void job_init(const CJobletLinux_SpawnSpec *s, int sync_r, int 
 
     struct report_msg m;
     ssize_t n;
-    int exec_errno = 0;
+    int exec_errno = 0, exec_stage = 0;
     do { n = read(err_pipe[0], &m, sizeof m); } while (n < 0 && errno == EINTR);
     close(err_pipe[0]);
     if (n == (ssize_t)sizeof m) {
         exec_errno = m.error;
+        exec_stage = m.stage;
         ssize_t r = send(FD_REPORT, &m, sizeof m, MSG_NOSIGNAL);
         (void)r;
     }
@@ -388,16 +391,16 @@ static _Noreturn void job_init(const CJobletLinux_SpawnSpec *s, int sync_r, int 
         pid_t w = waitpid(-1, &st, 0);
         if (w < 0) {
             if (errno == EINTR) continue;
-            record_status(255, 0, exec_errno);
+            record_status(255, 0, exec_errno, exec_stage);
             _exit(255);
         }
         if (w != (pid_t)pid) continue;
         if (WIFEXITED(st)) {
-            record_status(WEXITSTATUS(st), 0, exec_errno);
+            record_status(WEXITSTATUS(st), 0, exec_errno, exec_stage);
             _exit(WEXITSTATUS(st));
         }
         if (WIFSIGNALED(st)) {
-            record_status(128 + WTERMSIG(st), WTERMSIG(st), exec_errno);
+            record_status(128 + WTERMSIG(st), WTERMSIG(st), exec_errno, exec_stage);
             _exit(128 + WTERMSIG(st));
         }
     }

@@ -17,7 +17,7 @@ typedef struct CJobletLinux_SpawnSpec {
     const char *const *cgroup_procs;  // v1: every cgroup.procs file the pid is written to before release
     int cgroup_fd;                    // v2: directory fd for CLONE_INTO_CGROUP, or -1
     int log_fd;                       // stdout and stderr (opened O_APPEND by the caller)
-    int status_fd;                    // the init writes "<code> <signal> <exec errno>\n" here
+    int status_fd;                    // the init writes "<code> <signal> <errno> <stage>\n" here
     uid_t uid;
     gid_t gid;
 } CJobletLinux_SpawnSpec;
