@@ -56,4 +56,7 @@ int CJobletLinux_pidfd_reap(int pidfd, int *exit_code, int *signal, int nohang);
 /// Returns 1 exited, 0 timeout, -1 error.
 int CJobletLinux_pidfd_wait(int pidfd, int timeout_ms);
 
+/// An eventfd (CLOEXEC), for waking poll() from another thread.
+int CJobletLinux_eventfd_cloexec(void);
+
 #endif
