@@ -96,7 +96,7 @@ public struct CgroupV1Controller: CgroupController {
     }
 
     private func write(_ value: String, _ path: String, what: String) throws {
-        do { try FileIO.write(value, to: path) } catch let error as LinuxError where error.errno == EINVAL {
+        do { try FileIO.write(value, to: path) } catch let error as LinuxError where error.errno == EINVAL || error.errno == ERANGE {
             throw LocalJobError.invalidSpec("\(what) was refused by \(path): check the value against this host")
         }
     }

@@ -20,6 +20,9 @@ public struct CgroupV2Controller: CgroupController {
 
     private func dir(_ cgroup: JobCgroup) -> String { "\(root)/\(cgroup.relativePath)" }
 
+    /// O_CREAT is harmless on cgroupfs (the files exist) and lets a fake tree stand in for it.
+    private func write(_ value: String, _ path: String) throws { try FileIO.write(value, to: path, create: true) }
+
     public func create(jobID: String) throws -> JobCgroup {
         let cgroup = try Self.cgroup(forJobID: jobID)
         let parentDir = "\(root)/\(parent)"
@@ -36,33 +39,33 @@ public struct CgroupV2Controller: CgroupController {
         let enabled = Set((FileIO.readTrimmed("\(directory)/cgroup.subtree_control") ?? "").split(separator: " ").map(String.init))
         let missing = Self.wanted.filter { available.contains($0) && !enabled.contains($0) }
         if missing.isEmpty { return }
-        try FileIO.write(missing.map { "+" + $0 }.joined(separator: " "), to: "\(directory)/cgroup.subtree_control")
+        try write(missing.map { "+" + $0 }.joined(separator: " "), "\(directory)/cgroup.subtree_control")
     }
 
     public func apply(_ limits: CgroupLimits, to cgroup: JobCgroup, workspace: String) throws -> CgroupApplyReport {
         var report = CgroupApplyReport()
         let d = dir(cgroup)
         if let percent = limits.maxCPUPercent, percent > 0 {
-            try FileIO.write("\(percent * 1000) 100000", to: "\(d)/cpu.max")
+            try write("\(percent * 1000) 100000", "\(d)/cpu.max")
         }
         if let cores = limits.cpuCores, !cores.isEmpty {
-            do { try FileIO.write(cores, to: "\(d)/cpuset.cpus") } catch let error as LinuxError where error.errno == EINVAL {
+            do { try write(cores, "\(d)/cpuset.cpus") } catch let error as LinuxError where error.errno == EINVAL || error.errno == ERANGE {
                 throw LocalJobError.invalidSpec("cpuCores \"\(cores)\" was refused by \(d)/cpuset.cpus: check the value against this host")
             }
         }
         if let mb = limits.maxMemoryMB, mb > 0 {
-            try FileIO.write(String(UInt64(mb) * 1024 * 1024), to: "\(d)/memory.max")
-            if FileIO.exists("\(d)/memory.swap.max") { try FileIO.write("0", to: "\(d)/memory.swap.max") }
+            try write(String(UInt64(mb) * 1024 * 1024), "\(d)/memory.max")
+            if FileIO.exists("\(d)/memory.swap.max") { try write("0", "\(d)/memory.swap.max") }
         }
         if limits.maxPids > 0 {
-            try FileIO.write(String(limits.maxPids), to: "\(d)/pids.max")
+            try write(String(limits.maxPids), "\(d)/pids.max")
         }
         if let bps = limits.maxIOBPS, bps > 0 {
             switch BlockDevice.backing(workspace) {
             case .failure(let why):
                 report.warnings.append("maxIOBPS not applied: \(why.reason)")
             case .success(let device):
-                do { try FileIO.write("\(device) rbps=\(bps) wbps=\(bps)", to: "\(d)/io.max") } catch {
+                do { try write("\(device) rbps=\(bps) wbps=\(bps)", "\(d)/io.max") } catch {
                     report.warnings.append("maxIOBPS not applied: device \(device) under \(workspace) refused throttling (\(error))")
                 }
             }
@@ -95,10 +98,10 @@ public struct CgroupV2Controller: CgroupController {
         let d = dir(cgroup)
         guard FileIO.exists(d) else { return }
         // cgroup.kill (5.14+) kills the whole subtree atomically; the loop then only waits.
-        if FileIO.exists("\(d)/cgroup.kill") { try FileIO.write("1", to: "\(d)/cgroup.kill") }
+        if FileIO.exists("\(d)/cgroup.kill") { try write("1", "\(d)/cgroup.kill") }
         let freeze = FileIO.exists("\(d)/cgroup.freeze") ? "\(d)/cgroup.freeze" : nil
         try CgroupKiller.killUntilEmpty(timeout: timeout, list: { processes(in: cgroup) }, freeze: { frozen in
-            if let freeze { try? FileIO.write(frozen ? "1" : "0", to: freeze) }
+            if let freeze { try? write(frozen ? "1" : "0", freeze) }
         })
     }
 

@@ -16,7 +16,7 @@ struct ExitStatusRecord: Equatable {
     }
 
     static func parse(_ text: String) -> ExitStatusRecord? {
-        let numbers = text.split(separator: " ").compactMap { Int32($0) }
+        let numbers = text.split(whereSeparator: \.isWhitespace).compactMap { Int32($0) }
         guard numbers.count == 4 else { return nil }
         return ExitStatusRecord(code: numbers[0], signal: numbers[1], errno: numbers[2], stage: numbers[3])
     }
