@@ -99,6 +99,7 @@ public final class LocalJobRunner: Sendable {
     }
 
     private func validate(_ spec: JobLaunchSpec) throws {
+        if state.withLock({ $0.detached }) { throw LocalJobError.spawnFailed("this runner was detached (the server is stopping); start jobs on a new runner") }
         if spec.command.isEmpty { throw LocalJobError.invalidSpec("the command is empty") }
         if !spec.jobDirectory.hasPrefix("/") { throw LocalJobError.invalidSpec("jobDirectory \"\(spec.jobDirectory)\" must be an absolute path") }
         if !spec.workDirectory.isEmpty {
