@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "JobletServer", dependencies: ["RPC", "JobletAPI", "ProtoWire", "JobletCore", "JobletLinux", "Yams",
                                                      .product(name: "Logging", package: "swift-log")]),
         .target(name: "JobletClient", dependencies: ["RPC", "JobletAPI", "Yams"]),
-        .executableTarget(name: "jobletd", dependencies: ["JobletServer",
+        .executableTarget(name: "jobletd", dependencies: ["JobletServer", "JobletLinux",
                                                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                                           .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "rnx", dependencies: ["JobletClient",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import JobletServer
+import JobletLinux
 
 @main
 struct Jobletd: AsyncParsableCommand {
@@ -63,7 +64,9 @@ struct Jobletd: AsyncParsableCommand {
                 logger.notice("generated a development PKI in \(cfg.certsDirectory) (admin and viewer client certificates included)")
             }
             try FileManager.default.createDirectory(atPath: cfg.dataDirectory, withIntermediateDirectories: true)
-            daemon = try JobletDaemon(configuration: cfg, backends: [], logger: logger)
+            let runner = try LocalJobRunner(log: { logger.info("\($0)") })
+            let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory))
+            daemon = try JobletDaemon(configuration: cfg, backends: [local], logger: logger)
             let port = try await daemon.start()
             let host = cfg.host.contains(":") ? "[\(cfg.host)]" : cfg.host
             FileHandle.standardOutput.write(Data("jobletd listening on \(host):\(port) (mTLS, certs \(cfg.certsDirectory), data \(cfg.dataDirectory))\n".utf8))

@@ -1,0 +1,124 @@
+import Foundation
+import JobletCore
+
+/// The local backend: JobletCore's jobs run through `LocalJobRunner` (namespaces, cgroups,
+/// pivot_root). The runner's `JobProcessHandle` is the backend state stored with each job, so
+/// a restarted jobletd can re-adopt the process. Stateless besides the runner.
+public final class LocalBackend: JobBackend {
+    public let name = "local"
+    let runner: LocalJobRunner
+    let jobsDirectory: URL
+    let user: JobUser?
+
+    /// `dataDirectory/jobs/<id>` holds each job's workspace and exit status.
+    public init(runner: LocalJobRunner, dataDirectory: URL, user: JobUser? = nil) {
+        self.runner = runner
+        self.jobsDirectory = dataDirectory.appendingPathComponent("jobs")
+        self.user = user
+    }
+
+    public func canRun(_ request: JobRequest) -> JobletError? {
+        if request.gpuCount > 0 {
+            return .failedPrecondition("GPU jobs need a SkyPilot API server: start one with 'sky api start' and pass --skypilot-endpoint")
+        }
+        if !request.network.isEmpty && request.network != "host" {
+            return .failedPrecondition("network '\(request.network)': job networks are not supported by this server yet (omit network, or use 'host')")
+        }
+        if !request.volumes.isEmpty {
+            return .failedPrecondition("volumes are not supported by this server yet (got \(request.volumes.joined(separator: ", ")))")
+        }
+        if !request.runtime.isEmpty {
+            return .failedPrecondition("runtime '\(request.runtime)': runtimes are not supported by this server yet")
+        }
+        return nil
+    }
+
+    public func start(job: Job, request: JobRequest, events: JobEventSink) async throws {
+        let spec = JobLaunchSpec(
+            jobID: job.id, command: request.command, arguments: request.args,
+            environment: Self.environment(request),
+            workDirectory: request.workDir,
+            jobDirectory: jobsDirectory.appendingPathComponent(job.id).path,
+            logPath: events.logFile.path,
+            limits: Self.limits(request.limits),
+            uploads: request.uploads.map { u in
+                u.isDirectory ? .directory(u.path, mode: u.mode == 0 ? 0o755 : u.mode)
+                              : .file(u.path, u.content, mode: u.mode == 0 ? 0o644 : u.mode)
+            },
+            user: user)
+        let handle: JobProcessHandle
+        do {
+            handle = try runner.start(spec)
+        } catch {
+            throw JobletError.failedPrecondition("cannot start job: \(error)")
+        }
+        try events.update(state: try JSONEncoder().encode(handle), nodeID: ProcessInfo.processInfo.hostName)
+        for warning in handle.warnings {
+            try? events.appendLog(Array("jobletd: warning: \(warning)\n".utf8))
+        }
+        try await events.transition(to: .running)
+        watch(handle, events: events)
+    }
+
+    public func stop(job: Job, grace: Duration) async throws {
+        guard let handle = Self.handle(of: job) else { return }
+        if !runner.trackedJobIDs.contains(job.id) { _ = runner.adopt(handle) }
+        _ = try await runner.stop(handle, grace: grace)
+    }
+
+    public func adopt(job: Job, events: JobEventSink) async {
+        guard let handle = Self.handle(of: job) else {
+            _ = try? await events.transition(to: .failed, exitCode: -1,
+                                             reason: "jobletd stopped before the job's process was started")
+            return
+        }
+        switch runner.adopt(handle) {
+        case .running(let h):
+            if job.status == .initializing { _ = try? await events.transition(to: .running) }
+            watch(h, events: events)
+        case .exited(let exit):
+            await report(exit, events: events)
+            runner.forget(handle)
+        }
+    }
+
+    private func watch(_ handle: JobProcessHandle, events: JobEventSink) {
+        Task {
+            do {
+                let exit = try await runner.waitForExit(handle)
+                await report(exit, events: events)
+            } catch {
+                _ = try? await events.transition(to: .failed, exitCode: -1, reason: "lost track of the job: \(error)")
+            }
+            runner.forget(handle)
+        }
+    }
+
+    private func report(_ exit: JobExit, events: JobEventSink) async {
+        events.logAppended()
+        let status: JobStatus = exit.stopped ? .stopped : (exit.exitCode == 0 && exit.signal == nil ? .completed : .failed)
+        _ = try? await events.transition(to: status, exitCode: exit.exitCode,
+                                         reason: exit.reason.isEmpty ? nil : exit.reason)
+    }
+
+    static func handle(of job: Job) -> JobProcessHandle? {
+        guard let state = job.backendState else { return nil }
+        return try? JSONDecoder().decode(JobProcessHandle.self, from: state)
+    }
+
+    /// A clean base, then the request's variables, then its secrets.
+    static func environment(_ r: JobRequest) -> [String: String] {
+        var env = ["PATH": LocalJobRunnerConfig.defaultPath, "HOME": "/work", "LANG": "C.UTF-8"]
+        env.merge(r.environment) { _, new in new }
+        env.merge(r.secretEnvironment) { _, new in new }
+        return env
+    }
+
+    static func limits(_ l: ResourceLimits) -> CgroupLimits {
+        CgroupLimits(maxCPUPercent: l.maxCPU > 0 ? l.maxCPU : nil,
+                     cpuCores: l.cpuCores.isEmpty ? nil : l.cpuCores,
+                     maxMemoryMB: l.maxMemoryMB > 0 ? l.maxMemoryMB : nil,
+                     maxIOBPS: l.maxIOBPS > 0 ? UInt64(l.maxIOBPS) : nil,
+                     maxPids: l.maxPIDs > 0 ? l.maxPIDs : CgroupLimits.defaultMaxPids)
+    }
+}
