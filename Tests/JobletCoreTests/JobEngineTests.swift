@@ -123,6 +123,21 @@ final class JobEngineTests: XCTestCase {
         }
     }
 
+    func testCallerChosenID() async throws {
+        let engine = try makeEngine(try makeTemporaryDirectory(self), backends: [FakeBackend()])
+        let id = "F47AC10B-58CC-4372-A567-0E02B2C3D479"
+        let job = try await engine.submit(JobRequest(command: "sleep"), id: id)
+        XCTAssertEqual(job.id, id.lowercased())
+        for (again, code) in [(id, JobletErrorCode.alreadyExists), ("not-a-uuid", .invalidArgument)] {
+            do {
+                _ = try await engine.submit(JobRequest(command: "sleep"), id: again)
+                XCTFail("accepted id \(again)")
+            } catch let error as JobletError {
+                XCTAssertEqual(error.code, code, error.message)
+            }
+        }
+    }
+
     func testBackendPreferenceOrder() async throws {
         let gpu = FakeBackend(name: "gpu", acceptsGPUs: true)
         let local = FakeBackend(name: "local")

@@ -5,7 +5,10 @@ import XCTest
 final class LogStoreTests: XCTestCase {
     /// `count` chunks of 64 KiB; each starts with its index, so no two chunks are alike.
     private func makeChunks(count: Int) -> [[UInt8]] {
-        let pattern = (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let pattern = [UInt8](unsafeUninitializedCapacity: 65_536) { buffer, count in
+            for i in 0..<65_536 { buffer[i] = UInt8(truncatingIfNeeded: i &* 31 &+ 7) }
+            count = 65_536
+        }
         return (0..<count).map { index in
             var chunk = pattern
             withUnsafeBytes(of: UInt64(index).bigEndian) { chunk.replaceSubrange(0..<8, with: $0) }
@@ -24,7 +27,7 @@ final class LogStoreTests: XCTestCase {
         let id = "job-20mb"
         try logs.create(id)
         let chunks = makeChunks(count: 320)  // 20 MiB
-        let expected = Data(chunks.joined())
+        let expected = chunks.reduce(into: Data()) { $0.append(contentsOf: $1) }
         let readers = (0..<10).map { _ in
             Task { try await LogStoreTests.readAll(logs.reader(for: id)) }
         }
@@ -44,7 +47,7 @@ final class LogStoreTests: XCTestCase {
     func testPausedReaderLosesNothingAndDoesNotHoldUpTheWriter() async throws {
         let logs = try LogStore(dataDirectory: try makeTemporaryDirectory(self))
         let chunks = makeChunks(count: 160)  // 10 MiB
-        let expected = Data(chunks.joined())
+        let expected = chunks.reduce(into: Data()) { $0.append(contentsOf: $1) }
 
         // Baseline: the same write with no reader at all.
         try logs.create("baseline")

@@ -56,10 +56,12 @@ public actor JobEngine {
 
     /// RunJob: validates, picks a backend, stores the job, then schedules or starts it. A start
     /// failure is recorded as FAILED (with the reason) and the job returned, not thrown.
-    public func submit(_ request: JobRequest) async throws -> Job {
+    /// `id` lets a caller (a workflow) choose the job's UUID; taken ids get `alreadyExists`.
+    public func submit(_ request: JobRequest, id: String? = nil) async throws -> Job {
         let request = try validator.validate(request)
         let backend = try chooseBackend(for: request)
-        let job = Job(request: request, backend: backend.name)
+        let id = try id.map(Self.checkedID) ?? Job.newID()
+        let job = Job(id: id, request: request, backend: backend.name)
         try store.insert(job, request: request)
         try logs.create(job.id)
         publish(.created(job))
@@ -194,6 +196,13 @@ public actor JobEngine {
                 _ = try? transition(job.id, to: .failed, reason: "could not start: \(message)")
             }
         }
+    }
+
+    private static func checkedID(_ id: String) throws -> String {
+        guard let uuid = UUID(uuidString: id) else {
+            throw JobletError.invalidArgument("job id '\(id)' is not a UUID")
+        }
+        return uuid.uuidString.lowercased()
     }
 
     private func chooseBackend(for request: JobRequest) throws -> any JobBackend {

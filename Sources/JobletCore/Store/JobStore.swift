@@ -37,6 +37,9 @@ public final class JobStore: Sendable {
     /// Stores a new job with its secrets and upload contents, which `request(for:)` gives back.
     public func insert(_ job: Job, request: JobRequest) throws {
         try write("storing job \(job.id)") { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM job WHERE id = ?", arguments: [job.id]) == true {
+                throw JobletError.alreadyExists("job already exists: \(job.id)")
+            }
             var arguments = JobColumns.arguments(for: job)
             arguments += [JobColumns.json(request.secretEnvironment)]
             try db.execute(sql: JobColumns.insertSQL, arguments: arguments)
