@@ -1,14 +1,24 @@
 /// Map keys and the order maps are written in.
 ///
-/// Keys are written sorted, as upb and protobuf C++ do with `deterministic=True`, so the same
-/// message always encodes to the same bytes: strings by UTF-8 bytes, integers by value.
+/// Keys are written sorted, so the same message always encodes to the same bytes, in the order
+/// Python's protobuf (upb) uses for `SerializeToString(deterministic=True)`: integers by value;
+/// strings by their UTF-8 bytes, except that of two strings where one is a prefix of the other
+/// the longer comes first ("ab" before "a", "" last). protobuf C++ and Go put the shorter first;
+/// we follow upb so our bytes equal the reference codec's. Order never affects decoding.
 public protocol ProtoMapKey: Hashable, Sendable {
     static func protoKeyPrecedes(_ a: Self, _ b: Self) -> Bool
 }
 
 extension String: ProtoMapKey {
     @inlinable public static func protoKeyPrecedes(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
+        var i = a.utf8.makeIterator(), j = b.utf8.makeIterator()
+        while true {
+            switch (i.next(), j.next()) {
+            case let (x?, y?): if x != y { return x < y }
+            case (_?, nil): return true    // a is longer, b its prefix
+            case (nil, _): return false
+            }
+        }
     }
 }
 extension Int32: ProtoMapKey { @inlinable public static func protoKeyPrecedes(_ a: Int32, _ b: Int32) -> Bool { a < b } }
