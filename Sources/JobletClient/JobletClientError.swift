@@ -18,7 +18,9 @@ public struct JobletClientError: Error, Sendable, CustomStringConvertible {
         case .unimplemented:
             self.init("not implemented yet: \(path)", code: error.code)
         case .unavailable:
-            self.init("jobletd at \(server) is unavailable: \(message)", code: error.code)
+            let prefix = "cannot connect to \(server.host):\(server.port): "
+            let reason = message.hasPrefix(prefix) ? String(message.dropFirst(prefix.count)) : message
+            self.init("jobletd at \(server) is unavailable: \(reason)", code: error.code)
         case .deadlineExceeded:
             self.init("\(path) timed out: \(message)", code: error.code)
         case .permissionDenied:

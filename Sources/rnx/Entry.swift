@@ -32,6 +32,9 @@ enum Entry {
         let lines = message.split(whereSeparator: \.isNewline).map(String.init)
         var first = lines.first ?? message
         if first.hasPrefix("Error: ") { first.removeFirst("Error: ".count) }
+        if let initial = first.first, initial.isUppercase, first.dropFirst().first?.isLowercase == true {
+            first = initial.lowercased() + first.dropFirst()
+        }
         if let see = lines.first(where: { $0.hasPrefix("See '") }) {
             return "rnx: \(first) (\(see.prefix(1).lowercased() + see.dropFirst().replacingOccurrences(of: " for more information.", with: "")))"
         }

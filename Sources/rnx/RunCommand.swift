@@ -42,6 +42,13 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments.", valueName: "command"))
     var command: [String] = []
 
+    func validate() throws {
+        // captureForPassthrough takes everything from the first word it does not know.
+        guard let first = command.first, first.hasPrefix("-"), first != "--" else { return }
+        if first == "-h" || first == "--help" { throw CleanExit.helpRequest(self) }
+        throw ValidationError("unknown option '\(first)'; a job command that starts with '-' goes after --")
+    }
+
     var options: RunOptions {
         var o = RunOptions()
         o.name = name; o.maxCPU = maxCpu; o.maxMemory = maxMemory; o.maxIOBPS = maxIobps; o.cpuCores = cpuCores
