@@ -28,7 +28,6 @@ static inline int CJOpenSSL_set_tlsext_host_name(SSL *ssl, const char *name) {
 static inline uint64_t CJOpenSSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
 static inline uint64_t CJOpenSSL_OP_NO_COMPRESSION(void) { return SSL_OP_NO_COMPRESSION; }
 static inline uint64_t CJOpenSSL_OP_CIPHER_SERVER_PREFERENCE(void) { return SSL_OP_CIPHER_SERVER_PREFERENCE; }
-static inline uint64_t CJOpenSSL_OP_NO_ANTI_REPLAY(void) { return SSL_OP_NO_ANTI_REPLAY; }
 
 // BIO_ctrl wrappers.
 static inline long CJOpenSSL_BIO_get_mem_data(BIO *bio, char **data) {

@@ -103,8 +103,9 @@ public final class HTTP2Session {
 
     /// Hands out the events recorded since the last call, oldest first.
     public func takeEvents() -> [HTTP2Event] {
-        defer { events.removeAll(keepingCapacity: true) }
-        return events
+        var taken: [HTTP2Event] = []
+        swap(&taken, &events)
+        return taken
     }
 
     /// Appends every frame nghttp2 wants to write now to `buffer`.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import JobletAPI
+import JobletCore
 import RPC
 import TLS
 
@@ -10,8 +11,9 @@ public final class JobletDaemon: Sendable {
     let server: GRPCServer
     let health: HealthService
     let logger: Logger
+    public let engine: JobEngine
 
-    public init(configuration: DaemonConfiguration, logger: Logger) throws {
+    public init(configuration: DaemonConfiguration, backends: [any JobBackend], logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         let certs = CertificatePaths(directory: configuration.certsDirectory)
@@ -21,7 +23,20 @@ public final class JobletDaemon: Sendable {
         } catch {
             throw ConfigurationError("bad certificate: \(error)")
         }
+        let data = URL(fileURLWithPath: configuration.dataDirectory)
+        let store: JobStore
+        do {
+            store = try JobStore(dataDirectory: data)
+        } catch {
+            throw ConfigurationError("cannot open the job database in \(configuration.dataDirectory): \(error)")
+        }
+        let logs = try LogStore(dataDirectory: data)
+        engine = JobEngine(store: store, logs: logs, backends: backends,
+                           validator: .forThisHost(defaults: configuration.jobDefaults),
+                           defaultStopGrace: .milliseconds(configuration.stopGraceMilliseconds))
+
         let router = RPCRouter()
+        JobService(engine: engine).register(on: router)
         var services = [Joblet_JobService.descriptor, Joblet_NetworkService.descriptor, Joblet_VolumeService.descriptor,
                         Joblet_MonitoringService.descriptor, Joblet_RuntimeService.descriptor, Joblet_JobletService.descriptor]
         if configuration.enableInteropTesting {
@@ -43,9 +58,11 @@ public final class JobletDaemon: Sendable {
         server = try GRPCServer(configuration: config, router: router, interceptors: [RoleInterceptor()], logger: logger)
     }
 
-    /// Binds; returns the port. A busy port throws a one-line reason.
+    /// Recovers jobs (re-adopts running ones, re-arms schedules), then binds; returns the port.
+    /// A busy port throws a one-line reason.
     @discardableResult
-    public func start() throws -> Int {
+    public func start() async throws -> Int {
+        try await engine.start()
         do {
             return try server.start()
         } catch {
@@ -56,5 +73,7 @@ public final class JobletDaemon: Sendable {
     public func shutdown() async {
         health.markAllNotServing()
         await server.shutdown(drainTimeout: .milliseconds(Int64(configuration.drainTimeoutSeconds * 1000)))
+        // Jobs keep running: the next start re-adopts them.
+        await engine.shutdown()
     }
 }

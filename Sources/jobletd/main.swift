@@ -63,8 +63,8 @@ struct Jobletd: AsyncParsableCommand {
                 logger.notice("generated a development PKI in \(cfg.certsDirectory) (admin and viewer client certificates included)")
             }
             try FileManager.default.createDirectory(atPath: cfg.dataDirectory, withIntermediateDirectories: true)
-            daemon = try JobletDaemon(configuration: cfg, logger: logger)
-            let port = try daemon.start()
+            daemon = try JobletDaemon(configuration: cfg, backends: [], logger: logger)
+            let port = try await daemon.start()
             let host = cfg.host.contains(":") ? "[\(cfg.host)]" : cfg.host
             FileHandle.standardOutput.write(Data("jobletd listening on \(host):\(port) (mTLS, certs \(cfg.certsDirectory), data \(cfg.dataDirectory))\n".utf8))
         } catch {

@@ -1,5 +1,62 @@
 // The C that Swift must not do itself: clone/exec of a job's first process, namespaces, mounts.
+// Every symbol is prefixed CJobletLinux_. Nothing here allocates between clone and exec.
 #ifndef CJOBLETLINUX_H
 #define CJOBLETLINUX_H
-int CJobletLinux_placeholder(void);
+
+#include <sys/types.h>
+#include <stdint.h>
+
+/// What the job's first process needs. All strings are NUL-terminated; arrays end with NULL.
+typedef struct CJobletLinux_SpawnSpec {
+    const char *const *argv;          // argv[0] is looked up in PATH from envp
+    const char *const *envp;          // the job's whole environment
+    const char *hostname;             // UTS name (short job id)
+    const char *rootfs_dir;           // empty host dir: a tmpfs is mounted there and pivoted into
+    const char *workspace_dir;        // host dir bind-mounted read-write at /work
+    const char *work_dir;             // cwd inside the job, relative to /work ("" = /work)
+    const char *const *cgroup_procs;  // v1: every cgroup.procs file the pid is written to before release
+    int cgroup_fd;                    // v2: directory fd for CLONE_INTO_CGROUP, or -1
+    int log_fd;                       // stdout and stderr (opened O_APPEND by the caller)
+    int status_fd;                    // the init writes "<code> <signal> <errno> <stage>\n" here
+    uid_t uid;
+    gid_t gid;
+} CJobletLinux_SpawnSpec;
+
+/// Where a failure happened (child side), so the message can name it.
+enum {
+    CJobletLinux_StageNone = 0,
+    CJobletLinux_StageClone = 1,
+    CJobletLinux_StageCgroup = 2,
+    CJobletLinux_StageSetup = 3,       // namespaces, hostname, mounts, pivot_root
+    CJobletLinux_StageFork = 4,
+    CJobletLinux_StageCredentials = 5, // setgroups/setgid/setuid
+    CJobletLinux_StageChdir = 6,
+    CJobletLinux_StageExec = 7,
+    CJobletLinux_StageSync = 8,
+};
+
+typedef struct CJobletLinux_SpawnResult {
+    pid_t pid;         // host pid of the job's init (pid 1 in its namespace)
+    int pidfd;         // CLOEXEC pidfd of that init; the caller owns it
+    int stage;         // CJobletLinux_Stage*: 0 when the command was exec'd
+    int error;         // errno at that stage
+    int detail;        // setup: which step (line of spawn.c), for the log
+    char what[160];    // the path or step that failed, when there is one
+} CJobletLinux_SpawnResult;
+
+/// Spawns the job. Returns 0 when a process exists (pid/pidfd set), even if its exec failed
+/// (stage == Exec: the init records exit 127 and exits by itself); -1 when nothing is left running.
+int CJobletLinux_spawn(const CJobletLinux_SpawnSpec *spec, CJobletLinux_SpawnResult *result);
+
+int CJobletLinux_pidfd_open(pid_t pid);
+int CJobletLinux_pidfd_send_signal(int pidfd, int sig);
+/// Reaps a child through its pidfd. Returns 0 and fills code/signal; -1 with errno (ECHILD if not ours).
+int CJobletLinux_pidfd_reap(int pidfd, int *exit_code, int *signal, int nohang);
+/// Blocks until the pidfd is readable (the process exited) or timeout_ms passes (-1 = forever).
+/// Returns 1 exited, 0 timeout, -1 error.
+int CJobletLinux_pidfd_wait(int pidfd, int timeout_ms);
+
+/// An eventfd (CLOEXEC), for waking poll() from another thread.
+int CJobletLinux_eventfd_cloexec(void);
+
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+import JobletCore
 import Yams
 
 /// Everything jobletd is configured with. Precedence: flags, then the YAML file, then these defaults.
@@ -12,6 +13,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var eventLoops = 0            // 0: one per core
     public var drainTimeoutSeconds = 10.0
     public var logLevel = "info"
+    /// Limits a job gets when its request leaves them 0 (Joblet's defaults: 100 %, 512 MB, unlimited I/O).
+    public var jobDefaults = ResourceLimits(maxCPU: 100, maxMemoryMB: 512, maxIOBPS: 0, maxPIDs: 1024)
+    /// StopJob: SIGTERM, this long, then SIGKILL to whatever is left in the job's cgroup.
+    public var stopGraceMilliseconds = 100
 
     public init() {}
 
@@ -53,6 +58,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
             if let i = s.enableInteropTesting { enableInteropTesting = i }
             if let l = s.logLevel { logLevel = l }
         }
+        if let j = file.jobs {
+            if let v = j.defaultMaxCPU { jobDefaults.maxCPU = v }
+            if let v = j.defaultMaxMemoryMB { jobDefaults.maxMemoryMB = v }
+            if let v = j.defaultMaxIOBPS { jobDefaults.maxIOBPS = v }
+            if let v = j.defaultMaxPIDs { jobDefaults.maxPIDs = v }
+            if let v = j.stopGraceMilliseconds { stopGraceMilliseconds = v }
+        }
     }
 
     struct ConfigFile: Decodable {
@@ -66,7 +78,15 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var enableInteropTesting: Bool?
             var logLevel: String?
         }
+        struct Jobs: Decodable {
+            var defaultMaxCPU: Int?
+            var defaultMaxMemoryMB: Int?
+            var defaultMaxIOBPS: Int?
+            var defaultMaxPIDs: Int?
+            var stopGraceMilliseconds: Int?
+        }
         var server: Server?
+        var jobs: Jobs?
     }
 }
 

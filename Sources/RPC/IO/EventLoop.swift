@@ -30,11 +30,11 @@ public final class EventLoop: @unchecked Sendable {
 
     init(index: Int) throws {
         self.index = index
-        epfd = epoll_create1(CEventLoop_EPOLL_CLOEXEC)
+        epfd = CEventLoop_epoll_create()
         guard epfd >= 0 else { throw SystemError(function: "epoll_create1", errno: errno) }
-        wakeFD = eventfd(0, CEventLoop_EFD_FLAGS)
+        wakeFD = CEventLoop_eventfd()
         guard wakeFD >= 0 else { throw SystemError(function: "eventfd", errno: errno) }
-        guard CEventLoop_ctl(epfd, EPOLL_CTL_ADD, wakeFD, CEventLoop_EPOLLIN) == 0 else { throw SystemError(function: "epoll_ctl", errno: errno) }
+        guard CEventLoop_ctl(epfd, CEventLoop_CTL_ADD, wakeFD, CEventLoop_EPOLLIN) == 0 else { throw SystemError(function: "epoll_ctl", errno: errno) }
     }
 
     deinit {
@@ -81,16 +81,16 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Loop thread only: registers `fd` for `events` (EPOLLIN etc.).
     func register(fd: Int32, events: UInt32, handler: EventLoopHandler) throws {
-        guard CEventLoop_ctl(epfd, EPOLL_CTL_ADD, fd, events) == 0 else { throw SystemError(function: "epoll_ctl ADD", errno: errno) }
+        guard CEventLoop_ctl(epfd, CEventLoop_CTL_ADD, fd, events) == 0 else { throw SystemError(function: "epoll_ctl ADD", errno: errno) }
         handlers[fd] = handler
     }
 
     func modify(fd: Int32, events: UInt32) {
-        _ = CEventLoop_ctl(epfd, EPOLL_CTL_MOD, fd, events)
+        _ = CEventLoop_ctl(epfd, CEventLoop_CTL_MOD, fd, events)
     }
 
     func deregister(fd: Int32) {
-        _ = CEventLoop_ctl(epfd, EPOLL_CTL_DEL, fd, 0)
+        _ = CEventLoop_ctl(epfd, CEventLoop_CTL_DEL, fd, 0)
         handlers[fd] = nil
     }
 

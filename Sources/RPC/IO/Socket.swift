@@ -101,11 +101,7 @@ enum Socket {
         var storage = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let fd = try syscallRetrying("accept4") {
-            withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    CEventLoop_accept4(listener, $0, &len, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
-                }
-            }
+            withUnsafeMutablePointer(to: &storage) { CEventLoop_accept(listener, $0, &len) }
         }
         guard let fd else { return nil }
         var one: Int32 = 1

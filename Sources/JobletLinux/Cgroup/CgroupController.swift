@@ -1,0 +1,58 @@
+/// One job's cgroup: create, limit, place the first process, count, kill, remove.
+/// Implemented for v1 hierarchies and the v2 unified tree; both take their root paths so tests
+/// can point them at a fake directory tree.
+public protocol CgroupController: Sendable {
+    var summary: String { get }
+    func create(jobID: String) throws -> JobCgroup
+    /// Applies what it can; what cannot be applied on this host (I/O throttling on a virtual
+    /// device) comes back in the report instead of failing the job.
+    func apply(_ limits: CgroupLimits, to cgroup: JobCgroup, workspace: String) throws -> CgroupApplyReport
+    func placement(for cgroup: JobCgroup) -> CgroupPlacement
+    /// Whether /proc/<pid>/cgroup puts `pid` in `cgroup`.
+    func contains(pid: Int32, in cgroup: JobCgroup) -> Bool
+    func processes(in cgroup: JobCgroup) -> [Int32]
+    func usage(of cgroup: JobCgroup) -> JobResourceUsage
+    /// SIGKILLs everything in the cgroup and waits until it is empty.
+    func killAll(in cgroup: JobCgroup, timeout: Duration) throws
+    func remove(_ cgroup: JobCgroup) throws
+}
+
+/// How the spawner puts the first process into the cgroup before it runs.
+public enum CgroupPlacement: Sendable, Equatable {
+    /// v1: write the pid into each of these cgroup.procs files while the child waits.
+    case procsFiles([String])
+    /// v2: clone3 with CLONE_INTO_CGROUP on this directory.
+    case directory(String)
+}
+
+public struct CgroupApplyReport: Sendable, Equatable {
+    public var warnings: [String] = []
+    public init(warnings: [String] = []) { self.warnings = warnings }
+}
+
+extension CgroupController {
+    /// Job ids become directory names: nothing that could walk out of `joblet/`.
+    static func cgroup(forJobID jobID: String) throws -> JobCgroup {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+        guard !jobID.isEmpty, jobID.count <= 128, jobID != ".", jobID != "..", jobID.allSatisfy(allowed.contains) else {
+            throw LocalJobError.invalidSpec("job id \"\(jobID)\" must be 1-128 characters of letters, digits, '-', '_', '.'")
+        }
+        return JobCgroup(relativePath: "joblet/\(jobID)")
+    }
+
+    /// Reads a cgroup.procs file into pids.
+    static func pids(inProcsFile path: String) -> [Int32] {
+        guard let text = try? FileIO.read(path) else { return [] }
+        return text.split(separator: "\n").compactMap { Int32($0) }
+    }
+
+    /// Does any line of /proc/<pid>/cgroup name this path (in any hierarchy, or "0::" on v2)?
+    static func procCgroupLines(pid: Int32) -> [(controllers: [String], path: String)] {
+        guard let text = try? FileIO.read("/proc/\(pid)/cgroup") else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3 else { return nil }
+            return (parts[1].split(separator: ",").map(String.init), String(parts[2]))
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// JobletLinux: see ../shared/DESIGN.md for what this module owns.

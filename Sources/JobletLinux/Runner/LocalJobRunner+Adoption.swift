@@ -1,0 +1,28 @@
+/// What `adopt` found.
+public enum JobAdoption: Sendable, Equatable {
+    /// Still ours and running; `waitForExit` and `stop` work on it again.
+    case running(JobProcessHandle)
+    /// It ended while nobody watched; this is how (from the status file its init left).
+    case exited(JobExit)
+}
+
+extension LocalJobRunner {
+    /// Takes a job back after a restart. It is ours when the pid exists, started at the stored
+    /// time (pids get reused), and sits in the stored cgroup. The pidfd is opened before those
+    /// checks, so it cannot refer to a process that replaced ours after them.
+    public func adopt(_ handle: JobProcessHandle) -> JobAdoption {
+        if let exit = state.withLock({ $0.jobs[handle.jobID]?.exit }) { return .exited(exit) }
+        if state.withLock({ $0.jobs[handle.jobID] != nil }) { return .running(handle) }
+
+        if let pidfd = PidFD.open(pid: handle.pid), let stat = ProcessStat.read(pid: handle.pid),
+           stat.startTime == handle.startTime,
+           stat.state == "Z" || cgroups.contains(pid: handle.pid, in: handle.cgroup) {
+            track(handle, pidfd: pidfd)
+            log("job \(handle.jobID): re-adopted pid \(handle.pid) in \(handle.cgroup.relativePath)")
+            return .running(handle)
+        }
+        let exit = collectExit(handle, reaped: nil, stopped: false)
+        log("job \(handle.jobID): ended while jobletd was down: \(exit.reason.isEmpty ? "exit 0" : exit.reason)")
+        return .exited(exit)
+    }
+}

@@ -1,0 +1,221 @@
+import CJobletLinux
+import Foundation
+import Glibc
+import Synchronization
+
+/// Runs jobs on this host: cgroup, namespaces, own root filesystem, exit watching, stop, and
+/// re-adoption after a restart. Shared state (the tracked jobs) lives behind one `Mutex`; the
+/// critical sections only read or update the dictionary. Each tracked job has one watcher thread
+/// blocked in poll() on its pidfd; `detach()` releases them all without touching the jobs.
+public final class LocalJobRunner: Sendable {
+    public let cgroups: any CgroupController
+    public let config: LocalJobRunnerConfig
+    let log: @Sendable (String) -> Void
+    let state = Mutex(State())
+    /// An eventfd that becomes readable on `detach()`, releasing every watcher thread.
+    let detachFD: Int32
+
+    struct Tracked {
+        let handle: JobProcessHandle
+        let pidfd: PidFD
+        var stopRequested = false
+        var exit: JobExit?
+        var waiters: [CheckedContinuation<JobExit, any Error>] = []
+    }
+
+    struct State {
+        var jobs: [String: Tracked] = [:]
+        var detached = false
+    }
+
+    /// Detects the host's cgroup layout, logs it in one line, and picks the matching controller.
+    public convenience init(config: LocalJobRunnerConfig = LocalJobRunnerConfig(),
+                            log: @escaping @Sendable (String) -> Void = LocalJobRunner.logToStandardError) throws {
+        let layout = CgroupLayout.detect()
+        log(layout.summary)
+        switch layout {
+        case .unified(let root, _): self.init(cgroups: CgroupV2Controller(root: root), config: config, log: log)
+        case .v1(let hierarchies, _): self.init(cgroups: CgroupV1Controller(hierarchies: hierarchies), config: config, log: log)
+        case .unavailable(let why): throw LocalJobError.cgroup("no usable cgroup hierarchy: \(why); mount cgroup2 with cpu, memory and pids enabled, or the v1 hierarchies")
+        }
+    }
+
+    public init(cgroups: any CgroupController, config: LocalJobRunnerConfig = LocalJobRunnerConfig(),
+                log: @escaping @Sendable (String) -> Void = LocalJobRunner.logToStandardError) {
+        self.cgroups = cgroups
+        self.config = config
+        self.log = log
+        self.detachFD = CJobletLinux_eventfd_cloexec()
+    }
+
+    deinit { close(detachFD) }
+
+    public static let logToStandardError: @Sendable (String) -> Void = { line in
+        FileHandle.standardError.write(Data(("jobletd: " + line + "\n").utf8))
+    }
+
+    // MARK: start
+
+    /// Creates the job's cgroup and limits, writes its uploads, and starts it. Returns once the
+    /// command has been exec'd (or failed to: that shows up as exit 127 from `waitForExit`).
+    public func start(_ spec: JobLaunchSpec) throws -> JobProcessHandle {
+        try validate(spec)
+        let user = spec.user ?? config.defaultUser
+        let workspace = spec.jobDirectory + "/workspace", rootfs = spec.jobDirectory + "/rootfs"
+        try FileIO.makeDirectories(spec.jobDirectory, mode: 0o711)
+        try FileIO.makeDirectory(workspace)
+        try systemCall("chown", path: workspace) { chown(workspace, user.uid, user.gid) }
+        try FileIO.makeDirectory(rootfs)
+        try WorkspaceWriter(workspace: workspace, owner: user).write(spec.uploads)
+
+        let statusPath = ExitStatusRecord.path(jobDirectory: spec.jobDirectory)
+        let statusFD = try systemCall("open", path: statusPath) { open(statusPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) }
+        defer { close(statusFD) }
+        let logFD = try systemCall("open", path: spec.logPath) { open(spec.logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640) }
+        defer { close(logFD) }
+
+        let cgroup = try cgroups.create(jobID: spec.jobID)
+        do {
+            let report = try cgroups.apply(spec.limits, to: cgroup, workspace: workspace)
+            report.warnings.forEach { log("job \(spec.jobID): \($0)") }
+            var environment = spec.environment
+            if environment["PATH"] == nil { environment["PATH"] = LocalJobRunnerConfig.defaultPath }
+            let spawned = try JobSpawner.spawn(JobSpawner.Request(
+                argv: [spec.command] + spec.arguments,
+                environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
+                hostname: spec.shortID, rootfs: rootfs, workspace: workspace, workDirectory: spec.workDirectory,
+                placement: cgroups.placement(for: cgroup), logFD: logFD, statusFD: statusFD, user: user))
+            let handle = JobProcessHandle(
+                jobID: spec.jobID, pid: spawned.pid, startTime: ProcessStat.read(pid: spawned.pid)?.startTime ?? 0,
+                cgroup: cgroup, jobDirectory: spec.jobDirectory, command: spec.command,
+                memoryLimitMB: spec.limits.maxMemoryMB, warnings: report.warnings)
+            track(handle, pidfd: spawned.pidfd)
+            return handle
+        } catch {
+            try? cgroups.killAll(in: cgroup, timeout: config.killTimeout)
+            try? cgroups.remove(cgroup)
+            throw error
+        }
+    }
+
+    private func validate(_ spec: JobLaunchSpec) throws {
+        if state.withLock({ $0.detached }) { throw LocalJobError.spawnFailed("this runner was detached (the server is stopping); start jobs on a new runner") }
+        if spec.command.isEmpty { throw LocalJobError.invalidSpec("the command is empty") }
+        if !spec.jobDirectory.hasPrefix("/") { throw LocalJobError.invalidSpec("jobDirectory \"\(spec.jobDirectory)\" must be an absolute path") }
+        if !spec.workDirectory.isEmpty {
+            _ = try WorkspaceWriter.components(of: spec.workDirectory)
+        }
+        if let mb = spec.limits.maxMemoryMB, mb < 0 { throw LocalJobError.invalidSpec("maxMemory \(mb) MB is negative") }
+        if let cpu = spec.limits.maxCPUPercent, cpu < 0 { throw LocalJobError.invalidSpec("maxCPU \(cpu)% is negative") }
+        if spec.environment.keys.contains(where: { $0.isEmpty || $0.contains("=") }) {
+            throw LocalJobError.invalidSpec("environment names must be non-empty and contain no '='")
+        }
+    }
+
+    // MARK: watching
+
+    func track(_ handle: JobProcessHandle, pidfd: PidFD) {
+        state.withLock { $0.jobs[handle.jobID] = Tracked(handle: handle, pidfd: pidfd) }
+        let thread = Thread { [self] in watch(jobID: handle.jobID, pidfd: pidfd) }
+        thread.name = "joblet-wait-\(handle.jobID.prefix(8))"
+        thread.stackSize = 256 * 1024
+        thread.start()
+    }
+
+    private func watch(jobID: String, pidfd: PidFD) {
+        var fds = [pollfd(fd: pidfd.fd, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: detachFD, events: Int16(POLLIN), revents: 0)]
+        while poll(&fds, 2, -1) < 0 && errno == EINTR {}
+        if fds[1].revents != 0 { return }  // detached: the job lives on, someone adopts it later
+        finish(jobID: jobID)
+    }
+
+    /// The init is gone: collect its status and the cgroup's counters, clean up, tell waiters.
+    private func finish(jobID: String) {
+        guard let tracked = state.withLock({ $0.jobs[jobID] }), tracked.exit == nil else { return }
+        let handle = tracked.handle
+        let reaped = tracked.pidfd.reap()
+        let exit = collectExit(handle, reaped: reaped, stopped: state.withLock { $0.jobs[jobID]?.stopRequested ?? false })
+        let waiters = state.withLock { state -> [CheckedContinuation<JobExit, any Error>] in
+            state.jobs[jobID]?.exit = exit
+            defer { state.jobs[jobID]?.waiters = [] }
+            return state.jobs[jobID]?.waiters ?? []
+        }
+        waiters.forEach { $0.resume(returning: exit) }
+    }
+
+    /// Reads the exit status and counters, then kills what is left and removes the cgroup.
+    func collectExit(_ handle: JobProcessHandle, reaped: (code: Int32, signal: Int32)?, stopped: Bool) -> JobExit {
+        let usage = cgroups.usage(of: handle.cgroup)
+        do {
+            try cgroups.killAll(in: handle.cgroup, timeout: config.killTimeout)
+            try cgroups.remove(handle.cgroup)
+        } catch {
+            log("job \(handle.jobID): cleaning up cgroup \(handle.cgroup.relativePath): \(error)")
+        }
+        let interpreter = JobExitInterpreter(command: handle.command, memoryLimitMB: handle.memoryLimitMB)
+        return interpreter.exit(record: ExitStatusRecord.read(jobDirectory: handle.jobDirectory),
+                                reaped: reaped, usage: usage, stopped: stopped)
+    }
+
+    // MARK: waiting, stopping, forgetting
+
+    /// Suspends until the job has ended and its cgroup is gone.
+    public func waitForExit(_ handle: JobProcessHandle) async throws -> JobExit {
+        try await withCheckedThrowingContinuation { (outer: CheckedContinuation<JobExit, any Error>) in
+            enum Outcome { case done(JobExit), waiting, unknown }
+            let outcome: Outcome = state.withLock { state in
+                guard var tracked = state.jobs[handle.jobID] else { return .unknown }
+                if let exit = tracked.exit { return .done(exit) }
+                tracked.waiters.append(outer)
+                state.jobs[handle.jobID] = tracked
+                return .waiting
+            }
+            switch outcome {
+            case .done(let exit): outer.resume(returning: exit)
+            case .unknown: outer.resume(throwing: LocalJobError.invalidSpec("job \(handle.jobID) is not tracked by this runner; start or adopt it first"))
+            case .waiting: break
+            }
+        }
+    }
+
+    /// SIGTERM to the job (its init forwards it to the command's process group), `grace` to
+    /// finish, then SIGKILL to everything left in the cgroup. Returns the job's exit.
+    public func stop(_ handle: JobProcessHandle, grace: Duration = .milliseconds(100)) async throws -> JobExit {
+        let pidfd: PidFD? = state.withLock { state in
+            guard state.jobs[handle.jobID]?.exit == nil else { return nil }
+            state.jobs[handle.jobID]?.stopRequested = true
+            return state.jobs[handle.jobID]?.pidfd
+        }
+        if let pidfd {
+            pidfd.send(SIGTERM)
+            let deadline = ContinuousClock.now + grace
+            while !pidfd.hasExited, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            if !pidfd.hasExited {
+                pidfd.send(SIGKILL)  // pid 1 of the namespace: the kernel kills the rest with it
+                try cgroups.killAll(in: handle.cgroup, timeout: config.killTimeout)
+            }
+        }
+        return try await waitForExit(handle)
+    }
+
+    /// Drops a finished job's record (its exit stays with the caller).
+    public func forget(_ handle: JobProcessHandle) {
+        state.withLock { state in
+            if state.jobs[handle.jobID]?.exit != nil { state.jobs[handle.jobID] = nil }
+        }
+    }
+
+    /// Stops watching every job without touching it (the server is going away); jobs keep running
+    /// and another runner can `adopt` them. Waiters on still-running jobs are not resumed.
+    public func detach() {
+        state.withLock { $0.detached = true }
+        var one: UInt64 = 1
+        _ = Glibc.write(detachFD, &one, 8)
+    }
+
+    /// Jobs this runner is watching or has seen finish.
+    public var trackedJobIDs: [String] { state.withLock { Array($0.jobs.keys) } }
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Transport benchmarks: jobletd (release, --enable-interop-testing) against the reference gRPC
+# C++ server, side by side, with the kit in ../shared/bench. Prints compare.sh's tables; raw
+# results land in $OUT (default bench/results-raw/<time>).
+#   bench/transport.sh [unary|latency|stream|empty|memory ...]   (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+KIT=${KIT:-../shared/bench}
+OUT=${OUT:-bench/results-raw/$(date -u +%Y%m%dT%H%M%SZ)}
+CERTS=${CERTS:-/tmp/jobletd-bench-certs}
+mkdir -p "$OUT"
+bash "$KIT/setup.sh" >/dev/null
+scripts/gen-certs.sh "$CERTS" >/dev/null
+swift build -c release --product jobletd 2>&1 | tail -1
+data=$(mktemp -d)
+.build/release/jobletd --address 127.0.0.1:0 --certs "$CERTS" --data "$data" --enable-interop-testing \
+  --log-level warning > "$OUT/jobletd.stdout" 2> "$OUT/jobletd.stderr" &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 50); do grep -q listening "$OUT/jobletd.stdout" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\) .*/\1/p' "$OUT/jobletd.stdout")
+T=(--target "127.0.0.1:$port" --certs "$CERTS" --target-pid "$pid" --out "$OUT")
+want=("${@:-memory unary latency empty stream}")
+# shellcheck disable=SC2048
+for w in ${want[*]}; do
+  case $w in
+    unary)   bash "$KIT/compare.sh" "${T[@]}" --method unary ;;
+    latency) bash "$KIT/compare.sh" "${T[@]}" --method unary --channels 1 --inflight 1 ;;
+    empty)   bash "$KIT/compare.sh" "${T[@]}" --method empty ;;
+    stream)  bash "$KIT/compare.sh" "${T[@]}" --method stream --reps 5 ;;
+    memory)  python3 bench/idle_memory.py --pid "$pid" --port "$port" --certs "$CERTS" --connections 1000 ;;
+    *) echo "unknown workload $w" >&2; exit 2 ;;
+  esac
+done
