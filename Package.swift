@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore"]),
         .testTarget(name: "JobletLinuxTests", dependencies: ["JobletLinux", "JobletCore"]),
         .testTarget(name: "JobletServerTests", dependencies: ["JobletServer", "JobletAPI", "RPC"]),
+        .testTarget(name: "JobletClientTests", dependencies: ["JobletClient"]),
     ],
     swiftLanguageModes: [.v6]
 )

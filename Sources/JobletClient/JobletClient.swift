@@ -1,1 +1,110 @@
-// JobletClient: see ../shared/DESIGN.md for what this module owns.
+import JobletAPI
+import ProtoWire
+import RPC
+
+/// A typed client for `joblet.JobService` over one gRPC channel. Unary calls carry a deadline
+/// (`timeout`); the log stream has none, since following a job may take as long as the job.
+/// Every failure is a `JobletClientError` that reads as one line.
+public final class JobletClient: Sendable {
+    public let settings: ConnectionSettings
+    public let timeout: Duration
+    let channel: GRPCChannel
+
+    public init(settings: ConnectionSettings, timeout: Duration = .seconds(30)) throws {
+        self.settings = settings
+        self.timeout = timeout
+        let tls = try settings.makeTLSConfiguration()
+        do {
+            channel = try GRPCChannel(configuration: ClientConfiguration(host: settings.address.host, port: settings.address.port,
+                                                                         tls: tls, serverName: settings.address.host))
+        } catch {
+            throw JobletClientError("cannot start a client for \(settings.address): \(error)")
+        }
+    }
+
+    public func close() { channel.close() }
+
+    public func runJob(_ request: Joblet_RunJobRequest) async throws -> Joblet_RunJobResponse {
+        try await unary(Joblet_JobService.Method.runJob, request)
+    }
+
+    public func jobStatus(id: String) async throws -> Joblet_GetJobStatusRes {
+        var request = Joblet_GetJobStatusReq()
+        request.uuid = id
+        return try await unary(Joblet_JobService.Method.getJobStatus, request)
+    }
+
+    public func stopJob(id: String) async throws -> Joblet_StopJobRes {
+        var request = Joblet_StopJobReq()
+        request.uuid = id
+        return try await unary(Joblet_JobService.Method.stopJob, request)
+    }
+
+    public func cancelJob(id: String) async throws -> Joblet_CancelJobRes {
+        var request = Joblet_CancelJobReq()
+        request.uuid = id
+        return try await unary(Joblet_JobService.Method.cancelJob, request)
+    }
+
+    public func deleteJob(id: String) async throws -> Joblet_DeleteJobRes {
+        var request = Joblet_DeleteJobReq()
+        request.uuid = id
+        return try await unary(Joblet_JobService.Method.deleteJob, request)
+    }
+
+    public func deleteAllJobs() async throws -> Joblet_DeleteAllJobsRes {
+        try await unary(Joblet_JobService.Method.deleteAllJobs, Joblet_DeleteAllJobsReq())
+    }
+
+    public func listJobs() async throws -> [Joblet_Job] {
+        let jobs: Joblet_Jobs = try await unary(Joblet_JobService.Method.listJobs, Joblet_EmptyRequest())
+        return jobs.jobs
+    }
+
+    /// The job's output: everything so far, then live output until the job is final.
+    /// Ending the iteration early (or cancelling the task) cancels the call.
+    public func jobLogs(id: String) async throws -> AsyncThrowingStream<[UInt8], Error> {
+        let method = Joblet_JobService.Method.getJobLogs
+        var request = Joblet_GetJobLogsReq()
+        request.uuid = id
+        let call: StreamingCall<Joblet_GetJobLogsReq, Joblet_DataChunk>
+        do {
+            call = try await channel.serverStreaming(method, request)
+        } catch {
+            throw translate(error, method)
+        }
+        let address = settings.address
+        return AsyncThrowingStream { continuation in
+            let reader = Task {
+                do {
+                    for try await chunk in call.responses { continuation.yield(chunk.payload) }
+                    if let status = call.status, status.code != .ok {
+                        throw status
+                    }
+                    continuation.finish()
+                } catch let error as RPCError {
+                    continuation.finish(throwing: JobletClientError(rpc: error, path: method.path, server: address))
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in
+                reader.cancel()
+                call.cancel()
+            }
+        }
+    }
+
+    func unary<Req: ProtoMessage, Resp: ProtoMessage>(_ method: MethodDescriptor, _ request: Req) async throws -> Resp {
+        do {
+            return try await channel.unary(method, request, responseType: Resp.self, options: CallOptions(timeout: timeout))
+        } catch {
+            throw translate(error, method)
+        }
+    }
+
+    private func translate(_ error: Error, _ method: MethodDescriptor) -> Error {
+        guard let rpc = error as? RPCError else { return error }
+        return JobletClientError(rpc: rpc, path: method.path, server: settings.address)
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import JobletClient
+
+struct ListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List jobs.",
+        discussion: """
+        Examples:
+          rnx list
+          rnx list --json | jq '.[] | select(.status == "FAILED") | .id'
+        """)
+
+    @OptionGroup(title: "Connection") var connection: ConnectionOptions
+    @Flag(help: "Print a JSON array.") var json = false
+
+    func run() async throws {
+        try await reportingFailures {
+            let jobs = try await connection.withClient { try await $0.listJobs() }
+            if json {
+                Output.print(JobJSON.render(jobs))
+            } else {
+                Output.print(jobs.isEmpty ? "No jobs\n" : JobTable.render(jobs))
+            }
+            return 0
+        }
+    }
+}
