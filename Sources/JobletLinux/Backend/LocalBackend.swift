@@ -63,7 +63,11 @@ public final class LocalBackend: JobBackend {
     public func stop(job: Job, grace: Duration) async throws {
         guard let handle = Self.handle(of: job) else { return }
         if !runner.trackedJobIDs.contains(job.id) { _ = runner.adopt(handle) }
-        _ = try await runner.stop(handle, grace: grace)
+        do {
+            _ = try await runner.stop(handle, grace: grace)
+        } catch LocalJobError.invalidSpec {
+            // The watcher saw the exit, reported it and forgot the job while we waited: done.
+        }
     }
 
     public func adopt(job: Job, events: JobEventSink) async {
@@ -97,7 +101,9 @@ public final class LocalBackend: JobBackend {
     private func report(_ exit: JobExit, events: JobEventSink) async {
         events.logAppended()
         let status: JobStatus = exit.stopped ? .stopped : (exit.exitCode == 0 && exit.signal == nil ? .completed : .failed)
-        _ = try? await events.transition(to: status, exitCode: exit.exitCode,
+        // DESIGN: a stopped job's code is -1 unless it exited by itself (a TERM handler's `exit 3`).
+        let code = exit.stopped && exit.signal != nil ? -1 : exit.exitCode
+        _ = try? await events.transition(to: status, exitCode: code,
                                          reason: exit.reason.isEmpty ? nil : exit.reason)
     }
 
