@@ -29,6 +29,8 @@ def _generate_stubs(out: pathlib.Path) -> None:
         text = (ROOT / "Protos" / "grpc" / "testing" / name).read_text()
         text = text.replace('import "grpc/testing/', 'import "')
         (src / name).write_text(text)
+    # grpcio-reflection ships only v1alpha stubs; v1 comes from our own proto.
+    shutil.copy(ROOT / "Protos" / "grpc" / "reflection" / "v1" / "reflection.proto", src / "reflection_v1.proto")
     from grpc_tools import protoc
     import grpc_tools
     include = pathlib.Path(grpc_tools.__file__).parent / "_proto"

@@ -33,7 +33,7 @@ def _reflection_services(ch, version):
         stub = refl_alpha_grpc.ServerReflectionStub(ch)
         req = refl_alpha.ServerReflectionRequest(list_services="")
     else:
-        from grpc_reflection.v1 import reflection_pb2 as r1, reflection_pb2_grpc as r1g  # noqa
+        import reflection_v1_pb2 as r1, reflection_v1_pb2_grpc as r1g  # generated from Protos/ by conftest
         stub = r1g.ServerReflectionStub(ch)
         req = r1.ServerReflectionRequest(list_services="")
     resp = next(stub.ServerReflectionInfo(iter([req])))
@@ -41,15 +41,13 @@ def _reflection_services(ch, version):
 
 
 @pytest.mark.parametrize("version", ["v1alpha", "v1"])
-def test_reflection_lists_every_service(server, version):
-    try:
-        with server.channel() as ch:
-            names = _reflection_services(ch, version)
-    except ImportError:
-        pytest.skip("this grpcio-reflection has no v1 module")
+def test_reflection_lists_every_service(server, stubs, version):
+    with server.channel() as ch:
+        names = _reflection_services(ch, version)
     for expected in ("joblet.JobService", "joblet.JobletService", "joblet.NetworkService", "joblet.VolumeService",
                      "joblet.MonitoringService", "joblet.RuntimeService", "grpc.health.v1.Health",
-                     "grpc.reflection.v1alpha.ServerReflection", "grpc.testing.TestService"):
+                     "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection",
+                     "grpc.testing.TestService"):
         assert expected in names
 
 
