@@ -27,6 +27,7 @@ public final class EventLoop: @unchecked Sendable {
     /// lands here, so an idle connection holds no read buffer of its own.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
     var plaintextScratch: [UInt8] = []
+    private var timers = TimerHeap()
 
     init(index: Int) throws {
         self.index = index
@@ -94,6 +95,17 @@ public final class EventLoop: @unchecked Sendable {
         handlers[fd] = nil
     }
 
+    /// Loop thread only: runs `action` on this loop at `deadline`; returns an id for `cancelTimer`.
+    /// One heap per loop instead of a sleeping Task per call with a deadline.
+    func scheduleTimer(at deadline: ContinuousClock.Instant, _ action: @escaping () -> Void) -> UInt64 {
+        timers.schedule(at: deadline, action)
+    }
+
+    /// Loop thread only.
+    func cancelTimer(_ id: UInt64) {
+        timers.cancel(id)
+    }
+
     /// Loop thread only: `flush` runs once after the current batch (coalesces writes).
     func markDirty(_ owner: AnyObject, flush: @escaping () -> Void) {
         dirty[ObjectIdentifier(owner)] = flush
@@ -104,7 +116,8 @@ public final class EventLoop: @unchecked Sendable {
         var fds = [Int32](repeating: 0, count: maxEvents)
         var masks = [UInt32](repeating: 0, count: maxEvents)
         while !stopped.load(ordering: .acquiring) {
-            let n = CEventLoop_wait(epfd, &fds, &masks, Int32(maxEvents), -1)
+            let timeout = timers.isEmpty ? -1 : timers.timeoutMilliseconds(now: .now)
+            let n = CEventLoop_wait(epfd, &fds, &masks, Int32(maxEvents), timeout)
             if n < 0 {
                 if errno == EINTR { continue }
                 fatalError("epoll_wait: \(String(cString: strerror(errno)))")
@@ -117,6 +130,9 @@ public final class EventLoop: @unchecked Sendable {
                     continue
                 }
                 handlers[fd]?.handleEvents(masks[i])
+            }
+            if !timers.isEmpty {
+                for action in timers.popExpired(now: .now) { action() }
             }
             runMailbox()
             flushDirty()
