@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CEventLoop
+internal import CEventLoop
 
 /// Thin helpers over BSD sockets; every descriptor is non-blocking and close-on-exec.
 enum Socket {
