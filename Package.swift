@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "ProtoWireTests", dependencies: ["ProtoWire", "JobletAPI"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
-        .testTarget(name: "RPCTests", dependencies: ["RPC", "TLS", "HTTP2", "ProtoWire"]),
+        .testTarget(name: "RPCTests", dependencies: ["RPC", "TLS", "HTTP2", "ProtoWire", "JobletAPI"]),
         .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore"]),
         .testTarget(name: "JobletLinuxTests", dependencies: ["JobletLinux", "JobletCore"]),
         .testTarget(name: "JobletServerTests", dependencies: ["JobletServer", "JobletAPI", "RPC"]),

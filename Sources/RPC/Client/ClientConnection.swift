@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CEventLoop
+internal import CEventLoop
 import HTTP2
 import TLS
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CEventLoop
+internal import CEventLoop
 import Synchronization
 
 /// Something an event loop watches: a socket, a listener, the wake-up eventfd.

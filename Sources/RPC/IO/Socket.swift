@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CEventLoop
+internal import CEventLoop
 
 /// Thin helpers over BSD sockets; every descriptor is non-blocking and close-on-exec.
 enum Socket {
@@ -92,7 +92,7 @@ enum Socket {
                 }
             }
         }
-        let host = String(cString: buf)
+        let host = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return family == AF_INET6 ? "[\(host)]:\(port(of: storage))" : "\(host):\(port(of: storage))"
     }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CEventLoop
+internal import CEventLoop
 
 /// An error from a system call, naming the call and errno.
 public struct SystemError: Error, CustomStringConvertible, Sendable {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CEventLoop
+internal import CEventLoop
 import Foundation
 import Synchronization
 import HTTP2
@@ -30,15 +30,15 @@ public struct ServerConfiguration: Sendable {
 /// What every connection of a server shares. Immutable but for the connection registry.
 final class ServerCore: Sendable {
     let configuration: ServerConfiguration
-    let router: RPCRouter
-    let interceptors: [any ServerInterceptor]
+    let sessionConfiguration: GRPCSessionConfiguration
     let logger: Logger
     private let connections = Mutex<[ObjectIdentifier: ServerConnection]>([:])
 
     init(configuration: ServerConfiguration, router: RPCRouter, interceptors: [any ServerInterceptor], logger: Logger) {
         self.configuration = configuration
-        self.router = router
-        self.interceptors = interceptors
+        self.sessionConfiguration = GRPCSessionConfiguration(
+            router: router, interceptors: interceptors, http2: configuration.http2,
+            maxReceiveMessageSize: configuration.maxReceiveMessageSize, logger: logger)
         self.logger = logger
     }
 
@@ -46,13 +46,6 @@ final class ServerCore: Sendable {
     func connectionClosed(_ c: ServerConnection) { _ = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(c)) } }
     var allConnections: [ServerConnection] { connections.withLock { Array($0.values) } }
     var connectionCount: Int { connections.withLock { $0.count } }
-
-    /// A handler's unexpected error: logged with a correlation id that the client sees.
-    func internalError(_ error: Error, method: String) -> RPCError {
-        let id = UUID().uuidString.prefix(8).lowercased()
-        logger.error("internal error", metadata: ["method": "\(method)", "correlation_id": "\(id)", "error": "\(error)"])
-        return RPCError(.internal, "internal error (correlation id \(id))")
-    }
 }
 
 /// Accepts connections on the first loop and hands them out round-robin.

@@ -20,7 +20,7 @@ public final class RPCRouter: @unchecked Sendable {
         _ handler: @escaping @Sendable (Req, ServerContext) async throws -> Resp
     ) {
         add(method) { call in
-            let req = try await call.singleRequest(Req.self)
+            let req = try call.singleRequest(Req.self)
             let resp = try await handler(req, call.context)
             try await call.writer.send(resp.serializedBytes())
         }
@@ -31,7 +31,7 @@ public final class RPCRouter: @unchecked Sendable {
         _ handler: @escaping @Sendable (Req, ResponseStream<Resp>, ServerContext) async throws -> Void
     ) {
         add(method) { call in
-            let req = try await call.singleRequest(Req.self)
+            let req = try call.singleRequest(Req.self)
             try await handler(req, ResponseStream(writer: call.writer), call.context)
         }
     }

@@ -1,8 +1,8 @@
 import Synchronization
 import HTTP2
 
-/// The handler's side of a call's response. It hands framed messages to the connection's
-/// loop and suspends the sender while more than `highWater` bytes of this stream are unsent.
+/// The handler's side of a call's response. It hands framed messages to the session's
+/// executor and suspends the sender while more than `highWater` bytes of this stream are unsent.
 /// State sits behind one lock (`gate`); the loop reports how far the stream has drained.
 final class ResponseWriter: Sendable {
     static let highWater = 1 << 20
@@ -17,17 +17,18 @@ final class ResponseWriter: Sendable {
         var deferred: [UInt8]? = nil
     }
 
-    let loop: EventLoop
-    let connection: ServerConnection
+    let executor: any SessionExecutor
+    let session: GRPCServerSession
     let stream: HTTP2StreamID
     let context: ServerContext
     /// Unary responses wait for the status so headers, message and trailers leave in one write.
     let defersSingleResponse: Bool
     private let gate = Mutex(Gate())
 
-    init(loop: EventLoop, connection: ServerConnection, stream: HTTP2StreamID, context: ServerContext, defersSingleResponse: Bool) {
-        self.loop = loop
-        self.connection = connection
+    init(executor: any SessionExecutor, session: GRPCServerSession, stream: HTTP2StreamID, context: ServerContext,
+         defersSingleResponse: Bool) {
+        self.executor = executor
+        self.session = session
         self.stream = stream
         self.context = context
         self.defersSingleResponse = defersSingleResponse
@@ -49,9 +50,9 @@ final class ResponseWriter: Sendable {
             return (first, g.posted - g.framed > ResponseWriter.highWater)
         }
         let headers = sendHeaders ? context.initialMetadata : nil
-        let connection = self.connection, stream = self.stream
-        loop.execute {
-            connection.sendMessage(stream: stream, framed: framed, initialMetadata: headers, compressed: compress)
+        let session = self.session, stream = self.stream
+        executor.execute {
+            session.sendMessage(stream: stream, framed: framed, initialMetadata: headers, compressed: compress)
         }
         if mustWait { try await waitForDrain() }
     }
@@ -71,9 +72,9 @@ final class ResponseWriter: Sendable {
         if let error { for e in error.trailingMetadata.entries { trailing.entries_append(e) } }
         let status = error?.code ?? .ok
         let message = error?.message ?? ""
-        let connection = self.connection, stream = self.stream, trailers = trailing
-        loop.execute {
-            connection.finishStream(stream: stream, initialMetadata: initial, deferred: deferred, compressed: compressed,
+        let session = self.session, stream = self.stream, trailers = trailing
+        executor.execute {
+            session.finishStream(stream: stream, initialMetadata: initial, deferred: deferred, compressed: compressed,
                                     status: status, message: message, trailingMetadata: trailers)
         }
     }
@@ -90,8 +91,8 @@ final class ResponseWriter: Sendable {
             case .failure(let e): cont.resume(throwing: e)
             case .success(true): cont.resume()
             case .success(false):
-                let connection = self.connection, stream = self.stream
-                loop.execute { connection.watchDrain(stream: stream) }
+                let session = self.session, stream = self.stream
+                executor.execute { session.watchDrain(stream: stream) }
             }
         }
     }

@@ -1,0 +1,141 @@
+import HTTP2
+
+/// Starting calls: validating request headers, deframing request messages, running handlers.
+extension GRPCServerSession {
+    func startCall(_ id: HTTP2StreamID, _ headers: [HTTP2Header], endStream: Bool) {
+        var method = "", path = "", contentType = "", timeout: String?, encoding: String?, accept = ""
+        for h in headers {
+            switch h.name {
+            case ":method": method = h.value
+            case ":path": path = h.value
+            case "content-type": contentType = h.value
+            case "grpc-timeout": timeout = h.value
+            case "grpc-encoding": encoding = h.value
+            case "grpc-accept-encoding": accept = h.value
+            default: break
+            }
+        }
+        guard method == "POST" else {
+            return rejectHTTP(id, status: "405", RPCError(.internal, "HTTP method \(method) is not allowed: gRPC requires POST"))
+        }
+        guard contentType == "application/grpc" || contentType.hasPrefix("application/grpc+")
+                || contentType.hasPrefix("application/grpc;") else {
+            return rejectHTTP(id, status: "415", RPCError(.internal, "unsupported content-type '\(contentType)': gRPC requires application/grpc"))
+        }
+        guard let registered = configuration.router.methods[path] else {
+            return trailersOnly(id, configuration.router.unknownPathError(path))
+        }
+        let requestEncoding: MessageEncoding
+        switch encoding ?? "identity" {
+        case "identity": requestEncoding = .identity
+        case "gzip": requestEncoding = .gzip
+        case let other:
+            return trailersOnly(id, RPCError(.unimplemented, "grpc-encoding '\(other)' is not supported (supported: identity, gzip)"))
+        }
+        var deadline: ContinuousClock.Instant?
+        if let timeout {
+            guard let d = GRPCTimeout.parse(timeout) else {
+                return trailersOnly(id, RPCError(.internal, "malformed grpc-timeout '\(timeout)'"))
+            }
+            deadline = .now + d
+        }
+        let context = ServerContext(
+            method: registered.descriptor, peer: peer, remoteAddress: remoteAddress,
+            requestMetadata: Metadata(headers: headers), deadline: deadline, requestEncoding: requestEncoding,
+            clientAcceptsGzip: accept.split(separator: ",").contains { $0.filter { $0 != " " } == "gzip" })
+        let writer = ResponseWriter(executor: executor, session: self, stream: id, context: context,
+                                    defersSingleResponse: !registered.descriptor.serverStreaming)
+        let st = ServerStreamState(id: id, method: registered, context: context, writer: writer,
+                                   maxMessageSize: configuration.maxReceiveMessageSize)
+        streams[id] = st
+        if let deadline {
+            let executor = self.executor
+            st.deadlineTask = Task { [self] in
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                if Task.isCancelled { return }
+                executor.execute { self.deadlineExceeded(id) }
+            }
+        }
+        if st.clientStreams {
+            let (stream, continuation) = AsyncThrowingStream<[UInt8], Error>.makeStream()
+            st.stream = stream
+            st.continuation = continuation
+            startHandler(st)
+        }
+        if endStream { endOfRequest(st) }
+    }
+
+    func receive(_ st: ServerStreamState, _ bytes: [UInt8]) {
+        let limit = configuration.maxReceiveMessageSize
+        st.deframer.append(bytes)
+        while !st.finished {
+            let message: MessageDeframer.Message
+            do {
+                guard let m = try st.deframer.next() else { return }
+                message = m
+            } catch .messageTooLarge(let length, let limit) {
+                return fail(st, RPCError(.resourceExhausted, "received message larger than max (\(length) vs. \(limit))"))
+            } catch {
+                return fail(st, RPCError(.internal, "invalid gRPC message prefix: compressed flag must be 0 or 1"))
+            }
+            var payload = message.bytes
+            if message.compressed {
+                guard st.context.requestEncoding == .gzip else {
+                    return fail(st, RPCError(.internal, "compressed message received but grpc-encoding is identity"))
+                }
+                do {
+                    payload = try Gzip.decompress(payload, limit: limit)
+                } catch GzipError.tooLarge {
+                    return fail(st, RPCError(.resourceExhausted, "decompressed message larger than max (\(limit))"))
+                } catch {
+                    return fail(st, RPCError(.internal, "cannot decompress gzip message: \(error)"))
+                }
+            }
+            st.context.noteRequestCompressed(message.compressed)
+            if st.clientStreams {
+                st.continuation?.yield(payload)
+            } else if st.single != nil {
+                return fail(st, RPCError(.unimplemented, "\(st.method.descriptor.path) takes one request message, received more"))
+            } else {
+                st.single = payload
+            }
+        }
+    }
+
+    func endOfRequest(_ st: ServerStreamState) {
+        guard !st.requestEnded else { return }
+        st.requestEnded = true
+        if st.deframer.hasPartialMessage {
+            return fail(st, RPCError(.internal, "request stream ended in the middle of a message"))
+        }
+        if st.clientStreams {
+            st.continuation?.finish()
+        } else if !st.finished {
+            guard st.single != nil else {
+                return fail(st, RPCError(.unimplemented, "\(st.method.descriptor.path) takes one request message, received none"))
+            }
+            startHandler(st)
+        }
+    }
+
+    private func startHandler(_ st: ServerStreamState) {
+        let call = ServerCall(context: st.context, writer: st.writer, single: st.single, stream: st.stream)
+        st.single = nil
+        let run = st.method.run
+        let configuration = self.configuration
+        st.task = Task {
+            var failure: RPCError?
+            do {
+                for interceptor in configuration.interceptors { try await interceptor.intercept(call.context) }
+                try await run(call)
+            } catch let error as RPCError {
+                failure = error
+            } catch is CancellationError {
+                failure = RPCError(.cancelled, "call cancelled")
+            } catch {
+                failure = configuration.internalError(error, method: call.context.method.path)
+            }
+            call.writer.finish(failure)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import HTTP2
+
+/// Responses (posted by `ResponseWriter` through the executor) and ending calls.
+extension GRPCServerSession {
+    private func responseHeaders(_ metadata: Metadata, compressed: Bool) -> [HTTP2Header] {
+        var headers = [HTTP2Header(name: ":status", value: "200"),
+                       HTTP2Header(name: "content-type", value: "application/grpc")]
+        if compressed { headers.append(HTTP2Header(name: "grpc-encoding", value: "gzip")) }
+        headers.append(HTTP2Header(name: "grpc-accept-encoding", value: MessageEncoding.acceptHeaderValue))
+        metadata.appendHeaders(to: &headers)
+        return headers
+    }
+
+    func sendMessage(stream id: HTTP2StreamID, framed: [UInt8], initialMetadata: Metadata?, compressed: Bool) {
+        guard let st = streams[id], !st.finished else { return }
+        do {
+            if let initialMetadata, !st.headersSent {
+                st.headersSent = true
+                try h2.submitHeaders(stream: id, headers: responseHeaders(initialMetadata, compressed: compressed), endStream: false)
+            }
+            try h2.submitData(stream: id, bytes: framed, endStream: false)
+            st.submitted += framed.count
+        } catch {
+            cancel(st, RPCError(.internal, "cannot send: \(error)"))
+        }
+        requestFlush()
+    }
+
+    func finishStream(stream id: HTTP2StreamID, initialMetadata: Metadata?, deferred: [UInt8]?, compressed: Bool,
+                      status: RPCStatusCode, message: String, trailingMetadata: Metadata) {
+        guard let st = streams[id], !st.finished else { return }
+        st.finished = true
+        st.deadlineTask?.cancel()
+        var trailers = [HTTP2Header(name: "grpc-status", value: String(status.rawValue))]
+        if !message.isEmpty { trailers.append(HTTP2Header(name: "grpc-message", value: GRPCMessageCoding.encode(message))) }
+        trailingMetadata.appendHeaders(to: &trailers)
+        do {
+            if !st.headersSent && deferred == nil {
+                // Trailers-Only: one HEADERS frame carries the status.
+                st.headersSent = true
+                var headers = responseHeaders(initialMetadata ?? Metadata(), compressed: false)
+                headers.append(contentsOf: trailers)
+                try h2.submitHeaders(stream: id, headers: headers, endStream: true)
+            } else {
+                if !st.headersSent {
+                    st.headersSent = true
+                    try h2.submitHeaders(stream: id, headers: responseHeaders(initialMetadata ?? Metadata(), compressed: compressed), endStream: false)
+                }
+                if let deferred {
+                    try h2.submitData(stream: id, bytes: deferred, endStream: false)
+                    st.submitted += deferred.count
+                }
+                try h2.submitTrailers(stream: id, headers: trailers)
+            }
+        } catch {
+            configuration.logger.debug("cannot finish stream \(id): \(error)")
+        }
+        requestFlush()
+    }
+
+    func watchDrain(stream id: HTTP2StreamID) {
+        guard streams[id] != nil else { return }
+        drainWatch.insert(id)
+        requestFlush()
+    }
+
+    // MARK: ending calls
+
+    /// A protocol-level error found by the transport: answer with the status, stop the handler.
+    func fail(_ st: ServerStreamState, _ error: RPCError) {
+        respond(st, error)
+        cancel(st, error)
+    }
+
+    private func respond(_ st: ServerStreamState, _ error: RPCError) {
+        guard !st.finished else { return }
+        finishStream(stream: st.id, initialMetadata: st.headersSent ? nil : Metadata(), deferred: nil, compressed: false,
+                     status: error.code, message: error.message, trailingMetadata: error.trailingMetadata)
+        // The client may still be sending; tell it to stop once the status is out.
+        if !st.requestEnded { pendingResets.append(st.id) }
+    }
+
+    func cancel(_ st: ServerStreamState, _ error: RPCError) {
+        st.finished = true
+        st.context.cancellation.store(true, ordering: .relaxed)
+        st.writer.cancel(error)
+        st.continuation?.finish(throwing: error)
+        st.continuation = nil
+        st.task?.cancel()
+        st.deadlineTask?.cancel()
+    }
+
+    func deadlineExceeded(_ id: HTTP2StreamID) {
+        guard let st = streams[id], !st.finished else { return }
+        fail(st, RPCError(.deadlineExceeded, "deadline exceeded"))
+    }
+
+    func trailersOnly(_ id: HTTP2StreamID, _ error: RPCError) {
+        var headers = responseHeaders(Metadata(), compressed: false)
+        headers.append(HTTP2Header(name: "grpc-status", value: String(error.code.rawValue)))
+        headers.append(HTTP2Header(name: "grpc-message", value: GRPCMessageCoding.encode(error.message)))
+        try? h2.submitHeaders(stream: id, headers: headers, endStream: true)
+        requestFlush()
+    }
+
+    func rejectHTTP(_ id: HTTP2StreamID, status: String, _ error: RPCError) {
+        let headers = [HTTP2Header(name: ":status", value: status),
+                       HTTP2Header(name: "content-type", value: "application/grpc"),
+                       HTTP2Header(name: "grpc-status", value: String(error.code.rawValue)),
+                       HTTP2Header(name: "grpc-message", value: GRPCMessageCoding.encode(error.message))]
+        try? h2.submitHeaders(stream: id, headers: headers, endStream: true)
+        requestFlush()
+    }
+}

@@ -1,0 +1,265 @@
+import XCTest
+import Synchronization
+import HTTP2
+import JobletAPI
+import ProtoWire
+import TLS
+@testable import RPC
+
+/// Our GRPCChannel against our GRPCServer over loopback sockets with mutual TLS 1.3.
+final class EndToEndTests: XCTestCase {
+    typealias M = Grpc_Testing_TestService.Method
+    let streamedBytes = Probe()
+    let handlerSawCancel = Probe()
+    let slowCallDone = Probe()
+
+    private func payload(_ n: Int) -> Grpc_Testing_Payload {
+        var p = Grpc_Testing_Payload()
+        p.body = [UInt8](repeating: 0x5A, count: n)
+        return p
+    }
+
+    private func router() -> RPCRouter {
+        let r = RPCRouter()
+        let streamed = streamedBytes, sawCancel = handlerSawCancel, slowDone = slowCallDone
+        r.unary(M.unaryCall, Grpc_Testing_SimpleRequest.self) { req, ctx in
+            if req.fillUsername {  // "slow" call: cancelled or finishes after 300 ms
+                do { try await Task.sleep(for: .milliseconds(300)) } catch { sawCancel.set(1); throw error }
+                slowDone.set(1)
+            }
+            if let s = req.responseStatus, s.code != 0 {
+                throw RPCError(RPCStatusCode(rawValue: Int(s.code)) ?? .unknown, s.message,
+                               trailingMetadata: Metadata([("x-why", "asked")]))
+            }
+            ctx.compressResponses = req.responseCompressed?.value ?? false
+            var initial = Metadata()
+            for case (let k, let v) in ctx.requestMetadata where k.hasPrefix("x-") {
+                switch v {
+                case .string(let s): initial.add(k, s)
+                case .binary(let b): initial.add(k, binary: b)
+                }
+            }
+            ctx.initialMetadata = initial
+            ctx.trailingMetadata = Metadata([("x-trailer", "t")])
+            var resp = Grpc_Testing_SimpleResponse()
+            resp.payload = req.payload
+            resp.username = ctx.lastRequestWasCompressed ? "compressed" : "plain"
+            return resp
+        }
+        r.serverStreaming(M.streamingOutputCall, Grpc_Testing_StreamingOutputCallRequest.self,
+                          Grpc_Testing_StreamingOutputCallResponse.self) { req, out, _ in
+            for p in req.responseParameters {
+                var resp = Grpc_Testing_StreamingOutputCallResponse()
+                resp.payload = Grpc_Testing_Payload()
+                resp.payload?.body = [UInt8](repeating: 1, count: Int(p.size))
+                try await out.send(resp)
+                streamed.add(Int(p.size))
+            }
+        }
+        r.clientStreaming(M.streamingInputCall, Grpc_Testing_StreamingInputCallRequest.self) { reqs, _ in
+            var total: Int32 = 0
+            for try await req in reqs { total += Int32(req.payload?.body.count ?? 0) }
+            var resp = Grpc_Testing_StreamingInputCallResponse()
+            resp.aggregatedPayloadSize = total
+            return resp
+        }
+        r.bidiStreaming(M.fullDuplexCall, Grpc_Testing_StreamingOutputCallRequest.self,
+                        Grpc_Testing_StreamingOutputCallResponse.self) { reqs, out, _ in
+            for try await req in reqs {
+                var resp = Grpc_Testing_StreamingOutputCallResponse()
+                resp.payload = req.payload
+                try await out.send(resp)
+            }
+        }
+        return r
+    }
+
+    private var server: GRPCServer!
+    private var channel: GRPCChannel!
+    private var port = 0
+    private let pki = TestPKI.shared
+
+    override func setUp() async throws {
+        var config = ServerConfiguration(host: "127.0.0.1", port: 0, tls: try .server(
+            certificateFile: pki.path("server-cert.pem"), privateKeyFile: pki.path("server-key.pem"), caFile: pki.path("ca-cert.pem")))
+        config.eventLoops = 1
+        server = try GRPCServer(configuration: config, router: router())
+        port = try server.start()
+        channel = try makeChannel()
+    }
+
+    override func tearDown() async throws {
+        channel?.close()
+        await server?.shutdown(drainTimeout: .seconds(1))
+    }
+
+    private func clientTLS() throws -> TLSConfiguration {
+        try .client(certificateFile: pki.path("admin-client-cert.pem"), privateKeyFile: pki.path("admin-client-key.pem"),
+                    caFile: pki.path("ca-cert.pem"))
+    }
+
+    private func makeChannel() throws -> GRPCChannel {
+        try GRPCChannel(configuration: ClientConfiguration(host: "127.0.0.1", port: port, tls: try clientTLS(), serverName: "localhost"))
+    }
+
+    private func request(_ n: Int) -> Grpc_Testing_SimpleRequest {
+        var req = Grpc_Testing_SimpleRequest()
+        req.payload = payload(n)
+        return req
+    }
+
+    func testUnary() async throws {
+        let resp: Grpc_Testing_SimpleResponse = try await channel.unary(M.unaryCall, request(1000))
+        XCTAssertEqual(resp.payload?.body.count, 1000)
+        XCTAssertEqual(resp.username, "plain")
+    }
+
+    func testErrorStatusAndMetadataRoundTrip() async throws {
+        var req = request(1)
+        req.responseStatus = Grpc_Testing_EchoStatus()
+        req.responseStatus?.code = Int32(RPCStatusCode.notFound.rawValue)
+        req.responseStatus?.message = "job not found: f47ac10b ✓"
+        do {
+            let _: Grpc_Testing_SimpleResponse = try await channel.unary(M.unaryCall, req)
+            XCTFail("expected NOT_FOUND")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .notFound)
+            XCTAssertEqual(error.message, "job not found: f47ac10b ✓")
+            XCTAssertEqual(error.trailingMetadata.first("x-why"), "asked")
+        }
+
+        var md = Metadata()
+        md.add("x-text", "hello")
+        md.add("x-blob-bin", binary: [0, 0xFF, 7])
+        let call: StreamingCall<Grpc_Testing_SimpleRequest, Grpc_Testing_SimpleResponse> =
+            try await channel.serverStreaming(M.unaryCall, request(3), options: CallOptions(metadata: md))
+        let initial = await call.initialMetadata()
+        XCTAssertEqual(initial.first("x-text"), "hello")
+        XCTAssertEqual(initial.firstBinary("x-blob-bin"), [0, 0xFF, 7])
+        for try await _ in call.responses {}
+        XCTAssertEqual(call.trailingMetadata.first("x-trailer"), "t")
+        XCTAssertEqual(call.status?.code, .ok)
+    }
+
+    func testGzipBothWays() async throws {
+        var req = request(50_000)
+        req.responseCompressed = Grpc_Testing_BoolValue()
+        req.responseCompressed?.value = true
+        let call: StreamingCall<Grpc_Testing_SimpleRequest, Grpc_Testing_SimpleResponse> =
+            try await channel.serverStreaming(M.unaryCall, req, options: CallOptions(compressRequests: true))
+        let headers = await call.initialMetadata()
+        _ = headers
+        var got: [Grpc_Testing_SimpleResponse] = []
+        for try await r in call.responses { got.append(r) }
+        XCTAssertEqual(got.first?.username, "compressed", "the server saw a compressed request")
+        XCTAssertEqual(got.first?.payload?.body.count, 50_000)
+    }
+
+    func testServerStreamingClientStreamingAndBidi() async throws {
+        var out = Grpc_Testing_StreamingOutputCallRequest()
+        out.responseParameters = [10, 20, 30].map { var p = Grpc_Testing_ResponseParameters(); p.size = Int32($0); return p }
+        let ss: StreamingCall<Grpc_Testing_StreamingOutputCallRequest, Grpc_Testing_StreamingOutputCallResponse> =
+            try await channel.serverStreaming(M.streamingOutputCall, out)
+        var sizes: [Int] = []
+        for try await r in ss.responses { sizes.append(r.payload?.body.count ?? -1) }
+        XCTAssertEqual(sizes, [10, 20, 30])
+
+        let cs: StreamingCall<Grpc_Testing_StreamingInputCallRequest, Grpc_Testing_StreamingInputCallResponse> =
+            try await channel.clientStreaming(M.streamingInputCall)
+        for n in [1, 2, 3, 4] { var r = Grpc_Testing_StreamingInputCallRequest(); r.payload = payload(n); try cs.send(r) }
+        cs.closeSend()
+        var total: Int32 = -1
+        for try await r in cs.responses { total = r.aggregatedPayloadSize }
+        XCTAssertEqual(total, 10)
+
+        let bidi: StreamingCall<Grpc_Testing_StreamingOutputCallRequest, Grpc_Testing_StreamingOutputCallResponse> =
+            try await channel.bidiStreaming(M.fullDuplexCall)
+        var it = bidi.responses.makeAsyncIterator()
+        for n in [5, 6, 7] {  // ping-pong: each answer arrives before the next request goes
+            var r = Grpc_Testing_StreamingOutputCallRequest(); r.payload = payload(n)
+            try bidi.send(r)
+            let answer = try await it.next()
+            XCTAssertEqual(answer?.payload?.body.count, n)
+        }
+        bidi.closeSend()
+        let end = try await it.next()
+        XCTAssertNil(end)
+        XCTAssertEqual(bidi.status?.code, .ok)
+    }
+
+    func testClientDeadline() async throws {
+        var req = request(1)
+        req.fillUsername = true  // the handler takes 300 ms
+        let start = ContinuousClock.now
+        do {
+            let _: Grpc_Testing_SimpleResponse = try await channel.unary(M.unaryCall, req, options: CallOptions(timeout: .milliseconds(50)))
+            XCTFail("expected DEADLINE_EXCEEDED")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .deadlineExceeded)
+        }
+        XCTAssertLessThan(ContinuousClock.now - start, .milliseconds(280))
+    }
+
+    func testCancellationReachesTheHandler() async throws {
+        var req = request(1)
+        req.fillUsername = true
+        let call: StreamingCall<Grpc_Testing_SimpleRequest, Grpc_Testing_SimpleResponse> = try await channel.serverStreaming(M.unaryCall, req)
+        try await Task.sleep(for: .milliseconds(50))
+        call.cancel()
+        do {
+            for try await _ in call.responses {}
+            XCTFail("expected CANCELLED")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .cancelled)
+        }
+        let deadline = ContinuousClock.now + .seconds(2)
+        while handlerSawCancel.get == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        XCTAssertEqual(handlerSawCancel.get, 1, "the handler's task was cancelled")
+        XCTAssertEqual(slowCallDone.get, 0)
+    }
+
+    /// A client that stops reading its socket: the server's `send` must suspend, so the
+    /// handler cannot run ahead by more than the windows plus the high-water mark.
+    func testServerStreamingBackPressure() async throws {
+        let client = try RawTLSClient(port: port, tls: try clientTLS())
+        var out = Grpc_Testing_StreamingOutputCallRequest()
+        out.responseParameters = (0..<192).map { _ in var p = Grpc_Testing_ResponseParameters(); p.size = 64 << 10; return p }  // 12 MiB
+        let headers = SessionDriver.requestHeaders(M.streamingOutputCall.path)
+        let id = try client.h2.submitRequest(headers: headers, endStream: false)
+        try client.h2.submitData(stream: id, bytes: MessageFramer.frame(out.serializedBytes(), compressed: false), endStream: true)
+        try client.exchange(wait: 50)
+        try await Task.sleep(for: .milliseconds(800))  // not reading
+        let ranAhead = streamedBytes.get
+        XCTAssertGreaterThan(ranAhead, 0)
+        print("back-pressure: handler ran ahead by \(ranAhead) bytes")
+        XCTAssertLessThan(ranAhead, 8 << 20, "handler sent \(ranAhead) bytes to a client that reads nothing")
+        // Reading again lets the handler go on.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while streamedBytes.get < ranAhead + (2 << 20) && ContinuousClock.now < deadline { try client.exchange(wait: 10) }
+        XCTAssertGreaterThanOrEqual(streamedBytes.get, ranAhead + (2 << 20), "send resumed once the client read")
+    }
+
+    func testGracefulShutdownFinishesInFlightCallsAndRefusesNewConnections() async throws {
+        var req = request(1)
+        req.fillUsername = true  // 300 ms
+        let channel = self.channel!
+        let inflight = Task { () throws -> Grpc_Testing_SimpleResponse in try await channel.unary(M.unaryCall, req) }
+        try await Task.sleep(for: .milliseconds(100))
+        let server = self.server!
+        let shutdown = Task { await server.shutdown(drainTimeout: .seconds(5)) }
+        try await Task.sleep(for: .milliseconds(50))
+        let late = try makeChannel()
+        do {
+            let _: Grpc_Testing_SimpleResponse = try await late.unary(M.unaryCall, request(1))
+            XCTFail("a new connection was served during shutdown")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .unavailable)
+        }
+        late.close()
+        let resp = try await inflight.value
+        XCTAssertEqual(resp.payload?.body.count, 1)
+        XCTAssertEqual(slowCallDone.get, 1)
+        await shutdown.value
+        self.server = nil
+    }
+}
