@@ -13,7 +13,7 @@ final class ServerStreamState {
     /// Unary and server-streaming calls: the one request message.
     var single: [UInt8]?
     var task: Task<Void, Never>?
-    var deadlineTask: Task<Void, Never>?
+    var deadlineTimer: SessionTimer?
     var headersSent = false
     var requestEnded = false
     /// The response status has been queued (or the call was cancelled): nothing more goes out.

@@ -49,12 +49,7 @@ extension GRPCServerSession {
                                    maxMessageSize: configuration.maxReceiveMessageSize)
         streams[id] = st
         if let deadline {
-            let executor = self.executor
-            st.deadlineTask = Task { [self] in
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                if Task.isCancelled { return }
-                executor.execute { self.deadlineExceeded(id) }
-            }
+            st.deadlineTimer = executor.scheduleTimer(at: deadline) { [self] in deadlineExceeded(id) }
         }
         if st.clientStreams {
             let (stream, continuation) = AsyncThrowingStream<[UInt8], Error>.makeStream()

@@ -30,7 +30,7 @@ extension GRPCServerSession {
                       status: RPCStatusCode, message: String, trailingMetadata: Metadata) {
         guard let st = streams[id], !st.finished else { return }
         st.finished = true
-        st.deadlineTask?.cancel()
+        if let t = st.deadlineTimer { executor.cancelTimer(t); st.deadlineTimer = nil }
         var trailers = [HTTP2Header(name: "grpc-status", value: String(status.rawValue))]
         if !message.isEmpty { trailers.append(HTTP2Header(name: "grpc-message", value: GRPCMessageCoding.encode(message))) }
         trailingMetadata.appendHeaders(to: &trailers)
@@ -87,7 +87,7 @@ extension GRPCServerSession {
         st.continuation?.finish(throwing: error)
         st.continuation = nil
         st.task?.cancel()
-        st.deadlineTask?.cancel()
+        if let t = st.deadlineTimer { executor.cancelTimer(t); st.deadlineTimer = nil }
     }
 
     func deadlineExceeded(_ id: HTTP2StreamID) {
