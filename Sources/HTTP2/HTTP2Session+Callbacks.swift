@@ -13,6 +13,7 @@ extension HTTP2Session {
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, onStreamClose)
         nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks, onFrameNotSent)
         nghttp2_session_callbacks_set_error_callback2(callbacks, onError)
+        nghttp2_session_callbacks_set_send_data_callback(callbacks, sendNoCopyData)
     }
 }
 

@@ -9,17 +9,21 @@ extension HTTP2Session {
         return provider
     }
 
-    /// Fills one DATA frame's payload. Returns a byte count, or NGHTTP2_ERR_DEFERRED to park the
-    /// stream until `resume(_:)`.
-    fileprivate func provideData(stream id: HTTP2StreamID, into buffer: UnsafeMutableRawBufferPointer,
+    /// Sizes one DATA frame's payload without copying it (NGHTTP2_DATA_FLAG_NO_COPY: the bytes
+    /// go straight from the queue to the output in `writeFrame`). Returns a byte count, or
+    /// NGHTTP2_ERR_DEFERRED to park the stream until `resume(_:)`.
+    fileprivate func provideData(stream id: HTTP2StreamID, length: Int,
                                  flags: UnsafeMutablePointer<UInt32>) -> Int {
         guard let queue = outbound[id] else {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             return 0
         }
-        let copied = queue.read(into: buffer)
+        let copied = min(length, queue.queuedBytes - queue.reserved)
+        queue.reserved += copied
+        if copied > 0 { flags.pointee |= NGHTTP2_DATA_FLAG_NO_COPY.rawValue }
+        if copied > 0, queue.queuedBytes == queue.reserved { events.append(.outboundDrained(stream: id)) }
         if copied > 0, queue.queuedBytes == 0 { events.append(.outboundDrained(stream: id)) }
-        if queue.queuedBytes == 0, queue.endRequested {
+        if queue.queuedBytes == queue.reserved, queue.endRequested {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             queue.finished = true
             if let trailers = queue.trailers {
@@ -37,6 +41,22 @@ extension HTTP2Session {
         return copied
     }
 
+    /// NGHTTP2_DATA_FLAG_NO_COPY: writes the 9-byte header and `length` queued bytes of `stream`
+    /// to the output buffer of the `send(into:)` in progress.
+    fileprivate func writeFrame(stream id: HTTP2StreamID, header: UnsafePointer<UInt8>, length: Int) -> Int32 {
+        guard let target = noCopyTarget, let queue = outbound[id] else {
+            return NGHTTP2_ERR_CALLBACK_FAILURE.rawValue
+        }
+        target.pointee.append(contentsOf: UnsafeBufferPointer(start: header, count: 9))
+        let start = target.pointee.count
+        target.pointee.append(contentsOf: repeatElement(0, count: length))
+        let written = target.pointee.withUnsafeMutableBytes { out in
+            queue.read(into: UnsafeMutableRawBufferPointer(rebasing: out[start..<(start + length)]))
+        }
+        queue.reserved -= written
+        return written == length ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE.rawValue
+    }
+
     /// Wakes a parked data provider after more was queued or the end was requested.
     func resume(_ id: HTTP2StreamID, _ queue: OutboundQueue) {
         guard queue.deferred else { return }
@@ -50,5 +70,13 @@ private func readOutbound(_ session: OpaquePointer?, _ stream: Int32, _ buffer: 
                           _ source: UnsafeMutablePointer<nghttp2_data_source>?, _ userData: UnsafeMutableRawPointer?) -> Int {
     guard let flags else { return Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
     let http2 = Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
-    return http2.provideData(stream: stream, into: UnsafeMutableRawBufferPointer(start: buffer, count: length), flags: flags)
+    return http2.provideData(stream: stream, length: length, flags: flags)
+}
+
+func sendNoCopyData(_ session: OpaquePointer?, _ frame: UnsafeMutablePointer<nghttp2_frame>?,
+                            _ header: UnsafePointer<UInt8>?, _ length: Int,
+                            _ source: UnsafeMutablePointer<nghttp2_data_source>?, _ userData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let frame, let header else { return NGHTTP2_ERR_CALLBACK_FAILURE.rawValue }
+    let http2 = Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+    return http2.writeFrame(stream: frame.pointee.hd.stream_id, header: header, length: length)
 }

@@ -24,6 +24,9 @@ public final class HTTP2Session {
     var outbound: [HTTP2StreamID: OutboundQueue] = [:]
     /// Frames pulled out of nghttp2 during `receive()`, to be handed out by the next `send(into:)`.
     private var pendingOutput: [UInt8] = []
+    /// While `flush` runs: where no-copy DATA frames go (the same buffer mem_send's bytes go to,
+    /// so frame order is kept: nghttp2 finishes one outbound item before starting the next).
+    var noCopyTarget: UnsafeMutablePointer<[UInt8]>?
     /// Set once the connection is broken; every later `receive()` throws it again.
     var terminalError: HTTP2Error?
     /// nghttp2's last explanation (error_callback2), to make thrown errors say why.
@@ -122,12 +125,16 @@ public final class HTTP2Session {
     }
 
     private func flush(into buffer: inout [UInt8]) throws {
-        while true {
-            var frames: UnsafePointer<UInt8>?
-            let count = nghttp2_session_mem_send(session, &frames)
-            guard count >= 0 else { throw HTTP2Error("HTTP/2 send failed", libraryCode: count, detail: lastLibraryMessage) }
-            guard count > 0, let frames else { return }
-            buffer.append(contentsOf: UnsafeBufferPointer(start: frames, count: count))
+        try withUnsafeMutablePointer(to: &buffer) { target in
+            noCopyTarget = target
+            defer { noCopyTarget = nil }
+            while true {
+                var frames: UnsafePointer<UInt8>?
+                let count = nghttp2_session_mem_send(session, &frames)
+                guard count >= 0 else { throw HTTP2Error("HTTP/2 send failed", libraryCode: count, detail: lastLibraryMessage) }
+                guard count > 0, let frames else { return }
+                target.pointee.append(contentsOf: UnsafeBufferPointer(start: frames, count: count))
+            }
         }
     }
 

@@ -6,6 +6,8 @@ final class OutboundQueue {
     private var head = 0
     private var offset = 0
     private(set) var queuedBytes = 0
+    /// Bytes promised to nghttp2 for frames not yet written (no-copy DATA in flight).
+    var reserved = 0
 
     /// The application asked for END_STREAM after the queued bytes (with trailers, if any).
     var endRequested = false

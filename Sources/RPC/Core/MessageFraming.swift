@@ -1,5 +1,24 @@
 /// The 5-byte gRPC message prefix: compressed flag, then a big-endian length.
+import ProtoWire
+
 public enum MessageFramer {
+    /// Encodes `message` straight behind its 5-byte prefix: one allocation, no copy.
+    public static func frame<M: ProtoMessage>(message: M) -> [UInt8] {
+        let size = message.serializedSize
+        return [UInt8](unsafeUninitializedCapacity: size + 5) { buffer, count in
+            let n = UInt32(size)
+            buffer[0] = 0
+            buffer[1] = UInt8(n >> 24); buffer[2] = UInt8(n >> 16 & 0xFF)
+            buffer[3] = UInt8(n >> 8 & 0xFF); buffer[4] = UInt8(n & 0xFF)
+            if size > 0 {
+                var writer = ProtoWriter(UnsafeMutableBufferPointer(rebasing: buffer[5...]))
+                message.encodeMessage(to: &writer)
+                precondition(writer.position == size, "\(M.protoMessageName): serializedSize disagrees with encodeMessage")
+            }
+            count = size + 5
+        }
+    }
+
     public static func frame(_ message: [UInt8], compressed: Bool) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(5 + message.count)

@@ -22,7 +22,7 @@ public final class RPCRouter: @unchecked Sendable {
         add(method) { call in
             let req = try call.singleRequest(Req.self)
             let resp = try await handler(req, call.context)
-            try await call.writer.send(resp.serializedBytes())
+            try await call.writer.send(resp)
         }
     }
 
@@ -42,7 +42,7 @@ public final class RPCRouter: @unchecked Sendable {
     ) {
         add(method) { call in
             let resp = try await handler(RequestStream(raw: call.requests), call.context)
-            try await call.writer.send(resp.serializedBytes())
+            try await call.writer.send(resp)
         }
     }
 

@@ -1,5 +1,6 @@
 import Synchronization
 import HTTP2
+import ProtoWire
 
 /// The handler's side of a call's response. It hands framed messages to the session's
 /// executor and suspends the sender while more than `highWater` bytes of this stream are unsent.
@@ -34,11 +35,11 @@ final class ResponseWriter: Sendable {
         self.defersSingleResponse = defersSingleResponse
     }
 
-    func send(_ message: [UInt8]) async throws {
+    func send<M: ProtoMessage>(_ message: M) async throws {
         if let error = gate.withLock({ $0.cancelled }) { throw error }
         let compress = context.compressResponses && context.clientAcceptsGzip
-        let payload = compress ? try Gzip.compress(message) : message
-        let framed = MessageFramer.frame(payload, compressed: compress)
+        let framed = compress ? MessageFramer.frame(try Gzip.compress(message.serializedBytes()), compressed: true)
+                              : MessageFramer.frame(message: message)
         if defersSingleResponse {
             gate.withLock { $0.deferred = framed }
             return

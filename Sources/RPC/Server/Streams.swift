@@ -26,6 +26,6 @@ public struct ResponseStream<Message: ProtoMessage>: Sendable {
     let writer: ResponseWriter
 
     public func send(_ message: Message) async throws {
-        try await writer.send(message.serializedBytes())
+        try await writer.send(message)
     }
 }
