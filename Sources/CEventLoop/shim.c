@@ -36,3 +36,6 @@ int CEventLoop_accept(int fd, void *addr, uint32_t *len) {
     *len = l;
     return rc;
 }
+
+#include <malloc.h>
+int CEventLoop_malloc_trim(void) { return malloc_trim(0); }

@@ -87,7 +87,8 @@ public final class TLSConfiguration: @unchecked Sendable {
         }
         // Partial writes let writePlaintext loop record by record; the moving buffer is allowed
         // because a retried write may come from a different Swift array storage.
-        _ = CJOpenSSL_CTX_set_mode(context, Int(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
+        // RELEASE_BUFFERS: an idle connection holds no 16 KiB record buffers.
+        _ = CJOpenSSL_CTX_set_mode(context, Int(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS))
         _ = SSL_CTX_set_options(context, CJOpenSSL_OP_NO_RENEGOTIATION() | CJOpenSSL_OP_NO_COMPRESSION()
                                     | CJOpenSSL_OP_CIPHER_SERVER_PREFERENCE())
     }

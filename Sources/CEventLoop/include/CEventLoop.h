@@ -20,4 +20,6 @@ int CEventLoop_ctl(int epfd, int op, int fd, uint32_t events);
 int CEventLoop_wait(int epfd, int *fds, uint32_t *events, int max, int timeout);
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC; the peer address lands in `addr` (sockaddr_storage).
 int CEventLoop_accept(int fd, void *addr, uint32_t *len);
+/// Returns freed heap memory of every malloc arena to the kernel.
+int CEventLoop_malloc_trim(void);
 #endif

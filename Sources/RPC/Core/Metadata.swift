@@ -32,14 +32,16 @@ public struct Metadata: Sendable, Hashable, Sequence {
     }
 
     public func first(_ key: String) -> String? {
-        for e in entries where e.key == key.lowercased() {
+        let key = key.lowercased()
+        for e in entries where e.key == key {
             if case .string(let s) = e.value { return s }
         }
         return nil
     }
 
     public func firstBinary(_ key: String) -> [UInt8]? {
-        for e in entries where e.key == key.lowercased() {
+        let key = key.lowercased()
+        for e in entries where e.key == key {
             if case .binary(let b) = e.value { return b }
         }
         return nil

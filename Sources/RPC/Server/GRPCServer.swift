@@ -120,10 +120,19 @@ public final class GRPCServer: Sendable {
     public var port: Int { state.withLock { $0.port } }
     public var connectionCount: Int { core.connectionCount }
 
-    /// Closes connections that never finish their TLS handshake (half-open clients).
+    /// Housekeeping once a second: closes connections that never finish their TLS handshake
+    /// (half-open clients), and after a wave of closed connections hands freed memory back to
+    /// the kernel (glibc keeps it in per-thread arenas otherwise).
     private static func reapSlowHandshakes(_ core: ServerCore) async {
+        var peak = 0
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
+            let count = core.connectionCount
+            peak = max(peak, count)
+            if peak - count >= 64 {
+                _ = CEventLoop_malloc_trim()
+                peak = count
+            }
             let limit = core.configuration.handshakeTimeout
             for c in core.allConnections {
                 c.loop.execute {

@@ -42,7 +42,7 @@ extension GRPCServerSession {
         let context = ServerContext(
             method: registered.descriptor, peer: peer, remoteAddress: remoteAddress,
             requestMetadata: Metadata(headers: headers), deadline: deadline, requestEncoding: requestEncoding,
-            clientAcceptsGzip: accept.split(separator: ",").contains { $0.filter { $0 != " " } == "gzip" })
+            clientAcceptsGzip: GRPCServerSession.listsGzip(accept))
         let writer = ResponseWriter(executor: executor, session: self, stream: id, context: context,
                                     defersSingleResponse: !registered.descriptor.serverStreaming)
         let st = ServerStreamState(id: id, method: registered, context: context, writer: writer,
@@ -132,5 +132,28 @@ extension GRPCServerSession {
             }
             call.writer.finish(failure)
         }
+    }
+}
+
+extension GRPCServerSession {
+    /// Whether a `grpc-accept-encoding` value names gzip. Scans bytes, not Characters: this
+    /// runs on every call.
+    static func listsGzip(_ header: String) -> Bool {
+        let gzip: [UInt8] = [0x67, 0x7A, 0x69, 0x70]
+        var matched = 0
+        var stillMatching = true
+        for byte in header.utf8 {
+            switch byte {
+            case UInt8(ascii: ","):
+                if stillMatching && matched == gzip.count { return true }
+                matched = 0
+                stillMatching = true
+            case UInt8(ascii: " "), UInt8(ascii: "\t"):
+                continue
+            default:
+                if stillMatching && matched < gzip.count && byte == gzip[matched] { matched += 1 } else { stillMatching = false }
+            }
+        }
+        return stillMatching && matched == gzip.count
     }
 }
