@@ -34,6 +34,9 @@ struct Jobletd: AsyncParsableCommand {
     @Flag(help: "Serve grpc.testing.TestService (conformance tests and benchmarks only).")
     var enableInteropTesting = false
 
+    @Option(help: "SkyPilot API server for GPU jobs, e.g. http://127.0.0.1:46580 (or JOBLET_SKYPILOT_ENDPOINT).")
+    var skypilotEndpoint: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String?
 
@@ -47,6 +50,8 @@ struct Jobletd: AsyncParsableCommand {
             if let data { cfg.dataDirectory = data }
             if enableInteropTesting { cfg.enableInteropTesting = true }
             if let logLevel { cfg.logLevel = logLevel }
+            if let skypilotEndpoint { cfg.skypilot.endpoint = skypilotEndpoint }
+            cfg.skypilot.apply(environment: ProcessInfo.processInfo.environment)
         } catch {
             Jobletd.die("\(error)")
         }

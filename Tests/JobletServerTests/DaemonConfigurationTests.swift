@@ -66,3 +66,29 @@ final class DaemonConfigurationTests: XCTestCase {
         return path
     }
 }
+
+final class SkyPilotSettingsTests: XCTestCase {
+    func testYAMLThenEnvironmentFillsGaps() throws {
+        let path = NSTemporaryDirectory() + "jobletd-sky-\(UUID().uuidString).yml"
+        try """
+        skypilot:
+          endpoint: http://127.0.0.1:46580
+          pollIntervalSeconds: 1.5
+          defaultAccelerator: A100
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var c = DaemonConfiguration()
+        try c.load(yamlFile: path)
+        c.skypilot.apply(environment: ["JOBLET_SKYPILOT_ENDPOINT": "http://elsewhere:1", "JOBLET_SKYPILOT_TOKEN": "sky_abc"])
+        XCTAssertEqual(c.skypilot.endpoint, "http://127.0.0.1:46580", "the file wins over the environment")
+        XCTAssertEqual(c.skypilot.token, "sky_abc")
+        XCTAssertEqual(c.skypilot.pollIntervalSeconds, 1.5)
+        XCTAssertEqual(c.skypilot.defaultAccelerator, "A100")
+    }
+
+    func testNoSkyPilotByDefault() {
+        var s = DaemonConfiguration.SkyPilotSettings()
+        s.apply(environment: [:])
+        XCTAssertNil(s.endpoint)
+    }
+}

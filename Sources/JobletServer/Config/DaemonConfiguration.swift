@@ -17,6 +17,29 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var jobDefaults = ResourceLimits(maxCPU: 100, maxMemoryMB: 512, maxIOBPS: 0, maxPIDs: 1024)
     /// StopJob: SIGTERM, this long, then SIGKILL to whatever is left in the job's cgroup.
     public var stopGraceMilliseconds = 100
+    /// Where GPU jobs go (`skypilot:` in YAML, `--skypilot-endpoint`, `JOBLET_SKYPILOT_ENDPOINT`).
+    public var skypilot = SkyPilotSettings()
+
+    /// A SkyPilot API server, as configured; nil endpoint means no GPU backend.
+    public struct SkyPilotSettings: Sendable, Equatable, Decodable {
+        public var endpoint: String?
+        /// A service-account token (`sky_…`), sent as a bearer token.
+        public var token: String?
+        public var username: String?
+        public var password: String?
+        public var pollIntervalSeconds: Double?
+        public var maxPollIntervalSeconds: Double?
+        public var requestTimeoutSeconds: Double?
+        public var defaultAccelerator: String?
+
+        public init() {}
+
+        /// `JOBLET_SKYPILOT_ENDPOINT` / `JOBLET_SKYPILOT_TOKEN` fill what the file left empty.
+        public mutating func apply(environment: [String: String]) {
+            if endpoint == nil, let e = environment["JOBLET_SKYPILOT_ENDPOINT"], !e.isEmpty { endpoint = e }
+            if token == nil, let t = environment["JOBLET_SKYPILOT_TOKEN"], !t.isEmpty { token = t }
+        }
+    }
 
     public init() {}
 
@@ -58,6 +81,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             if let i = s.enableInteropTesting { enableInteropTesting = i }
             if let l = s.logLevel { logLevel = l }
         }
+        if let sky = file.skypilot { skypilot = sky }
         if let j = file.jobs {
             if let v = j.defaultMaxCPU { jobDefaults.maxCPU = v }
             if let v = j.defaultMaxMemoryMB { jobDefaults.maxMemoryMB = v }
@@ -87,6 +111,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
         var server: Server?
         var jobs: Jobs?
+        var skypilot: SkyPilotSettings?
     }
 }
 
