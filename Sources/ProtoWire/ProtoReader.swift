@@ -127,7 +127,8 @@ public struct ProtoReader {
     static func validatedString(_ raw: UnsafeRawBufferPointer) -> String? {
         if raw.isEmpty { return "" }
         if #available(macOS 15, *) {
-            return String(validating: raw, as: UTF8.self)
+            // Typed code units take the standard library's fast validation path.
+            return String(validating: raw.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
         } else {
             // Decoding repairs bad sequences with U+FFFD; any repair changes the bytes.
             let s = String(decoding: raw, as: UTF8.self)
