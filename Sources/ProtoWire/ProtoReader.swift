@@ -103,9 +103,8 @@ public struct ProtoReader {
         let length = try readVarint()
         guard length <= UInt64(end &- position) else { throw error(.lengthPastEnd) }
         let n = Int(length)
-        let p = n == 0 ? base.map { $0 + position } : try take(n)
-        if n == 0 { return UnsafeRawBufferPointer(start: p, count: 0) }
-        return UnsafeRawBufferPointer(start: p, count: n)
+        if n == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: try take(n), count: n)
     }
 
     @inlinable
