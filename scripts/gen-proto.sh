@@ -11,3 +11,6 @@ rm -f "$out"/*.pb.swift "$out"/JobletAPIRegistry.swift
 # One protoc run, so the registry covers every file.
 protos=$(cd Protos && find . -name '*.proto' | sed 's|^\./||' | LC_ALL=C sort)
 (cd Protos && protoc -I . --plugin=protoc-gen-jobletswift="$plugin" --jobletswift_out="../$out" $protos)
+# Test fixture covering every field shape; its registry is renamed to avoid clashing with ours.
+rm -f Tests/ProtoWireTests/Generated/*.swift
+(cd Tests/protos && protoc -I . --plugin=protoc-gen-jobletswift="$plugin" --jobletswift_out=registry=FixtureRegistry:../ProtoWireTests/Generated alltypes.proto)

@@ -103,9 +103,8 @@ public struct ProtoReader {
         let length = try readVarint()
         guard length <= UInt64(end &- position) else { throw error(.lengthPastEnd) }
         let n = Int(length)
-        let p = n == 0 ? base.map { $0 + position } : try take(n)
-        if n == 0 { return UnsafeRawBufferPointer(start: p, count: 0) }
-        return UnsafeRawBufferPointer(start: p, count: n)
+        if n == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: try take(n), count: n)
     }
 
     @inlinable
@@ -127,7 +126,8 @@ public struct ProtoReader {
     static func validatedString(_ raw: UnsafeRawBufferPointer) -> String? {
         if raw.isEmpty { return "" }
         if #available(macOS 15, *) {
-            return String(validating: raw, as: UTF8.self)
+            // Typed code units take the standard library's fast validation path.
+            return String(validating: raw.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
         } else {
             // Decoding repairs bad sequences with U+FFFD; any repair changes the bytes.
             let s = String(decoding: raw, as: UTF8.self)

@@ -2,14 +2,14 @@
 ///
 /// Every write checks the bound, so a size computed wrong traps instead of corrupting memory.
 public struct ProtoWriter {
-    @usableFromInline let base: UnsafeMutablePointer<UInt8>
+    @usableFromInline let base: UnsafeMutablePointer<UInt8>?
     @usableFromInline let capacity: Int
     @usableFromInline var offset: Int
     /// Bytes written so far.
     public var position: Int { offset }
 
     public init(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
-        base = buffer.baseAddress!
+        base = buffer.baseAddress  // nil only for an empty buffer, where every write traps on the bound
         capacity = buffer.count
         offset = 0
     }
@@ -17,7 +17,7 @@ public struct ProtoWriter {
     @inlinable @inline(__always)
     mutating func advance(_ n: Int) -> UnsafeMutablePointer<UInt8> {
         precondition(n <= capacity &- offset, "ProtoWriter overflow: serializedSize was too small")
-        let p = base + offset
+        let p = base.unsafelyUnwrapped + offset
         offset &+= n
         return p
     }

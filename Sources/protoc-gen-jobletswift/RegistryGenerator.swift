@@ -3,6 +3,7 @@
 
 struct RegistryGenerator {
     let files: [FileDescriptorProto]
+    var name = "JobletAPIRegistry"
 
     func generate() -> String {
         var p = CodePrinter()
@@ -10,7 +11,7 @@ struct RegistryGenerator {
         p.line()
         p.line("import ProtoWire")
         p.line()
-        p.block("public enum JobletAPIRegistry") { p in
+        p.block("public enum \(name)") { p in
             p.line("public static let files: [ProtoFileDescriptor] = [")
             for f in files {
                 p.line("    ProtoFileDescriptor(")

@@ -35,7 +35,12 @@ func generate(_ request: CodeGeneratorRequest) throws -> [CodeGeneratorResponse.
         let g = FileGenerator(file: file, types: types)
         files.append(.init(name: g.outputName, content: try g.generate()))
     }
-    files.append(.init(name: "JobletAPIRegistry.swift", content: RegistryGenerator(files: generated).generate()))
+    // `--jobletswift_opt=registry=Name` renames the registry (test fixtures generate their own).
+    var registry = "JobletAPIRegistry"
+    for option in request.parameter.split(separator: ",") where option.hasPrefix("registry=") {
+        registry = String(option.dropFirst("registry=".count))
+    }
+    files.append(.init(name: registry + ".swift", content: RegistryGenerator(files: generated, name: registry).generate()))
     return files
 }
 

@@ -14,24 +14,30 @@ final class GeneratedCodeFreshnessTests: XCTestCase {
         guard let plugin = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             return XCTFail("protoc-gen-jobletswift not built (looked in \(candidates)); run swift build first")
         }
-        let protosDir = packageRoot.appendingPathComponent("Protos")
+        try check(plugin: plugin, protoc: protoc, protos: "Protos", output: "Sources/JobletAPI", option: "")
+        try check(plugin: plugin, protoc: protoc, protos: "Tests/protos", output: "Tests/ProtoWireTests/Generated",
+                  option: "registry=FixtureRegistry:")
+    }
+
+    private func check(plugin: String, protoc: String, protos: String, output: String, option: String) throws {
+        let protosDir = packageRoot.appendingPathComponent(protos)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("jobletswift-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: out) }
 
-        let protos = try FileManager.default.subpathsOfDirectory(atPath: protosDir.path).filter { $0.hasSuffix(".proto") }.sorted()
-        let result = try runProcess(protoc, ["-I", ".", "--plugin=protoc-gen-jobletswift=\(plugin)", "--jobletswift_out=\(out.path)"] + protos,
-                             cwd: protosDir)
+        let files = try FileManager.default.subpathsOfDirectory(atPath: protosDir.path).filter { $0.hasSuffix(".proto") }.sorted()
+        let result = try runProcess(protoc, ["-I", ".", "--plugin=protoc-gen-jobletswift=\(plugin)", "--jobletswift_out=\(option)\(out.path)"] + files,
+                                    cwd: protosDir)
         XCTAssertEqual(result.status, 0, result.output)
 
-        let committedDir = packageRoot.appendingPathComponent("Sources/JobletAPI")
+        let committedDir = packageRoot.appendingPathComponent(output)
         let fresh = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
         let committed = try FileManager.default.contentsOfDirectory(atPath: committedDir.path).sorted()
-        XCTAssertEqual(committed, fresh, "Sources/JobletAPI holds other files than the generator makes; run scripts/gen-proto.sh")
+        XCTAssertEqual(committed, fresh, "\(output) holds other files than the generator makes; run scripts/gen-proto.sh")
         for name in fresh where committed.contains(name) {
             let a = try Data(contentsOf: out.appendingPathComponent(name))
             let b = try Data(contentsOf: committedDir.appendingPathComponent(name))
-            XCTAssert(a == b, "Sources/JobletAPI/\(name) is stale; run scripts/gen-proto.sh and commit")
+            XCTAssert(a == b, "\(output)/\(name) is stale; run scripts/gen-proto.sh and commit")
         }
     }
 }

@@ -9,12 +9,21 @@ import XCTest
 /// decode Swift's bytes to a message equal to its original (Tests/python/proto_crosscheck.py).
 final class PythonCrossCheckTests: XCTestCase {
     func testRandomMessagesMatchPythonProtobuf() throws {
+        try crossCheck(protos: "Protos", types: JobletAPIRegistry.messageTypes)
+    }
+
+    /// Tests/protos/alltypes.proto: every scalar type, packed repeated, every map key type, oneofs.
+    func testEveryFieldShapeMatchesPythonProtobuf() throws {
+        try crossCheck(protos: "Tests/protos", types: FixtureRegistry.messageTypes)
+    }
+
+    private func crossCheck(protos protosPath: String, types: [String: any ProtoMessage.Type]) throws {
         guard which("protoc") != nil, let python = which("python3"),
               (try? runProcess(python, ["-c", "import google.protobuf"]))?.status == 0 else {
             throw XCTSkip("needs protoc, python3 and Python's protobuf package (pip install protobuf)")
         }
         let script = packageRoot.appendingPathComponent("Tests/python/proto_crosscheck.py").path
-        let protos = packageRoot.appendingPathComponent("Protos").path
+        let protos = packageRoot.appendingPathComponent(protosPath).path
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("crosscheck-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
@@ -34,7 +43,7 @@ final class PythonCrossCheckTests: XCTestCase {
             while !r.isAtEnd {
                 let name = try r.readString()
                 let payload = try r.readLengthDelimited()
-                guard let type = JobletAPIRegistry.messageTypes[name] else {
+                guard let type = types[name] else {
                     failures.append("\(name): no Swift type")
                     continue
                 }
@@ -52,7 +61,7 @@ final class PythonCrossCheckTests: XCTestCase {
                 append(record: name, ours, to: &output)
             }
         }
-        XCTAssertEqual(counts.count, JobletAPIRegistry.messageTypes.count, "every generated type is exercised")
+        XCTAssertEqual(counts.count, types.count, "every generated type is exercised")
         XCTAssert(counts.values.allSatisfy { $0 >= 1000 })
         XCTAssert(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(5).joined(separator: "\n"))")
 

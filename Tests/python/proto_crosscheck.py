@@ -140,7 +140,9 @@ def fill(rng, msg, depth):
             for _ in range(rng.choice([0, 1, 2, 5])):
                 k = rand_scalar(rng, kf)
                 if vf.type == T.TYPE_MESSAGE:
-                    fill(rng, m[k], depth + 1)
+                    entry = m[k]  # creates the entry, present even when left empty
+                    if depth < 3:
+                        fill(rng, entry, depth + 1)
                 else:
                     m[k] = rand_scalar(rng, vf)
         elif is_repeated(f):

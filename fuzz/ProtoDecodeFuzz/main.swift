@@ -1,12 +1,15 @@
-// libFuzzer target for the ProtoWire decoder and the generated JobletAPI messages.
-// Every input is decoded as every message type; whatever decodes must re-encode to bytes that
-// decode again and re-encode identically (bytes, not ==, so NaN payloads compare too).
+// libFuzzer target for the ProtoWire decoder and the generated messages.
+// Every input is decoded as every message type (JobletAPI's and the all-field-shapes test
+// fixture's); whatever decodes must re-encode to bytes that decode again and re-encode
+// identically (bytes, not ==, so NaN payloads compare too).
 // Build and run with fuzz/run-proto-fuzz.sh.
+import AllTypesFixture
 import JobletAPI
 import ProtoWire
 
 private let messageTypes: [any ProtoMessage.Type] =
-    JobletAPIRegistry.messageTypes.sorted { $0.key < $1.key }.map(\.value)
+    JobletAPIRegistry.messageTypes.merging(FixtureRegistry.messageTypes) { a, _ in a }
+        .sorted { $0.key < $1.key }.map(\.value)
 
 private func check<M: ProtoMessage>(_ type: M.Type, _ input: UnsafeRawBufferPointer) {
     guard let first = try? M(serializedBytes: input) else { return }
