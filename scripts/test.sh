@@ -9,12 +9,13 @@ scripts/install-deps.sh --test
 echo "== swift build (debug, all targets)"
 swift build --build-tests
 echo "== swift test"
-swift test --skip-build --parallel --num-workers 2 2>&1 | tee /tmp/jobletd-swift-test.log | grep -vE '^(Test Case .* (started|passed))' || true
-# tee/grep hide swift test's status: read it from the log instead.
-if grep -qE "with [1-9][0-9]* failures?|error: .*fatal error|Exited with unexpected signal|\*\* TEST FAILED" /tmp/jobletd-swift-test.log; then
-  echo "swift test failed"; exit 1
-fi
-grep -qE "Executed [0-9]+ tests?, with 0 failures" /tmp/jobletd-swift-test.log || { echo "swift test did not report a result"; exit 1; }
+# Serial on purpose: the JobletLinux tests create real cgroups and namespaces. Passing tests'
+# per-case lines are filtered out; swift test's own status decides.
+set +e
+swift test --skip-build --disable-swift-testing 2>&1 | grep --line-buffered -vE "^Test Case '.*' (started|passed)"
+status=${PIPESTATUS[0]}
+set -e
+[ "$status" -eq 0 ] || { echo "swift test failed (exit $status)"; exit "$status"; }
 
 echo "== python suites (grpcio against jobletd)"
 python3 -m pytest -q tests/python "$@"
