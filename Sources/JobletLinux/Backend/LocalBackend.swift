@@ -63,7 +63,11 @@ public final class LocalBackend: JobBackend {
     public func stop(job: Job, grace: Duration) async throws {
         guard let handle = Self.handle(of: job) else { return }
         if !runner.trackedJobIDs.contains(job.id) { _ = runner.adopt(handle) }
-        _ = try await runner.stop(handle, grace: grace)
+        do {
+            _ = try await runner.stop(handle, grace: grace)
+        } catch where !runner.trackedJobIDs.contains(job.id) {
+            // The watcher collected the exit, reported it and forgot the job while we waited.
+        }
     }
 
     public func adopt(job: Job, events: JobEventSink) async {
