@@ -169,6 +169,10 @@ public actor JobEngine {
             let what = reason ?? status.rawValue.lowercased()
             return try transition(id, to: .stopped, exitCode: -1, reason: "stopped by request (\(what))", at: time)
         }
+        if status == .stopped {
+            // DESIGN: a stopped job's exit code is -1, whatever signal its processes died of.
+            return try transition(id, to: .stopped, exitCode: -1, reason: reason, at: time)
+        }
         return try transition(id, to: status, exitCode: exitCode, reason: reason, at: time)
     }
 
