@@ -1,9 +1,11 @@
 """Helpers for the job suites: the official Joblet SDK pointed at one of our jobletd processes,
 waiting for statuses, and reading gRPC status codes out of the SDK's exceptions."""
 import datetime
+import signal
 import time
 
 import grpc
+import pytest
 from joblet import JobletClient
 
 FINAL = ("COMPLETED", "FAILED", "STOPPED", "CANCELED")
@@ -67,3 +69,21 @@ def raw_status(server, uuid):
 
 def logs(client, uuid):
     return b"".join(client.jobs.get_job_logs(uuid))
+
+
+@pytest.fixture(autouse=True)
+def bounded_time(request):
+    """Fails a test that runs past its module's TIME_LIMIT (seconds; default 120) instead of
+    hanging the suite. Imported by each job suite so that pytest uses it there."""
+    limit = getattr(request.module, "TIME_LIMIT", 120)
+
+    def expired(signum, frame):
+        raise TimeoutError(f"{request.node.name} ran past its {limit} s limit")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(limit)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -10,7 +10,8 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from conftest import start_jobletd, stop_jobletd
-from jobhelpers import logs, raw_status, sdk, wait_status
+# bounded_time is an autouse fixture: importing it bounds every test in this module.
+from jobhelpers import bounded_time, logs, raw_status, sdk, wait_status
 
 
 @pytest.fixture(scope="module")

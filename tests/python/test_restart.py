@@ -11,7 +11,8 @@ import uuid as uuidlib
 import pytest
 
 from conftest import start_jobletd, stop_jobletd
-from jobhelpers import logs, parse_rfc3339, raw_status, rfc3339_in, sdk, wait_status
+# bounded_time is an autouse fixture: importing it bounds every test in this module.
+from jobhelpers import bounded_time, logs, parse_rfc3339, raw_status, rfc3339_in, sdk, wait_status
 
 COUNT = 100  # counter lines, one every 50 ms: about 5 s of output
 

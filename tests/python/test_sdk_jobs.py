@@ -7,7 +7,8 @@ import grpc
 import pytest
 
 from conftest import start_jobletd, stop_jobletd
-from jobhelpers import FINAL, logs, raw_status, rfc3339_in, sdk, sdk_fails, wait_status
+# bounded_time is an autouse fixture: importing it bounds every test in this module.
+from jobhelpers import bounded_time, FINAL, logs, raw_status, rfc3339_in, sdk, sdk_fails, wait_status
 
 SECRET = f"s3cr3t-{uuidlib.uuid4().hex}"
 
