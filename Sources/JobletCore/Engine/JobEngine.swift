@@ -34,8 +34,10 @@ public actor JobEngine {
     /// Recovery after a (re)start: scheduled jobs get their timers back, every other unfinished
     /// job is handed to its backend's `adopt` (or FAILED if that backend is gone).
     public func start() async throws {
+        // Taken before the scheduler starts: an overdue job it launches meanwhile is not one to adopt.
+        let unfinished = try store.nonFinalJobs().filter { $0.status != .scheduled }
         try await scheduler.start { [weak self] id in await self?.startScheduled(id) }
-        for job in try store.nonFinalJobs() where job.status != .scheduled {
+        for job in unfinished {
             guard let backend = backend(named: job.backend) else {
                 _ = try? transition(job.id, to: .failed,
                                  reason: "backend '\(job.backend)' is not configured after restart; the job was lost")
