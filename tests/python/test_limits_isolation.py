@@ -59,6 +59,17 @@ def test_cpu_limit_20_percent_of_one_core(client):
     assert 0.10 <= share <= 0.30, f"CPU share {share:.3f} is not about 20 %"
 
 
+def test_io_limit_throttles_writes_to_the_workspace(client):
+    limit = 5 * 1024 * 1024
+    st, out = run_to_end(client, "sh", ["-c", "dd if=/dev/zero of=/work/f bs=1M count=10 oflag=direct 2>&1 | tail -1"],
+                         max_iobps=limit)
+    assert st["status"] == "COMPLETED", (st, out)
+    seconds = float(out.split("copied, ")[1].split(" s")[0])
+    rate = 10 * 1024 * 1024 / seconds
+    print(f"direct writes at maxIOBPS=5 MiB/s: {rate / 1048576:.2f} MiB/s")
+    assert rate <= 1.3 * limit, f"{rate:.0f} B/s is well over the {limit} B/s limit"
+
+
 def test_fork_bomb_is_contained_and_server_unaffected(client, iso_server):
     bomb = client.jobs.run_job("bash", ["-c", "bomb() { bomb | bomb & }; bomb; sleep 30"], max_cpu=50)
     uid = bomb["job_uuid"]

@@ -170,3 +170,21 @@ def test_scheduled_job_survives_restart_and_runs_at_its_time(fresh, workdir):
         assert logs(client, uid) == b"on time\n"
     finally:
         client.close()
+
+
+def test_scheduled_job_due_while_server_down_runs_on_restart(fresh, workdir):
+    client = sdk(fresh[0])
+    job = client.jobs.run_job("echo", ["overdue"], schedule=rfc3339_in(2))
+    uid = job["job_uuid"]
+    client.close()
+    kill9(fresh[0])
+    time.sleep(3.0)  # its time passes while no jobletd is there
+    server = restart(fresh, workdir)
+    client = sdk(server)
+    try:
+        st = wait_status(client, uid, timeout=5)
+        assert st["status"] == "COMPLETED", st
+        assert parse_rfc3339(st["start_time"]) >= parse_rfc3339(st["scheduled_time"])
+        assert logs(client, uid) == b"overdue\n"
+    finally:
+        client.close()

@@ -34,18 +34,18 @@ def test_run_with_limits_env_secrets_uploads(client):
     job = client.jobs.run_job(
         "sh", ["-c", "cat /work/notes.txt; echo; stat -c '%a %n' /work/notes.txt /work/tools /work/tools/run.sh; "
                      "/work/tools/run.sh; echo \"PLAIN=$PLAIN SECRET=$SECRET HOME=$HOME\""],
-        name="sdk-full", max_cpu=50, cpu_cores="0", max_memory=128,
+        name="sdk-full", max_cpu=50, cpu_cores="0", max_memory=128, max_iobps=50_000_000,
         environment={"PLAIN": "plain value"}, secret_environment={"SECRET": SECRET},
         uploads=[{"path": "notes.txt", "content": b"uploaded notes", "mode": 0o600},
                  {"path": "tools", "is_directory": True, "mode": 0o750},
                  {"path": "tools/run.sh", "content": script, "mode": 0o755}],
         work_dir="tools")
     assert job["status"] in ("INITIALIZING", "RUNNING", "COMPLETED")
-    assert (job["max_cpu"], job["cpu_cores"], job["max_memory"]) == (50, "0", 128)
+    assert (job["max_cpu"], job["cpu_cores"], job["max_memory"], job["max_iobps"]) == (50, "0", 128, 50_000_000)
     st = wait_status(client, job["job_uuid"])
     assert st["status"] == "COMPLETED" and st["exit_code"] == 0, st
     assert st["name"] == "sdk-full"
-    assert (st["max_cpu"], st["cpu_cores"], st["max_memory"]) == (50, "0", 128)
+    assert (st["max_cpu"], st["cpu_cores"], st["max_memory"], st["max_iobps"]) == (50, "0", 128, 50_000_000)
     assert st["environment"] == {"PLAIN": "plain value"}
     assert st["secret_environment"] == {"SECRET": "***"}
     assert st["work_dir"] == "tools"
@@ -111,9 +111,9 @@ def test_stop_and_status_codes(client):
     job = client.jobs.run_job("sleep", ["30"])
     wait_status(client, job["job_uuid"], ("RUNNING",), timeout=5)
     t = time.monotonic()
-    r = client.jobs.stop_job(job["job_uuid"])
+    r = client.jobs.stop_job(job["job_uuid"][:8])  # by prefix
     assert time.monotonic() - t < 3
-    assert r["status"] == "STOPPED" and r["exit_code"] == -1 and r["end_time"]
+    assert r["uuid"] == job["job_uuid"] and r["status"] == "STOPPED" and r["exit_code"] == -1 and r["end_time"]
     st = client.jobs.get_job_status(job["job_uuid"])
     assert st["status"] == "STOPPED" and st["exit_code"] == -1
     msg = sdk_fails(client.jobs.stop_job, grpc.StatusCode.FAILED_PRECONDITION, job["job_uuid"])
