@@ -262,7 +262,11 @@ static _Noreturn void run_command(const CJobletLinux_SpawnSpec *s, int err_fd) {
     int stage = CJobletLinux_StageCredentials;
     const char *what = "setgroups/setgid/setuid";
     char wd[PATH_MAX];
-    if (setgroups(0, NULL) < 0 || setgid(s->gid) < 0 || setuid(s->uid) < 0) goto fail;
+    // Raw syscalls: glibc's setgroups/setgid/setuid are "setxid" calls that take a loader lock
+    // and signal every thread the server had, waiting for each; after a raw clone those threads
+    // do not exist (and the lock may be held forever), so the wrappers can hang here.
+    if (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setgid, s->gid) < 0 || syscall(SYS_setuid, s->uid) < 0)
+        goto fail;
     stage = CJobletLinux_StageChdir;
     what = wd;
     if (join_path(wd, sizeof wd, "/work", s->work_dir ? s->work_dir : "")) { errno = ENAMETOOLONG; goto fail; }

@@ -190,4 +190,34 @@ final class JobEngineTests: XCTestCase {
         try await XCTUnwrap(backend.sink(for: running.id)).transition(to: .completed, exitCode: 0)
         XCTAssertEqual(try second.job(String(running.id.prefix(6))).status, .completed)
     }
+
+    func testStoppedReportCarriesExitCodeMinusOne() async throws {
+        let dir = try makeTemporaryDirectory(self)
+        let backend = FakeBackend()
+        let engine = try makeEngine(dir, backends: [backend])
+        let job = try await engine.submit(JobRequest(command: "sleep"))
+        // A backend reports the signal its processes died of; DESIGN stores STOPPED with -1.
+        try await XCTUnwrap(backend.sink(for: job.id)).transition(to: .stopped, exitCode: 137, reason: "stopped: killed by signal 9 (SIGKILL)")
+        let stopped = try engine.job(job.id)
+        XCTAssertEqual(stopped.status, .stopped)
+        XCTAssertEqual(stopped.exitCode, -1)
+        XCTAssertEqual(stopped.reason, "stopped: killed by signal 9 (SIGKILL)")
+    }
+
+    func testScheduledJobDueWhileDownIsStartedNotAdopted() async throws {
+        let dir = try makeTemporaryDirectory(self)
+        let first = try makeEngine(dir, backends: [FakeBackend()])
+        let job = try await first.submit(JobRequest(command: "sleep", schedule: RFC3339.format(Date().addingTimeInterval(1))))
+        XCTAssertEqual(job.status, .scheduled)
+        await first.shutdown()
+        try await Task.sleep(for: .milliseconds(1500))  // its time passes with no engine running
+
+        let backend = FakeBackend()
+        let second = try makeEngine(dir, backends: [backend])
+        try await second.start()
+        let running = try await waitForStatus(second, job.id, .running)
+        XCTAssertEqual(backend.started, [job.id])
+        XCTAssertEqual(backend.adopted, [], "an overdue scheduled job launched at start was also 'adopted'")
+        XCTAssertNil(running.reason)
+    }
 }

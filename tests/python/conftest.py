@@ -37,6 +37,12 @@ def _generate_stubs(out: pathlib.Path) -> None:
     protos = [str(p.name) for p in src.glob("*.proto")]
     rc = protoc.main(["protoc", f"-I{src}", f"-I{include}", f"--python_out={out}", f"--grpc_python_out={out}", *protos])
     assert rc == 0, "grpc_tools.protoc failed"
+    # The Joblet SDK's joblet.joblet_pb2 claims `joblet.proto` in protobuf's default pool; ours
+    # goes into a private pool so both can be imported in one pytest process.
+    pb = out / "joblet_pb2.py"
+    text = pb.read_text()
+    assert "_descriptor_pool.Default().AddSerializedFile(" in text
+    pb.write_text(text.replace("_descriptor_pool.Default().AddSerializedFile(", "_descriptor_pool.DescriptorPool().AddSerializedFile("))
 
 
 @pytest.fixture(scope="session")

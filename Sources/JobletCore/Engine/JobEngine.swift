@@ -34,8 +34,10 @@ public actor JobEngine {
     /// Recovery after a (re)start: scheduled jobs get their timers back, every other unfinished
     /// job is handed to its backend's `adopt` (or FAILED if that backend is gone).
     public func start() async throws {
+        // Taken before the scheduler starts: an overdue job it launches meanwhile is not one to adopt.
+        let unfinished = try store.nonFinalJobs().filter { $0.status != .scheduled }
         try await scheduler.start { [weak self] id in await self?.startScheduled(id) }
-        for job in try store.nonFinalJobs() where job.status != .scheduled {
+        for job in unfinished {
             guard let backend = backend(named: job.backend) else {
                 _ = try? transition(job.id, to: .failed,
                                  reason: "backend '\(job.backend)' is not configured after restart; the job was lost")
@@ -168,6 +170,10 @@ public actor JobEngine {
         if stopping.contains(id), status.isFinal, status != .stopped {
             let what = reason ?? status.rawValue.lowercased()
             return try transition(id, to: .stopped, exitCode: -1, reason: "stopped by request (\(what))", at: time)
+        }
+        if status == .stopped {
+            // DESIGN: a stopped job's exit code is -1, whatever signal its processes died of.
+            return try transition(id, to: .stopped, exitCode: -1, reason: reason, at: time)
         }
         return try transition(id, to: status, exitCode: exitCode, reason: reason, at: time)
     }

@@ -65,8 +65,8 @@ public final class LocalBackend: JobBackend {
         if !runner.trackedJobIDs.contains(job.id) { _ = runner.adopt(handle) }
         do {
             _ = try await runner.stop(handle, grace: grace)
-        } catch LocalJobError.invalidSpec {
-            // The watcher saw the exit, reported it and forgot the job while we waited: done.
+        } catch where !runner.trackedJobIDs.contains(job.id) {
+            // The watcher collected the exit, reported it and forgot the job while we waited.
         }
     }
 
