@@ -48,11 +48,7 @@ extension HTTP2Session {
             return NGHTTP2_ERR_CALLBACK_FAILURE.rawValue
         }
         target.pointee.append(contentsOf: UnsafeBufferPointer(start: header, count: 9))
-        let start = target.pointee.count
-        target.pointee.append(contentsOf: repeatElement(0, count: length))
-        let written = target.pointee.withUnsafeMutableBytes { out in
-            queue.read(into: UnsafeMutableRawBufferPointer(rebasing: out[start..<(start + length)]))
-        }
+        let written = queue.read(appendingTo: &target.pointee, count: length)
         queue.reserved -= written
         return written == length ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE.rawValue
     }

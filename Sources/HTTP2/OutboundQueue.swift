@@ -23,19 +23,16 @@ final class OutboundQueue {
         chunks.append(bytes)
     }
 
-    /// Copies up to `destination.count` bytes out, across chunks so frames stay full.
-    func read(into destination: UnsafeMutableRawBufferPointer) -> Int {
+    /// Appends up to `count` bytes to `out` (one memcpy per chunk, no zero-filling first).
+    func read(appendingTo out: inout [UInt8], count: Int) -> Int {
         var copied = 0
-        while copied < destination.count, head < chunks.count {
-            let take = chunks[head].withUnsafeBytes { chunk -> Int in
-                let take = min(chunk.count - offset, destination.count - copied)
-                UnsafeMutableRawBufferPointer(rebasing: destination[copied..<(copied + take)])
-                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: chunk[offset..<(offset + take)]))
-                return take
-            }
+        while copied < count, head < chunks.count {
+            let chunk = chunks[head]
+            let take = min(chunk.count - offset, count - copied)
+            out.append(contentsOf: chunk[offset..<(offset + take)])
             copied += take
             offset += take
-            if offset == chunks[head].count {
+            if offset == chunk.count {
                 head += 1
                 offset = 0
             }

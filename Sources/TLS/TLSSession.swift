@@ -166,12 +166,14 @@ public final class TLSSession {
 
     /// Appends every ciphertext byte waiting to go to the socket to `buffer`.
     public func drainCiphertext(into buffer: inout [UInt8]) {
-        let pending = CJOpenSSL_BIO_pending(writeBIO)
-        guard pending > 0 else { return }
-        let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: pending))
-        let read = buffer.withUnsafeMutableBytes { BIO_read(writeBIO, $0.baseAddress! + start, Int32(clamping: pending)) }
-        buffer.removeLast(pending - max(Int(read), 0))
+        // One memcpy straight out of the memory BIO, then empty it (a read-write memory BIO
+        // discards its contents on reset).
+        var data: UnsafeMutablePointer<CChar>?
+        let pending = CJOpenSSL_BIO_get_mem_data(writeBIO, &data)
+        guard pending > 0, let data else { return }
+        let bytes = UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self)
+        buffer.append(contentsOf: UnsafeBufferPointer(start: bytes, count: Int(pending)))
+        _ = CJOpenSSL_BIO_reset(writeBIO)
     }
 
     public var hasPendingCiphertext: Bool { CJOpenSSL_BIO_pending(writeBIO) > 0 }
