@@ -56,6 +56,8 @@ let package = Package(
         .executableTarget(name: "rnx", dependencies: ["JobletClient",
                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "protoc-gen-jobletswift", dependencies: ["ProtoWire"]),
+        .executableTarget(name: "skypilot-smoke", dependencies: ["SkyPilotAdapter", "JobletCore",
+                                                                 .product(name: "Logging", package: "swift-log")]),
 
         // Tests mirror the source tree.
         .testTarget(name: "ProtoWireTests", dependencies: ["ProtoWire", "JobletAPI"]),
@@ -64,7 +66,9 @@ let package = Package(
         .testTarget(name: "RPCTests", dependencies: ["RPC", "TLS", "HTTP2", "ProtoWire"]),
         .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore"]),
         .testTarget(name: "JobletLinuxTests", dependencies: ["JobletLinux", "JobletCore"]),
-        .testTarget(name: "SkyPilotAdapterTests", dependencies: ["SkyPilotAdapter", "JobletCore"]),
+        .testTarget(name: "SkyPilotAdapterTests", dependencies: ["SkyPilotAdapter", "JobletCore", "Yams",
+                                                              .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                              .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "JobletServerTests", dependencies: ["JobletServer", "JobletAPI", "RPC"]),
     ],
     swiftLanguageModes: [.v6]
