@@ -44,6 +44,7 @@ let package = Package(
                                                         .product(name: "NIOCore", package: "swift-nio"),
                                                         .product(name: "NIOPosix", package: "swift-nio"),
                                                         .product(name: "NIOHTTP1", package: "swift-nio"),
+                                                        .product(name: "NIOFoundationCompat", package: "swift-nio"),
                                                         .product(name: "Logging", package: "swift-log")]),
 
         // Services, client, executables.
@@ -68,6 +69,7 @@ let package = Package(
         .testTarget(name: "JobletLinuxTests", dependencies: ["JobletLinux", "JobletCore"]),
         .testTarget(name: "SkyPilotAdapterTests", dependencies: ["SkyPilotAdapter", "JobletCore", "Yams",
                                                               .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                              .product(name: "NIOFoundationCompat", package: "swift-nio"),
                                                               .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "JobletServerTests", dependencies: ["JobletServer", "JobletAPI", "RPC"]),
     ],

@@ -154,7 +154,8 @@ final class SkyPilotBackendTests: XCTestCase {
         try await standIn.scenario("cancel")
         let job = try await harness.engine.submit(gpuRequest())
         let engine = harness.engine
-        XCTAssertTrue(try await eventually { SkyPilotJobInfo(job: try engine.job(job.id))?.jobID == 1 })
+        let known = try await eventually { SkyPilotJobInfo(job: try engine.job(job.id))?.jobID == 1 }
+        XCTAssertTrue(known)
         let stopped = try await harness.engine.stop(job.id)
         XCTAssertEqual(stopped.status, .stopped)
         XCTAssertEqual(stopped.exitCode, -1)
@@ -208,7 +209,8 @@ final class SkyPilotBackendTests: XCTestCase {
         for line in ["step 1", "step 2", "step 3", "step 4", "finished"] {
             XCTAssertEqual(log.components(separatedBy: line + "\n").count - 1, 1, "\(line) in:\n\(log)")
         }
-        XCTAssertEqual(try await standIn.jobs().1, 1)
+        let launches = try await standIn.jobs().1
+        XCTAssertEqual(launches, 1)
     }
 
     func testServerAnswering503ForAWhile() async throws {
@@ -232,10 +234,11 @@ final class SkyPilotBackendTests: XCTestCase {
         try await standIn.scenario("long_running")
         let job = try await first.engine.submit(gpuRequest())
         let engine = first.engine
-        XCTAssertTrue(try await eventually {
+        let running = await eventually {
             let text = (try? String(contentsOf: engine.logs.fileURL(for: job.id), encoding: .utf8)) ?? ""
             return text.contains("step 1\n")
-        })
+        }
+        XCTAssertTrue(running)
         // "kill -9": the watcher stops where it is; nothing is finalized.
         await first.backend.shutdown()
         XCTAssertFalse(try first.engine.job(job.id).status.isFinal)
@@ -248,7 +251,8 @@ final class SkyPilotBackendTests: XCTestCase {
         for line in ["step 1", "step 2", "step 3", "step 4", "finished", "Submitted managed job 1."] {
             XCTAssertEqual(log.components(separatedBy: line + "\n").count - 1, 1, "\(line) in:\n\(log)")
         }
-        XCTAssertEqual(try await standIn.jobs().1, 1, "launched once")
+        let launches = try await standIn.jobs().1
+        XCTAssertEqual(launches, 1, "launched once")
     }
 
     func testLostLaunchResponseFindsTheJobByName() async throws {

@@ -254,7 +254,7 @@ actor JobWatcher {
     /// Runs a stream, appending its lines after the `written` ones already in the log (a stream
     /// always starts from the beginning).
     private nonisolated func copy(into written: Locked<Int>,
-                                  _ stream: (@Sendable (String) async throws -> Void) async throws -> Void) async throws {
+                                  _ stream: @Sendable (@escaping @Sendable (String) async throws -> Void) async throws -> Void) async throws {
         let skip = written.withLock { $0 }
         let seen = Locked(0)
         let events = events

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOFoundationCompat
 import NIOHTTP1
 import NIOPosix
 
@@ -78,7 +79,7 @@ extension SkyPilotClient {
     /// that stays silent for `logIdleTimeout` is ended with `unreachable`.
     func stream(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [],
                 body: (some Encodable & Sendable)? = nil as Never?,
-                onLine: @Sendable (String) async throws -> Void) async throws {
+                onLine: @escaping @Sendable (String) async throws -> Void) async throws {
         let request = try makeRequest(method, path, query: query, body: body)
         var backoff = Backoff(min: configuration.retryBackoffMin, max: configuration.retryBackoffMax)
         let giveUp = ContinuousClock.now + configuration.retryWindow
@@ -102,13 +103,14 @@ extension SkyPilotClient {
             if reply.status == 404 { throw SkyPilotError.requestNotFound(requestID: query.first?.1 ?? path) }
             throw SkyPilotError.httpStatus(code: reply.status, path: path, detail: reply.detail)
         }
+        let body = response.body
         let lastByte = Locked(ContinuousClock.now)
         let idleLimit = configuration.logIdleTimeout
         let endpoint = configuration.endpoint.absoluteString
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 var splitter = LogLineSplitter()
-                for try await chunk in response.body {
+                for try await chunk in body {
                     lastByte.withLock { $0 = ContinuousClock.now }
                     for line in splitter.feed(chunk.readableBytesView) {
                         if let text = SkyPayload.logText(of: line) { try await onLine(ANSI.strip(text)) }

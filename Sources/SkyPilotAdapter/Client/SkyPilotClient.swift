@@ -145,7 +145,7 @@ public final class SkyPilotClient: Sendable {
     /// lines are dropped and ANSI codes stripped before `onLine` sees a line. Returns when the
     /// stream ends (with `follow`, when the job is final).
     public func streamManagedJobLogs(jobID: Int, follow: Bool,
-                                     onLine: @Sendable (String) async throws -> Void) async throws {
+                                     onLine: @escaping @Sendable (String) async throws -> Void) async throws {
         let body = LogsBody(jobID: jobID, follow: follow, envVars: submitterEnvironment)
         try await stream(.POST, "/jobs/logs", body: body, onLine: onLine)
     }
@@ -153,7 +153,7 @@ public final class SkyPilotClient: Sendable {
     /// `GET /api/stream?request_id=ID&format=plain`: an API request's own log (e.g. a launch's
     /// provisioning progress), until the request is done when `follow`.
     public func streamRequestLog(requestID: String, follow: Bool,
-                                 onLine: @Sendable (String) async throws -> Void) async throws {
+                                 onLine: @escaping @Sendable (String) async throws -> Void) async throws {
         let query = [("request_id", requestID), ("format", "plain"), ("follow", follow ? "true" : "false")]
         try await stream(.GET, "/api/stream", query: query, onLine: onLine)
     }

@@ -51,9 +51,8 @@ struct CapturingLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        sink.append("\(level) \(message)")
+    func log(event: LogEvent) {
+        sink.append("\(event.level) \(event.message)")
     }
 }
 

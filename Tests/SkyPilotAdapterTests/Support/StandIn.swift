@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOFoundationCompat
 import XCTest
 
 /// tests/skypilot/standin.py, started for one test on a free port and stopped when it ends.
