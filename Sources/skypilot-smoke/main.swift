@@ -28,7 +28,7 @@ let configuration = SkyPilotConfiguration(
 
 var passed = 0
 var failed = 0
-func check(_ ok: Bool, _ what: String) {
+@MainActor func check(_ ok: Bool, _ what: String) {
     print("\(ok ? "PASS" : "FAIL"): \(what)")
     if ok { passed += 1 } else { failed += 1 }
 }

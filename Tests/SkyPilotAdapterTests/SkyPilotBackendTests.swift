@@ -12,13 +12,13 @@ final class SkyPilotBackendTests: XCTestCase {
                    secretEnvironment: ["HF_TOKEN": Self.secret], gpuCount: 1)
     }
 
-    /// Every transition of `id`, as "FROM→TO", collected until the job is final.
-    func transitions(_ engine: JobEngine, _ id: @escaping @Sendable () -> String?) async -> Task<[String], Never> {
+    /// Every transition (the test runs one job), as "FROM→TO", collected until the job is final.
+    func transitions(_ engine: JobEngine) async -> Task<[String], Never> {
         let events = await engine.events()
         return Task {
             var seen: [String] = []
             for await event in events {
-                if case .transitioned(let job, let from) = event, job.id == id() {
+                if case .transitioned(let job, let from) = event {
                     seen.append("\(from.rawValue)→\(job.status.rawValue)")
                     if job.status.isFinal { break }
                 }
@@ -46,14 +46,13 @@ final class SkyPilotBackendTests: XCTestCase {
         let standIn = try StandIn(self)
         let harness = try Harness(self, dir: try makeTemporaryDirectory(self), standIn: standIn)
         try await standIn.scenario("success")
-        let idBox = LockedBox<String?>(nil)
-        let seen = await transitions(harness.engine) { idBox.value }
+        let seen = await transitions(harness.engine)
         let job = try await harness.engine.submit(gpuRequest("python3", ["train.py", "--note", "it's $HOME"]))
-        idBox.value = job.id
         XCTAssertEqual(job.status, .pending)
         XCTAssertEqual(job.backend, "skypilot")
 
         let done = try await harness.wait(for: job.id, status: .completed)
+        debug("completed")
         XCTAssertEqual(done.exitCode, 0)
         XCTAssertEqual(done.reason, "SkyPilot job 1: SUCCEEDED")
         let info = try XCTUnwrap(SkyPilotJobInfo(job: done))
@@ -64,12 +63,14 @@ final class SkyPilotBackendTests: XCTestCase {
         XCTAssertNotNil(info.launchRequestID)
 
         let transitions = await seen.value
+        debug("transitions \(transitions)")
         XCTAssertEqual(transitions.first, "INITIALIZING→PENDING")
         XCTAssertEqual(transitions.last, "RUNNING→COMPLETED")
         XCTAssertTrue(transitions.contains("PENDING→INITIALIZING"), "\(transitions)")
         XCTAssertTrue(transitions.contains("INITIALIZING→RUNNING"), "\(transitions)")
 
         let log = try await harness.logText(job.id)
+        debug("log read")
         XCTAssertTrue(log.contains("Submitted managed job 1.\n"), log)
         XCTAssertTrue(log.contains("hello from the GPU\nGPU 0: NVIDIA H100 80GB HBM3\ntraining done\n"), log)
         XCTAssertTrue(log.contains("Managed job finished: 1 (status: SUCCEEDED)."), log)
@@ -132,10 +133,8 @@ final class SkyPilotBackendTests: XCTestCase {
         let standIn = try StandIn(self)
         let harness = try Harness(self, dir: try makeTemporaryDirectory(self), standIn: standIn)
         try await standIn.scenario("preemption")
-        let idBox = LockedBox<String?>(nil)
-        let seen = await transitions(harness.engine) { idBox.value }
+        let seen = await transitions(harness.engine)
         let job = try await harness.engine.submit(gpuRequest())
-        idBox.value = job.id
         let done = try await harness.wait(for: job.id, status: .completed)
         XCTAssertEqual(done.reason, "SkyPilot job 1: SUCCEEDED (recovery_count 2)")
         XCTAssertEqual(SkyPilotJobInfo(job: done)?.recoveryCount, 2)
@@ -337,6 +336,12 @@ final class SkyPilotBackendTests: XCTestCase {
         let launch = try await standIn.calls().first { $0["path"] as? String == "/jobs/launch" }
         let body = try JSONSerialization.jsonObject(with: Data((launch?["body"] as? String ?? "{}").utf8)) as? [String: Any]
         return body?["task"] as? String ?? ""
+    }
+}
+
+func debug(_ text: String) {
+    if ProcessInfo.processInfo.environment["SKY_TEST_DEBUG"] != nil {
+        FileHandle.standardError.write(Data("[test] \(text)\n".utf8))
     }
 }
 

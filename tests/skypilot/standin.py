@@ -27,6 +27,7 @@ import argparse
 import base64
 import json
 import os
+import signal
 import socket
 import sys
 import threading
@@ -699,6 +700,9 @@ def main():
     p.add_argument("--scenario", action="append", default=[], help="queue a built-in scenario")
     p.add_argument("--verbose", action="store_true")
     ARGS = p.parse_args()
+    # A parent (e.g. an XCTest process) may hand down SIGTERM blocked or ignored: end on it anyway.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     STATE = State(ARGS.speed)
     for name in ARGS.scenario:
         STATE.scenarios.append(builtin_scenario(name))

@@ -29,6 +29,9 @@ final class CapturedLog: @unchecked Sendable {
     private var lines: [String] = []
 
     func append(_ line: String) {
+        if ProcessInfo.processInfo.environment["SKY_TEST_DEBUG"] != nil {
+            FileHandle.standardError.write(Data("[backend] \(line)\n".utf8))
+        }
         lock.lock()
         lines.append(line)
         lock.unlock()
