@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
     ],
     targets: [
         // C libraries, each behind exactly one module.
@@ -37,6 +39,13 @@ let package = Package(
         // The domain and the backends.
         .target(name: "JobletCore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "Yams"]),
         .target(name: "JobletLinux", dependencies: ["JobletCore", "CJobletLinux"]),
+        .target(name: "SkyPilotAdapter", dependencies: ["JobletCore", "Yams",
+                                                        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                        .product(name: "NIOCore", package: "swift-nio"),
+                                                        .product(name: "NIOPosix", package: "swift-nio"),
+                                                        .product(name: "NIOHTTP1", package: "swift-nio"),
+                                                        .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                                                        .product(name: "Logging", package: "swift-log")]),
 
         // Services, client, executables.
         .target(name: "JobletServer", dependencies: ["RPC", "JobletAPI", "ProtoWire", "JobletCore", "JobletLinux", "Yams",
@@ -48,6 +57,8 @@ let package = Package(
         .executableTarget(name: "rnx", dependencies: ["JobletClient",
                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "protoc-gen-jobletswift", dependencies: ["ProtoWire"]),
+        .executableTarget(name: "skypilot-smoke", dependencies: ["SkyPilotAdapter", "JobletCore",
+                                                                 .product(name: "Logging", package: "swift-log")]),
 
         // Tests mirror the source tree.
         .testTarget(name: "ProtoWireTests", dependencies: ["ProtoWire", "JobletAPI"]),
@@ -56,6 +67,10 @@ let package = Package(
         .testTarget(name: "RPCTests", dependencies: ["RPC", "TLS", "HTTP2", "ProtoWire", "JobletAPI"]),
         .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore"]),
         .testTarget(name: "JobletLinuxTests", dependencies: ["JobletLinux", "JobletCore"]),
+        .testTarget(name: "SkyPilotAdapterTests", dependencies: ["SkyPilotAdapter", "JobletCore", "Yams",
+                                                              .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                              .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                                                              .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "JobletServerTests", dependencies: ["JobletServer", "JobletAPI", "RPC"]),
         .testTarget(name: "JobletClientTests", dependencies: ["JobletClient"]),
     ],

@@ -41,4 +41,10 @@ public struct JobEventSink: Sendable {
     public func job() throws -> Job {
         try engine.store.job(id: jobID)
     }
+
+    /// The request as stored, secrets included: for a backend that must launch again or mask
+    /// secrets after a restart.
+    public func request() throws -> JobRequest {
+        try engine.store.request(for: jobID)
+    }
 }

@@ -1,0 +1,199 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOPosix
+
+/// One buffered HTTP answer.
+struct HTTPReply: Sendable {
+    var status: Int
+    var headers: HTTPHeaders
+    var data: Data
+
+    /// The body's `detail` (string, or JSON text of an object), `message`, or the body itself.
+    var detail: String {
+        if let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) {
+            if let dict = object as? [String: Any] {
+                for key in ["detail", "message", "error"] {
+                    if let text = dict[key] as? String { return ANSI.strip(text) }
+                    if let value = dict[key], JSONSerialization.isValidJSONObject(value),
+                       let json = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]) {
+                        return String(decoding: json.prefix(2000), as: UTF8.self)
+                    }
+                }
+            }
+            if let text = object as? String { return ANSI.strip(text) }
+        }
+        return ANSI.strip(String(decoding: data.prefix(2000), as: UTF8.self))
+    }
+}
+
+/// How a call may be repeated after a failure.
+enum RetryPolicy: Sendable {
+    /// Safe to repeat: retry network errors, timeouts and 503s for the retry window.
+    case idempotent
+    /// Must not run twice: retry only failures that prove the server never got it.
+    case onlyIfNotSent
+    /// `/api/get`: our own timeout ends the long-poll (`LongPollExpired`); network errors retry.
+    case longPoll
+}
+
+/// The long-poll limit passed; the request is still running on the server.
+struct LongPollExpired: Error {}
+
+extension SkyPilotClient {
+    func send(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: (some Encodable & Sendable)? = nil as Never?,
+              timeout: Duration? = nil, retry: RetryPolicy) async throws -> HTTPReply {
+        let request = try makeRequest(method, path, query: query, body: body)
+        let timeout = timeout ?? configuration.requestTimeout
+        var backoff = Backoff(min: configuration.retryBackoffMin, max: configuration.retryBackoffMax)
+        let giveUp = ContinuousClock.now + configuration.retryWindow
+        while true {
+            let failure: String
+            do {
+                let response = try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+                let buffer = try await response.body.collect(upTo: 64 << 20)
+                let reply = HTTPReply(status: Int(response.status.code), headers: response.headers,
+                                      data: Data(buffer: buffer))
+                guard reply.status == 503 else { return reply }
+                failure = "503 \(reply.detail)"
+            } catch let error where Self.isTransportFailure(error) {
+                let neverSent = Self.isConnectFailure(error)
+                if case .longPoll = retry, Self.isDeadline(error) { throw LongPollExpired() }
+                if case .onlyIfNotSent = retry, !neverSent {
+                    throw SkyPilotError.responseLost(path: path, detail: Self.describe(error))
+                }
+                failure = Self.describe(error)
+            }
+            let wait = backoff.next()
+            guard ContinuousClock.now + wait < giveUp else {
+                throw SkyPilotError.unreachable(endpoint: configuration.endpoint.absoluteString, detail: failure)
+            }
+            logger.debug("SkyPilot \(method) \(path) failed (\(failure)); retrying in \(wait)")
+            try await Task.sleep(for: wait)
+        }
+    }
+
+    /// Streams a chunked response line by line (control payloads dropped, ANSI stripped). A stream
+    /// that stays silent for `logIdleTimeout` is ended with `unreachable`.
+    func stream(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [],
+                body: (some Encodable & Sendable)? = nil as Never?,
+                onLine: @escaping @Sendable (String) async throws -> Void) async throws {
+        let request = try makeRequest(method, path, query: query, body: body)
+        var backoff = Backoff(min: configuration.retryBackoffMin, max: configuration.retryBackoffMax)
+        let giveUp = ContinuousClock.now + configuration.retryWindow
+        var response: HTTPClientResponse
+        while true {
+            do {
+                response = try await http.execute(request, timeout: .nanoseconds(configuration.logStreamMaxDuration.nanoseconds))
+                if response.status.code != 503 { break }
+            } catch let error where Self.isTransportFailure(error) && Self.isConnectFailure(error) {
+                // Not connected yet: nothing was streamed, so a retry cannot repeat lines.
+            }
+            let wait = backoff.next()
+            guard ContinuousClock.now + wait < giveUp else {
+                throw SkyPilotError.unreachable(endpoint: configuration.endpoint.absoluteString, detail: "\(path) not answered")
+            }
+            try await Task.sleep(for: wait)
+        }
+        guard response.status.code == 200 else {
+            let buffer = try await response.body.collect(upTo: 1 << 20)
+            let reply = HTTPReply(status: Int(response.status.code), headers: response.headers, data: Data(buffer: buffer))
+            if reply.status == 404 { throw SkyPilotError.requestNotFound(requestID: query.first?.1 ?? path) }
+            throw SkyPilotError.httpStatus(code: reply.status, path: path, detail: reply.detail)
+        }
+        let body = response.body
+        let lastByte = Locked(ContinuousClock.now)
+        let idleLimit = configuration.logIdleTimeout
+        let endpoint = configuration.endpoint.absoluteString
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var splitter = LogLineSplitter()
+                for try await chunk in body {
+                    lastByte.withLock { $0 = ContinuousClock.now }
+                    for line in splitter.feed(chunk.readableBytesView) {
+                        if let text = SkyPayload.logText(of: line) { try await onLine(ANSI.strip(text)) }
+                    }
+                }
+                for line in splitter.finish() {
+                    if let text = SkyPayload.logText(of: line) { try await onLine(ANSI.strip(text)) }
+                }
+            }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: min(idleLimit / 4, .seconds(1)))
+                    let idle = ContinuousClock.now - lastByte.withLock { $0 }
+                    if idle > idleLimit {
+                        throw SkyPilotError.unreachable(endpoint: endpoint, detail: "\(path) silent for \(idle)")
+                    }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func makeRequest(_ method: HTTPMethod, _ path: String, query: [(String, String)],
+                             body: (some Encodable)?) throws -> HTTPClientRequest {
+        var components = URLComponents(url: configuration.endpoint, resolvingAgainstBaseURL: false)
+        let base = components?.path ?? ""
+        components?.path = (base.hasSuffix("/") ? String(base.dropLast()) : base) + path
+        if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
+        guard let url = components?.url?.absoluteString else {
+            throw SkyPilotError.malformedResponse(path: path, detail: "cannot build a URL from \(configuration.endpoint)")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "X-SkyPilot-API-Version", value: String(configuration.clientAPIVersion))
+        request.headers.add(name: "X-SkyPilot-Version", value: configuration.clientVersion)
+        request.headers.add(name: "User-Agent", value: "jobletd-skypilot/\(configuration.clientVersion)")
+        switch configuration.authentication {
+        case .none: break
+        case .bearer(let token): request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        case .basic(let user, let password):
+            request.headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())
+        }
+        if let body {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: try encoder.encode(body)))
+        }
+        return request
+    }
+
+    static func isTransportFailure(_ error: any Error) -> Bool {
+        if error is CancellationError { return false }
+        if error is HTTPClientError || error is NIOConnectionError || error is IOError || error is ChannelError {
+            return true
+        }
+        return false
+    }
+
+    /// Failures that prove the request never reached the server.
+    static func isConnectFailure(_ error: any Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        if let error = error as? IOError { return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode) }
+        if let error = error as? ChannelError, case .connectTimeout = error { return true }
+        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
+        return false
+    }
+
+    static func isDeadline(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError { return error == .deadlineExceeded || error == .readTimeout }
+        return false
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? IOError { return error.description }
+        return String(describing: error)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (s, atto) = components
+        return s * 1_000_000_000 + atto / 1_000_000_000
+    }
+}

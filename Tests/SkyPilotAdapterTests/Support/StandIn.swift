@@ -1,0 +1,71 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import XCTest
+
+/// tests/skypilot/standin.py, started for one test on a free port and stopped when it ends.
+final class StandIn: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
+
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    init(_ test: XCTestCase, arguments: [String] = []) throws {
+        let script = Self.repositoryRoot.appendingPathComponent("tests/skypilot/standin.py").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "--port", "0", "--heartbeat", "0.2"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        // The first line is "PORT <n>".
+        var line = Data()
+        while true {
+            let byte = output.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
+            process.terminate()
+            throw XCTSkip("stand-in did not start: \(text)")
+        }
+        self.port = port
+        let process = self.process
+        test.addTeardownBlock {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    @discardableResult
+    func control(_ path: String, _ body: [String: Any] = [:]) async throws -> Any {
+        var request = HTTPClientRequest(url: url.appendingPathComponent("_standin/\(path)").absoluteString)
+        request.method = body.isEmpty && (path == "requests" || path == "jobs") ? .GET : .POST
+        if request.method == .POST {
+            request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let data = Data(buffer: try await response.body.collect(upTo: 16 << 20))
+        return try JSONSerialization.jsonObject(with: data)
+    }
+
+    func scenario(_ name: String) async throws {
+        try await control("scenario", ["name": name])
+    }
+
+    /// Every API call the stand-in received.
+    func calls() async throws -> [[String: Any]] {
+        try await control("requests") as? [[String: Any]] ?? []
+    }
+
+    /// (jobs, number of /jobs/launch calls).
+    func jobs() async throws -> ([[String: Any]], Int) {
+        let object = try await control("jobs") as? [String: Any] ?? [:]
+        return (object["jobs"] as? [[String: Any]] ?? [], object["launches"] as? Int ?? 0)
+    }
+}
