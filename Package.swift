@@ -48,10 +48,10 @@ let package = Package(
                                                         .product(name: "Logging", package: "swift-log")]),
 
         // Services, client, executables.
-        .target(name: "JobletServer", dependencies: ["RPC", "JobletAPI", "ProtoWire", "JobletCore", "JobletLinux", "Yams",
+        .target(name: "JobletServer", dependencies: ["RPC", "JobletAPI", "ProtoWire", "JobletCore", "JobletLinux", "SkyPilotAdapter", "Yams",
                                                      .product(name: "Logging", package: "swift-log")]),
         .target(name: "JobletClient", dependencies: ["RPC", "JobletAPI", "Yams"]),
-        .executableTarget(name: "jobletd", dependencies: ["JobletServer", "JobletLinux",
+        .executableTarget(name: "jobletd", dependencies: ["JobletServer", "JobletLinux", "SkyPilotAdapter",
                                                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                                           .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "rnx", dependencies: ["JobletClient",

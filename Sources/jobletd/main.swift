@@ -3,6 +3,8 @@ import Foundation
 import Logging
 import JobletServer
 import JobletLinux
+import JobletCore
+import SkyPilotAdapter
 
 @main
 struct Jobletd: AsyncParsableCommand {
@@ -63,6 +65,7 @@ struct Jobletd: AsyncParsableCommand {
         }
         let logger = Logger(label: "jobletd")
         let daemon: JobletDaemon
+        var sky: SkyPilotBackend?
         do {
             let generator = CertificatePaths.locateGenerator(executable: CommandLine.arguments[0])
             if try CertificatePaths(directory: cfg.certsDirectory).ensureExist(generator: generator) {
@@ -71,7 +74,14 @@ struct Jobletd: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: cfg.dataDirectory, withIntermediateDirectories: true)
             let runner = try LocalJobRunner(log: { logger.info("\($0)") })
             let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory))
-            daemon = try JobletDaemon(configuration: cfg, backends: [local], logger: logger)
+            var backends: [any JobBackend] = [local]
+            if let settings = try Jobletd.skyPilotConfiguration(cfg.skypilot, dataDirectory: cfg.dataDirectory) {
+                let backend = SkyPilotBackend(configuration: settings, logger: Logger(label: "jobletd.skypilot"))
+                backends.append(backend)
+                sky = backend
+                Task { await Jobletd.watchSkyPilotHealth(backend) }
+            }
+            daemon = try JobletDaemon(configuration: cfg, backends: backends, logger: logger)
             let port = try await daemon.start()
             let host = cfg.host.contains(":") ? "[\(cfg.host)]" : cfg.host
             FileHandle.standardOutput.write(Data("jobletd listening on \(host):\(port) (mTLS, certs \(cfg.certsDirectory), data \(cfg.dataDirectory))\n".utf8))
@@ -81,7 +91,38 @@ struct Jobletd: AsyncParsableCommand {
         await Jobletd.waitForTermination()
         logger.notice("shutting down: no new connections, draining calls (up to \(cfg.drainTimeoutSeconds) s)")
         await daemon.shutdown()
+        await sky?.shutdown()
         logger.notice("stopped")
+    }
+
+    /// The SkyPilot backend's settings, or nil when no endpoint is configured.
+    static func skyPilotConfiguration(_ s: DaemonConfiguration.SkyPilotSettings, dataDirectory: String) throws -> SkyPilotConfiguration? {
+        guard let endpoint = s.endpoint else { return nil }
+        guard let url = URL(string: endpoint), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            throw ConfigurationError("SkyPilot endpoint '\(endpoint)' must be an http(s) URL, e.g. http://127.0.0.1:46580")
+        }
+        var auth = SkyPilotConfiguration.Authentication.none
+        if let token = s.token, !token.isEmpty {
+            auth = .bearer(token: token)
+        } else if let user = s.username, !user.isEmpty {
+            auth = .basic(user: user, password: s.password ?? "")
+        }
+        var c = SkyPilotConfiguration(endpoint: url, authentication: auth,
+                                      uploadStagingDirectory: URL(fileURLWithPath: dataDirectory).appendingPathComponent("skypilot-workdirs"))
+        if let v = s.pollIntervalSeconds { c.pollIntervalMin = .milliseconds(Int64(v * 1000)) }
+        if let v = s.maxPollIntervalSeconds { c.pollIntervalMax = .milliseconds(Int64(v * 1000)) }
+        if let v = s.requestTimeoutSeconds { c.requestTimeout = .milliseconds(Int64(v * 1000)) }
+        if let v = s.defaultAccelerator { c.defaultAccelerator = v }
+        return c
+    }
+
+    /// Checks the API server at start and, while it cannot be reached, every 30 s (logged each
+    /// time); never fatal: local jobs run regardless, GPU jobs retry on their own.
+    static func watchSkyPilotHealth(_ backend: SkyPilotBackend) async {
+        while await backend.checkHealth() == nil {
+            try? await Task.sleep(for: .seconds(30))
+            if Task.isCancelled { return }
+        }
     }
 
     static func die(_ message: String) -> Never {

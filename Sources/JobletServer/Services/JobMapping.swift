@@ -2,6 +2,7 @@ import Foundation
 import JobletAPI
 import JobletCore
 import RPC
+import SkyPilotAdapter
 
 /// Proto ⇄ domain translation for jobs. Secrets never leave the domain unmasked.
 enum JobMapping {
@@ -99,6 +100,12 @@ enum JobMapping {
         r.nodeId = j.nodeID
         r.reason = j.reason ?? ""
         r.backend = j.backend
+        if j.backend == SkyPilotBackend.backendName, let sky = SkyPilotJobInfo(backendState: j.backendState) {
+            r.skypilotStatus = sky.status ?? ""
+            r.skypilotFailureReason = sky.failureReason ?? ""
+            r.skypilotRecoveryCount = Int32(clamping: sky.recoveryCount)
+            r.skypilotJobId = Int64(sky.jobID ?? 0)
+        }
         return r
     }
 
