@@ -126,7 +126,10 @@ struct Jobletd: AsyncParsableCommand {
     }
 
     static func die(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("jobletd: \(message)\n".utf8))
+        // One line, whatever the underlying error printed (YAML parsers like to draw carets).
+        let line = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && $0 != "^" }.joined(separator: " | ")
+        FileHandle.standardError.write(Data("jobletd: \(line)\n".utf8))
         Foundation.exit(1)
     }
 
