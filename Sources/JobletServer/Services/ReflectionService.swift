@@ -54,82 +54,48 @@ public struct ReflectionService: Sendable {
         return .error(.notFound, "symbol not found: \(symbol)")
     }
 
+    /// Both versions on one handler: v1alpha's messages are v1's, field for field, so the
+    /// v1alpha path is served with the v1 types (same bytes on the wire).
     public func register(on router: RPCRouter) {
-        registerV1(on: router)
-        registerV1Alpha(on: router)
-    }
-
-    private func registerV1(on router: RPCRouter) {
-        typealias Req = Grpc_Reflection_V1_ServerReflectionRequest
-        typealias Resp = Grpc_Reflection_V1_ServerReflectionResponse
-        router.bidiStreaming(Grpc_Reflection_V1_ServerReflection.Method.serverReflectionInfo, Req.self, Resp.self) { requests, responses, _ in
-            for try await req in requests {
-                let answer: Answer
-                switch req.messageRequest {
-                case .fileByFilename(let n)?: answer = fileByName(n)
-                case .fileContainingSymbol(let s)?: answer = fileContainingSymbol(s)
-                case .listServices?: answer = .services(serviceNames)
-                case .fileContainingExtension?, .allExtensionNumbersOfType?:
-                    answer = .error(.notFound, "extensions are not used by this server")
-                case nil: answer = .error(.invalidArgument, "empty reflection request")
+        for method in [Grpc_Reflection_V1_ServerReflection.Method.serverReflectionInfo,
+                       Grpc_Reflection_V1alpha_ServerReflection.Method.serverReflectionInfo] {
+            router.bidiStreaming(method, Grpc_Reflection_V1_ServerReflectionRequest.self,
+                                 Grpc_Reflection_V1_ServerReflectionResponse.self) { requests, responses, _ in
+                for try await request in requests {
+                    try await responses.send(respond(to: request))
                 }
-                var resp = Resp()
-                resp.validHost = req.host
-                resp.originalRequest = req
-                switch answer {
-                case .files(let f):
-                    var fd = Grpc_Reflection_V1_FileDescriptorResponse()
-                    fd.fileDescriptorProto = f
-                    resp.messageResponse = .fileDescriptorResponse(fd)
-                case .services(let names):
-                    var list = Grpc_Reflection_V1_ListServiceResponse()
-                    list.service = names.map { var s = Grpc_Reflection_V1_ServiceResponse(); s.name = $0; return s }
-                    resp.messageResponse = .listServicesResponse(list)
-                case .error(let code, let message):
-                    var e = Grpc_Reflection_V1_ErrorResponse()
-                    e.errorCode = Int32(code.rawValue)
-                    e.errorMessage = message
-                    resp.messageResponse = .errorResponse(e)
-                }
-                try await responses.send(resp)
             }
         }
     }
 
-    private func registerV1Alpha(on router: RPCRouter) {
-        typealias Req = Grpc_Reflection_V1alpha_ServerReflectionRequest
-        typealias Resp = Grpc_Reflection_V1alpha_ServerReflectionResponse
-        router.bidiStreaming(Grpc_Reflection_V1alpha_ServerReflection.Method.serverReflectionInfo, Req.self, Resp.self) { requests, responses, _ in
-            for try await req in requests {
-                let answer: Answer
-                switch req.messageRequest {
-                case .fileByFilename(let n)?: answer = fileByName(n)
-                case .fileContainingSymbol(let s)?: answer = fileContainingSymbol(s)
-                case .listServices?: answer = .services(serviceNames)
-                case .fileContainingExtension?, .allExtensionNumbersOfType?:
-                    answer = .error(.notFound, "extensions are not used by this server")
-                case nil: answer = .error(.invalidArgument, "empty reflection request")
-                }
-                var resp = Resp()
-                resp.validHost = req.host
-                resp.originalRequest = req
-                switch answer {
-                case .files(let f):
-                    var fd = Grpc_Reflection_V1alpha_FileDescriptorResponse()
-                    fd.fileDescriptorProto = f
-                    resp.messageResponse = .fileDescriptorResponse(fd)
-                case .services(let names):
-                    var list = Grpc_Reflection_V1alpha_ListServiceResponse()
-                    list.service = names.map { var s = Grpc_Reflection_V1alpha_ServiceResponse(); s.name = $0; return s }
-                    resp.messageResponse = .listServicesResponse(list)
-                case .error(let code, let message):
-                    var e = Grpc_Reflection_V1alpha_ErrorResponse()
-                    e.errorCode = Int32(code.rawValue)
-                    e.errorMessage = message
-                    resp.messageResponse = .errorResponse(e)
-                }
-                try await responses.send(resp)
-            }
+    func respond(to req: Grpc_Reflection_V1_ServerReflectionRequest) -> Grpc_Reflection_V1_ServerReflectionResponse {
+        let answer: Answer
+        switch req.messageRequest {
+        case .fileByFilename(let n)?: answer = fileByName(n)
+        case .fileContainingSymbol(let s)?: answer = fileContainingSymbol(s)
+        case .listServices?: answer = .services(serviceNames)
+        case .fileContainingExtension?, .allExtensionNumbersOfType?:
+            answer = .error(.notFound, "extensions are not used by this server")
+        case nil: answer = .error(.invalidArgument, "empty reflection request")
         }
+        var resp = Grpc_Reflection_V1_ServerReflectionResponse()
+        resp.validHost = req.host
+        resp.originalRequest = req
+        switch answer {
+        case .files(let f):
+            var fd = Grpc_Reflection_V1_FileDescriptorResponse()
+            fd.fileDescriptorProto = f
+            resp.messageResponse = .fileDescriptorResponse(fd)
+        case .services(let names):
+            var list = Grpc_Reflection_V1_ListServiceResponse()
+            list.service = names.map { var s = Grpc_Reflection_V1_ServiceResponse(); s.name = $0; return s }
+            resp.messageResponse = .listServicesResponse(list)
+        case .error(let code, let message):
+            var e = Grpc_Reflection_V1_ErrorResponse()
+            e.errorCode = Int32(code.rawValue)
+            e.errorMessage = message
+            resp.messageResponse = .errorResponse(e)
+        }
+        return resp
     }
 }
