@@ -252,6 +252,7 @@ class State:
             launch = scenario.get("launch", {})
             if r.status == "PENDING" and now >= r.created_at + 0.05:
                 r.status = "RUNNING"
+                r.log.extend(l.format(name=r.body.get("name")) for l in launch.get("log", []) if "{job_id}" not in l)
             if r.status == "RUNNING" and now >= r.created_at + float(launch.get("delay", 0.2)) / self.speed:
                 if launch.get("error"):
                     e = launch["error"]
@@ -269,7 +270,8 @@ class State:
                   env.get("SKYPILOT_USER_ID", USER_HASH), self.speed)
         self.jobs[job_id] = job
         for line in scenario.get("launch", {}).get("log", []):
-            r.log.append(line.format(name=job.name, job_id=job_id))
+            if "{job_id}" in line:
+                r.log.append(line.format(name=job.name, job_id=job_id))
         r.finish(value={"job_id": [job_id], "handle": base64.b64encode(b"\x80\x04\x95handle").decode()})
         return job
 
