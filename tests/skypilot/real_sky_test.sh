@@ -36,7 +36,7 @@ echo "== rsync (the jobs controller copies task files with it)"
 if ! command -v rsync >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsync
 fi
-rsync --version | head -1
+rsync --version | sed -n 1p
 
 echo "== ~/.sky/config.yaml: jobs controller in the API server's host, server on loopback"
 mkdir -p "$HOME/.sky"

@@ -596,10 +596,18 @@ class Handler(BaseHTTPRequestHandler):
         with STATE.lock:
             STATE.tick()
             r = self.new_request("sky.jobs.cancel", body)
-            given = [k for k in ("job_ids", "name", "pool") if body.get(k)] + (["all"] if body.get("all") else [])
+            # As the live server: job_ids together with all_users is refused.
+            given = []
+            if body.get("job_ids"):
+                given.append("job_ids=" + ",".join(str(i) for i in body["job_ids"]))
+            for key in ("name", "pool"):
+                if body.get(key):
+                    given.append("%s=%s" % (key, body[key]))
+            given += [k for k in ("all", "all_users") if body.get(k)]
             if len(given) != 1:
                 r.finish(error={"type": "ValueError",
-                                "message": "Can only specify one of JOB_IDS, name, pool, or all/all_users. Provided ''."})
+                                "message": "Can only specify one of JOB_IDS, name, pool, or all/all_users. "
+                                           "Provided '%s'." % " ".join(given)})
             else:
                 cancelled = False
                 for jid in body.get("job_ids") or []:
