@@ -438,10 +438,15 @@ class Handler(BaseHTTPRequestHandler):
                     STATE.lock.notify_all()
                 STATE.outage_mode = mode
                 STATE.outage_until = time.time() + seconds
-            self.reply_json(200, {"outage": mode, "seconds": seconds})
             if mode == "refuse":
-                threading.Thread(target=refuse_for, args=(seconds,), daemon=True).start()
-            return
+                # Closed before the answer, so the caller's next connection is refused.
+                server = SERVER
+                server.shutdown()
+                server.server_close()
+                self.reply_json(200, {"outage": mode, "seconds": seconds})
+                threading.Thread(target=refuse_for, args=(server, seconds, self.connection), daemon=True).start()
+                return
+            return self.reply_json(200, {"outage": mode, "seconds": seconds})
         if path == "/_standin/requests":
             with STATE.lock:
                 return self.reply_json(200, STATE.calls)
@@ -676,14 +681,14 @@ class Handler(BaseHTTPRequestHandler):
             r.finish(value=code)
 
 
-def refuse_for(seconds):
-    """Close the listener and every open connection; listen again on the same port afterwards."""
+def refuse_for(server, seconds, keep):
+    """With the listener closed: drop every open connection (but `keep`), then listen again on
+    the same port after `seconds`."""
     global SERVER
-    server = SERVER
-    server.shutdown()
-    server.server_close()
     with CONNECTIONS_LOCK:
         for conn in list(CONNECTIONS):
+            if conn is keep:
+                continue
             try:
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:

@@ -55,6 +55,16 @@ public final class SkyPilotBackend: JobBackend, Sendable {
         }
     }
 
+    /// Checks `/api/health` until the server answers healthy, backing off up to the poll
+    /// interval's maximum; run it in a task at startup. Never fatal: local jobs are unaffected.
+    public func waitUntilReachable() async {
+        var backoff = Backoff(min: configuration.pollIntervalMin, max: max(configuration.pollIntervalMax, .seconds(60)))
+        while !Task.isCancelled {
+            if let health = await checkHealth(), health.isHealthy { return }
+            try? await Task.sleep(for: backoff.next())
+        }
+    }
+
     // MARK: JobBackend
 
     public func canRun(_ request: JobRequest) -> JobletError? {
