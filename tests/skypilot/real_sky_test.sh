@@ -23,6 +23,9 @@ REAL_HOME=$HOME
 export HOME=$STATE/home
 export TMPDIR=$STATE/tmp
 export SKYPILOT_DISABLE_USAGE_COLLECTION=1
+# Without it `sky api stop` refuses a server on a non-default port ("not the default SkyPilot API
+# server started locally") and leaves it and its jobs controllers running.
+export SKYPILOT_API_SERVER_LOCAL_PORT=$PORT
 export PATH=$VENV/bin:$PATH
 
 echo "== skypilot 0.14.1 in $VENV"
@@ -76,7 +79,10 @@ EOF
 
 stop_server() {
   echo "== sky api stop"
-  sky api stop >/dev/null 2>&1 || true
+  sky api stop 2>&1 | tail -1 || true
+  if curl -fsS -m 2 "$ENDPOINT/api/health" >/dev/null 2>&1; then
+    echo "warning: the SkyPilot API server on $ENDPOINT is still up"
+  fi
 }
 trap stop_server EXIT
 
