@@ -292,6 +292,10 @@ final class SkyPilotBackendTests: XCTestCase {
         var config = Harness.configuration(standIn)
         config.authentication = .bearer(token: "sky_test_token")
         let harness = try Harness(self, dir: try makeTemporaryDirectory(self), standIn: standIn, configuration: config)
+        try await standIn.control("outage", ["mode": "refuse", "seconds": 0.8, "wipe": false])
+        let started = ContinuousClock.now
+        await harness.backend.waitUntilReachable()
+        XCTAssertGreaterThan(ContinuousClock.now - started, .milliseconds(300), "waited through the outage")
         let health = await harness.backend.checkHealth()
         XCTAssertEqual(health?.apiVersion, "62")
         XCTAssertTrue(harness.log.text.contains("API version 62"), harness.log.text)

@@ -23,6 +23,9 @@ REAL_HOME=$HOME
 export HOME=$STATE/home
 export TMPDIR=$STATE/tmp
 export SKYPILOT_DISABLE_USAGE_COLLECTION=1
+# Without it `sky api stop` refuses a server on a non-default port ("not the default SkyPilot API
+# server started locally") and leaves it and its jobs controllers running.
+export SKYPILOT_API_SERVER_LOCAL_PORT=$PORT
 export PATH=$VENV/bin:$PATH
 
 echo "== skypilot 0.14.1 in $VENV"
@@ -36,7 +39,7 @@ echo "== rsync (the jobs controller copies task files with it)"
 if ! command -v rsync >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsync
 fi
-rsync --version | head -1
+rsync --version | sed -n 1p
 
 echo "== ~/.sky/config.yaml: jobs controller in the API server's host, server on loopback"
 mkdir -p "$HOME/.sky"
@@ -76,7 +79,10 @@ EOF
 
 stop_server() {
   echo "== sky api stop"
-  sky api stop >/dev/null 2>&1 || true
+  sky api stop 2>&1 | tail -1 || true
+  if curl -fsS -m 2 "$ENDPOINT/api/health" >/dev/null 2>&1; then
+    echo "warning: the SkyPilot API server on $ENDPOINT is still up"
+  fi
 }
 trap stop_server EXIT
 

@@ -252,6 +252,7 @@ class State:
             launch = scenario.get("launch", {})
             if r.status == "PENDING" and now >= r.created_at + 0.05:
                 r.status = "RUNNING"
+                r.log.extend(l.format(name=r.body.get("name")) for l in launch.get("log", []) if "{job_id}" not in l)
             if r.status == "RUNNING" and now >= r.created_at + float(launch.get("delay", 0.2)) / self.speed:
                 if launch.get("error"):
                     e = launch["error"]
@@ -269,7 +270,8 @@ class State:
                   env.get("SKYPILOT_USER_ID", USER_HASH), self.speed)
         self.jobs[job_id] = job
         for line in scenario.get("launch", {}).get("log", []):
-            r.log.append(line.format(name=job.name, job_id=job_id))
+            if "{job_id}" in line:
+                r.log.append(line.format(name=job.name, job_id=job_id))
         r.finish(value={"job_id": [job_id], "handle": base64.b64encode(b"\x80\x04\x95handle").decode()})
         return job
 
@@ -436,10 +438,15 @@ class Handler(BaseHTTPRequestHandler):
                     STATE.lock.notify_all()
                 STATE.outage_mode = mode
                 STATE.outage_until = time.time() + seconds
-            self.reply_json(200, {"outage": mode, "seconds": seconds})
             if mode == "refuse":
-                threading.Thread(target=refuse_for, args=(seconds,), daemon=True).start()
-            return
+                # Closed before the answer, so the caller's next connection is refused.
+                server = SERVER
+                server.shutdown()
+                server.server_close()
+                self.reply_json(200, {"outage": mode, "seconds": seconds})
+                threading.Thread(target=refuse_for, args=(server, seconds, self.connection), daemon=True).start()
+                return
+            return self.reply_json(200, {"outage": mode, "seconds": seconds})
         if path == "/_standin/requests":
             with STATE.lock:
                 return self.reply_json(200, STATE.calls)
@@ -594,10 +601,18 @@ class Handler(BaseHTTPRequestHandler):
         with STATE.lock:
             STATE.tick()
             r = self.new_request("sky.jobs.cancel", body)
-            given = [k for k in ("job_ids", "name", "pool") if body.get(k)] + (["all"] if body.get("all") else [])
+            # As the live server: job_ids together with all_users is refused.
+            given = []
+            if body.get("job_ids"):
+                given.append("job_ids=" + ",".join(str(i) for i in body["job_ids"]))
+            for key in ("name", "pool"):
+                if body.get(key):
+                    given.append("%s=%s" % (key, body[key]))
+            given += [k for k in ("all", "all_users") if body.get(k)]
             if len(given) != 1:
                 r.finish(error={"type": "ValueError",
-                                "message": "Can only specify one of JOB_IDS, name, pool, or all/all_users. Provided ''."})
+                                "message": "Can only specify one of JOB_IDS, name, pool, or all/all_users. "
+                                           "Provided '%s'." % " ".join(given)})
             else:
                 cancelled = False
                 for jid in body.get("job_ids") or []:
@@ -666,14 +681,14 @@ class Handler(BaseHTTPRequestHandler):
             r.finish(value=code)
 
 
-def refuse_for(seconds):
-    """Close the listener and every open connection; listen again on the same port afterwards."""
+def refuse_for(server, seconds, keep):
+    """With the listener closed: drop every open connection (but `keep`), then listen again on
+    the same port after `seconds`."""
     global SERVER
-    server = SERVER
-    server.shutdown()
-    server.server_close()
     with CONNECTIONS_LOCK:
         for conn in list(CONNECTIONS):
+            if conn is keep:
+                continue
             try:
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:

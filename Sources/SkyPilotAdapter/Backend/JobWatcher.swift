@@ -127,8 +127,18 @@ actor JobWatcher {
         control.jobID.withLock { $0 = jobID }
         save()
         appendLog("skypilot: managed job \(jobID)")
-        if control.cancelRequested.withLock({ $0 }) {
+    }
+
+    /// Sends a cancel that `stop` asked for and that has not reached SkyPilot yet.
+    private func cancelIfRequested(_ jobID: Int) async {
+        guard control.cancelRequested.withLock({ $0 }), !control.cancelSent.withLock({ $0 }) else { return }
+        do {
             try await client.cancelManagedJobs(ids: [jobID])
+            control.cancelSent.withLock { $0 = true }
+            appendLog("skypilot: cancel of job \(jobID) requested")
+        } catch is CancellationError {
+        } catch {
+            logger.warning("cancelling SkyPilot job \(jobID) for \(events.jobID): \(error); retrying")
         }
     }
 
@@ -168,6 +178,7 @@ actor JobWatcher {
         var terminal: SkyPilotManagedJob?
         while terminal == nil {
             try Task.checkCancellation()
+            await cancelIfRequested(jobID)
             let record: SkyPilotManagedJob?
             do {
                 record = try await client.managedJobs(ids: [jobID]).first

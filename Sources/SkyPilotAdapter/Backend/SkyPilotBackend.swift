@@ -55,6 +55,16 @@ public final class SkyPilotBackend: JobBackend, Sendable {
         }
     }
 
+    /// Checks `/api/health` until the server answers healthy, backing off up to the poll
+    /// interval's maximum; run it in a task at startup. Never fatal: local jobs are unaffected.
+    public func waitUntilReachable() async {
+        var backoff = Backoff(min: configuration.pollIntervalMin, max: max(configuration.pollIntervalMax, .seconds(60)))
+        while !Task.isCancelled {
+            if let health = await checkHealth(), health.isHealthy { return }
+            try? await Task.sleep(for: backoff.next())
+        }
+    }
+
     // MARK: JobBackend
 
     public func canRun(_ request: JobRequest) -> JobletError? {
@@ -97,7 +107,14 @@ public final class SkyPilotBackend: JobBackend, Sendable {
         watch?.control.cancelRequested.withLock { $0 = true }
         let knownID = watch?.control.jobID.withLock { $0 } ?? SkyPilotBackendState.decode(job.backendState)?.jobID
         if let id = knownID {
-            try await client.cancelManagedJobs(ids: [id])
+            do {
+                try await client.cancelManagedJobs(ids: [id])
+                watch?.control.cancelSent.withLock { $0 = true }
+            } catch {
+                // The watcher sends it again on its next poll.
+                logger.warning("cancelling SkyPilot job \(id) for \(job.id): \(error)")
+                if watch == nil { throw (error as? SkyPilotError)?.jobletError ?? error }
+            }
         }
         guard let watch else { return }
         // The watcher sends the cancel itself once it learns the job id, then reports CANCELLED.
@@ -159,6 +176,8 @@ struct JobWatch: Sendable {
     final class Control: Sendable {
         /// Set by `stop`: cancel at SkyPilot as soon as the job id is known.
         let cancelRequested = Locked(false)
+        /// A cancel reached SkyPilot (its outcome shows in the queue).
+        let cancelSent = Locked(false)
         let jobID: Locked<Int?>
 
         init(jobID: Int?) {

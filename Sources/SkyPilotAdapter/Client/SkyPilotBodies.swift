@@ -26,13 +26,14 @@ struct QueueBody: Encodable, Sendable {
     }
 }
 
+/// Exactly one selector: the live server rejects `job_ids` together with `all_users`
+/// ("Can only specify one of JOB_IDS, name, pool, or all/all_users").
 struct CancelBody: Encodable, Sendable {
     var jobIDs: [Int]
     var envVars: [String: String]
-    var allUsers = true
 
     enum CodingKeys: String, CodingKey {
-        case jobIDs = "job_ids", envVars = "env_vars", allUsers = "all_users"
+        case jobIDs = "job_ids", envVars = "env_vars"
     }
 }
 

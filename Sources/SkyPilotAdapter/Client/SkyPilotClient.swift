@@ -155,7 +155,10 @@ public final class SkyPilotClient: Sendable {
     public func streamRequestLog(requestID: String, follow: Bool,
                                  onLine: @escaping @Sendable (String) async throws -> Void) async throws {
         let query = [("request_id", requestID), ("format", "plain"), ("follow", follow ? "true" : "false")]
-        try await stream(.GET, "/api/stream", query: query, onLine: onLine)
+        // Console-style progress lines come padded with spaces to the terminal's width.
+        try await stream(.GET, "/api/stream", query: query) { line in
+            try await onLine(String(line.reversed().drop { $0 == " " }.reversed()))
+        }
     }
 
     // MARK: Internals
