@@ -19,3 +19,7 @@ set -e
 
 echo "== python suites (grpcio against jobletd)"
 python3 -m pytest -q tests/python "$@"
+
+echo "== real SkyPilot 0.14.1 API server on loopback (no cloud access): GPU jobs through the Joblet SDK"
+JOBLETD="$PWD/.build/debug/jobletd" SKY_SMOKE="$(swift build --show-bin-path)/skypilot-smoke" \
+  bash tests/skypilot/real_sky_test.sh

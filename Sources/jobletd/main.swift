@@ -79,7 +79,7 @@ struct Jobletd: AsyncParsableCommand {
                 let backend = SkyPilotBackend(configuration: settings, logger: Logger(label: "jobletd.skypilot"))
                 backends.append(backend)
                 sky = backend
-                Task { await Jobletd.watchSkyPilotHealth(backend) }
+                Task { await backend.waitUntilReachable() }  // logged, retried with back-off, never fatal
             }
             daemon = try JobletDaemon(configuration: cfg, backends: backends, logger: logger)
             let port = try await daemon.start()
@@ -114,15 +114,6 @@ struct Jobletd: AsyncParsableCommand {
         if let v = s.requestTimeoutSeconds { c.requestTimeout = .milliseconds(Int64(v * 1000)) }
         if let v = s.defaultAccelerator { c.defaultAccelerator = v }
         return c
-    }
-
-    /// Checks the API server at start and, while it cannot be reached, every 30 s (logged each
-    /// time); never fatal: local jobs run regardless, GPU jobs retry on their own.
-    static func watchSkyPilotHealth(_ backend: SkyPilotBackend) async {
-        while await backend.checkHealth() == nil {
-            try? await Task.sleep(for: .seconds(30))
-            if Task.isCancelled { return }
-        }
     }
 
     static func die(_ message: String) -> Never {

@@ -91,7 +91,7 @@ def main():
     if failures:
         print("FAILED:\n  " + "\n  ".join(failures) + f"\n  (jobletd log: {work / 'jobletd.log'})")
         sys.exit(1)
-    print("real SkyPilot: 2 passed, 0 failed")
+    print("skypilot: 2 passed, 0 failed")
 
 
 def raw_reason(port, certs, job_id):

@@ -20,6 +20,7 @@ ENDPOINT=http://127.0.0.1:$PORT
 
 mkdir -p "$STATE/home" "$STATE/tmp"
 REAL_HOME=$HOME
+PYTHON=$(command -v python3)   # the test environment's Python (grpcio, the Joblet SDK), not the venv's
 export HOME=$STATE/home
 export TMPDIR=$STATE/tmp
 export SKYPILOT_DISABLE_USAGE_COLLECTION=1
@@ -102,3 +103,11 @@ if [ -z "$SMOKE" ]; then
   SMOKE=$(cd "$ROOT" && HOME=$REAL_HOME swift build --product skypilot-smoke --show-bin-path)/skypilot-smoke
 fi
 "$SMOKE" "$ENDPOINT"
+
+echo "== the Joblet SDK → jobletd --skypilot-endpoint → SkyPilot"
+JOBLETD=${JOBLETD:-}
+if [ -z "$JOBLETD" ]; then
+  JOBLETD=$(cd "$ROOT" && HOME=$REAL_HOME swift build --product jobletd --show-bin-path)/jobletd
+  (cd "$ROOT" && HOME=$REAL_HOME swift build --product jobletd >/dev/null)
+fi
+HOME=$REAL_HOME "$PYTHON" "$ROOT/tests/skypilot/real_sky_sdk.py" --jobletd "$JOBLETD" --endpoint "$ENDPOINT"
