@@ -336,6 +336,18 @@ final class SkyPilotBackendTests: XCTestCase {
         XCTAssertEqual(backend.canRun(JobRequest(command: "x", gpuCount: 1, gpuMemoryMB: 500_000))?.code, .invalidArgument)
     }
 
+    func testUploadsNeedAnAPIServerOnThisHost() throws {
+        let upload = [FileUpload(path: "train.py", content: Array("print(1)".utf8))]
+        let local = SkyPilotBackend(configuration: SkyPilotConfiguration(endpoint: URL(string: "http://127.0.0.1:9")!))
+        let remote = SkyPilotBackend(configuration: SkyPilotConfiguration(endpoint: URL(string: "https://sky.example.com")!))
+        addTeardownBlock { await local.shutdown(); await remote.shutdown() }
+        XCTAssertNil(local.canRun(JobRequest(command: "python3", args: ["train.py"], uploads: upload, gpuCount: 1)))
+        let refusal = remote.canRun(JobRequest(command: "python3", args: ["train.py"], uploads: upload, gpuCount: 1))
+        XCTAssertEqual(refusal?.code, .failedPrecondition)
+        XCTAssertTrue(refusal?.message.contains("uploads to a remote SkyPilot API server (sky.example.com)") == true, refusal?.message ?? "")
+        XCTAssertNil(remote.canRun(JobRequest(command: "nvidia-smi", gpuCount: 1)))
+    }
+
     private func launchedTask(_ standIn: StandIn) async throws -> String {
         let launch = try await standIn.calls().first { $0["path"] as? String == "/jobs/launch" }
         let body = try JSONSerialization.jsonObject(with: Data((launch?["body"] as? String ?? "{}").utf8)) as? [String: Any]

@@ -26,4 +26,11 @@ public protocol JobBackend: Sendable {
     func start(job: Job, request: JobRequest, events: JobEventSink) async throws
     func stop(job: Job, grace: Duration) async throws
     func adopt(job: Job, events: JobEventSink) async
+    /// Whether this kind of job is this backend's to run (say, GPU jobs for a GPU backend),
+    /// even if `canRun` refuses this one: its refusal is then the one the client sees.
+    func isMeant(for request: JobRequest) -> Bool
+}
+
+extension JobBackend {
+    public func isMeant(for request: JobRequest) -> Bool { false }
 }

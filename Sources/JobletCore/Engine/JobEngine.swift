@@ -211,13 +211,18 @@ public actor JobEngine {
         return uuid.uuidString.lowercased()
     }
 
+    /// The first backend that takes the request. When all refuse, the client sees the refusal
+    /// of the first backend for which this kind of job is meant (a GPU backend's reason for a
+    /// GPU job), else the first refusal.
     private func chooseBackend(for request: JobRequest) throws -> any JobBackend {
         var firstRefusal: JobletError?
+        var ownRefusal: JobletError?
         for backend in backends {
             guard let refusal = backend.canRun(request) else { return backend }
             firstRefusal = firstRefusal ?? refusal
+            if backend.isMeant(for: request) { ownRefusal = ownRefusal ?? refusal }
         }
-        throw firstRefusal ?? JobletError.unavailable("no job backend is configured")
+        throw ownRefusal ?? firstRefusal ?? JobletError.unavailable("no job backend is configured")
     }
 
     private func backend(named name: String) -> (any JobBackend)? {

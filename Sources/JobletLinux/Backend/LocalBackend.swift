@@ -33,6 +33,8 @@ public final class LocalBackend: JobBackend {
         return nil
     }
 
+    public func isMeant(for request: JobRequest) -> Bool { request.gpuCount == 0 }
+
     public func start(job: Job, request: JobRequest, events: JobEventSink) async throws {
         let spec = JobLaunchSpec(
             jobID: job.id, command: request.command, arguments: request.args,

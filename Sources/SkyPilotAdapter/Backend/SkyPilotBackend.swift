@@ -76,7 +76,20 @@ public final class SkyPilotBackend: JobBackend, Sendable {
         } catch {
             return error
         }
+        // Uploads are staged in a local directory that becomes the task's workdir: only an API
+        // server on this host can read it. Refuse clearly rather than fail at SkyPilot later.
+        if !request.uploads.isEmpty && !Self.isLoopback(configuration.endpoint) {
+            return .failedPrecondition("uploads to a remote SkyPilot API server (\(configuration.endpoint.host ?? "?")) are not supported yet; "
+                                       + "put the files in the image or a bucket, or run the API server on this host")
+        }
         return nil
+    }
+
+    public func isMeant(for request: JobRequest) -> Bool { request.gpuCount > 0 }
+
+    static func isLoopback(_ url: URL) -> Bool {
+        guard let host = url.host?.lowercased() else { return false }
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     public func start(job: Job, request: JobRequest, events: JobEventSink) async throws {
