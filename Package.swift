@@ -48,6 +48,8 @@ let package = Package(
         .executableTarget(name: "rnx", dependencies: ["JobletClient",
                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "protoc-gen-jobletswift", dependencies: ["ProtoWire"]),
+        // bench/jobs: the load client for the job benchmarks (issue 3).
+        .executableTarget(name: "jobs-bench", dependencies: ["JobletClient", "JobletAPI"], path: "bench/jobs/jobs-bench"),
 
         // Tests mirror the source tree.
         .testTarget(name: "ProtoWireTests", dependencies: ["ProtoWire", "JobletAPI"]),
