@@ -59,6 +59,8 @@ let package = Package(
         .executableTarget(name: "protoc-gen-jobletswift", dependencies: ["ProtoWire"]),
         .executableTarget(name: "skypilot-smoke", dependencies: ["SkyPilotAdapter", "JobletCore",
                                                                  .product(name: "Logging", package: "swift-log")]),
+        // bench/jobs: the load client for the job benchmarks (issue 3).
+        .executableTarget(name: "jobs-bench", dependencies: ["JobletClient", "JobletAPI"], path: "bench/jobs/jobs-bench"),
 
         // Tests mirror the source tree.
         .testTarget(name: "ProtoWireTests", dependencies: ["ProtoWire", "JobletAPI"]),

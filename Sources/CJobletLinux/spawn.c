@@ -262,9 +262,12 @@ static _Noreturn void run_command(const CJobletLinux_SpawnSpec *s, int err_fd) {
     int stage = CJobletLinux_StageCredentials;
     const char *what = "setgroups/setgid/setuid";
     char wd[PATH_MAX];
-    // Raw syscalls: glibc's setgroups/setgid/setuid are "setxid" calls that take a loader lock
-    // and signal every thread the server had, waiting for each; after a raw clone those threads
-    // do not exist (and the lock may be held forever), so the wrappers can hang here.
+    // Raw system calls, not glibc's setgroups/setgid/setuid: in a process that glibc believes is
+    // multi-threaded (we were cloned from jobletd without glibc's fork), those broadcast to every
+    // thread in the parent's thread list and wait on a futex for any thread that was being created
+    // or was exiting at clone time -- a thread that does not exist here, so the wait never ends
+    // (seen under concurrent launches: the command hung before exec and jobletd's spawn with it).
+    // Credentials are per thread in the kernel, and this process has exactly one.
     if (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setgid, s->gid) < 0 || syscall(SYS_setuid, s->uid) < 0)
         goto fail;
     stage = CJobletLinux_StageChdir;
