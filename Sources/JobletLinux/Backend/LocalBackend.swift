@@ -50,7 +50,12 @@ public final class LocalBackend: JobBackend {
             user: user)
         let handle: JobProcessHandle
         do {
-            handle = try runner.start(spec)
+            // The spawn blocks until the job's command has exec'd: do it on a Dispatch thread, not
+            // on one of the few threads of Swift's cooperative pool, which also run RPC handlers.
+            let runner = self.runner
+            handle = try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(with: Result { try runner.start(spec) }) }
+            }
         } catch {
             throw JobletError.failedPrecondition("cannot start job: \(error)")
         }
