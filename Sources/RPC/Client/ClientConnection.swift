@@ -50,8 +50,8 @@ final class ClientConnection: EventLoopHandler, @unchecked Sendable {
     }
 
     func whenReady(_ body: @escaping () -> Void) {
-        if let failure { _ = failure; body(); return }
-        if h2 != nil { body() } else { pending.append(body); connect() }
+        // Once connected or failed, the call runs now (a failed one finishes with the failure).
+        if failure != nil || h2 != nil { body() } else { pending.append(body); connect() }
     }
 
     func handleEvents(_ events: UInt32) {

@@ -24,6 +24,10 @@ public struct Metadata: Sendable, Hashable, Sequence {
         entries.append((key.lowercased(), .binary(binary)))
     }
 
+    public mutating func append(contentsOf other: Metadata) {
+        entries.append(contentsOf: other.entries)
+    }
+
     public var isEmpty: Bool { entries.isEmpty }
 
     public subscript(key: String) -> [Value] {

@@ -134,7 +134,8 @@ public final class GRPCServer: Sendable {
                 peak = count
             }
             let limit = core.configuration.handshakeTimeout
-            for c in core.allConnections {
+            let now = ContinuousClock.now
+            for c in core.allConnections where !c.established.load(ordering: .relaxed) && now - c.acceptedAt > limit {
                 c.loop.execute {
                     if c.isHandshaking && ContinuousClock.now - c.acceptedAt > limit {
                         c.close(reason: "TLS handshake timed out")

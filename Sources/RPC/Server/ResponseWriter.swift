@@ -70,7 +70,7 @@ final class ResponseWriter: Sendable {
         let compressed = context.compressResponses && context.clientAcceptsGzip
         let initial: Metadata? = headersSent ? nil : context.initialMetadata
         var trailing = context.trailingMetadata
-        if let error { for e in error.trailingMetadata.entries { trailing.entries_append(e) } }
+        if let error { trailing.append(contentsOf: error.trailingMetadata) }
         let status = error?.code ?? .ok
         let message = error?.message ?? ""
         let session = self.session, stream = self.stream, trailers = trailing
@@ -119,14 +119,5 @@ final class ResponseWriter: Sendable {
             return w
         }
         waiter?.resume(throwing: error)
-    }
-}
-
-extension Metadata {
-    mutating func entries_append(_ e: (key: String, value: Value)) {
-        switch e.value {
-        case .string(let s): add(e.key, s)
-        case .binary(let b): add(e.key, binary: b)
-        }
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 internal import CEventLoop
 import TLS
 import Logging
+import Synchronization
 
 /// One client connection: the socket and TLS. Once the handshake is done, the plaintext goes
 /// to a `GRPCServerSession`, which does everything HTTP/2 and gRPC. Confined to its event
@@ -14,6 +15,9 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
     let server: ServerCore
     let remoteAddress: String
     let acceptedAt = ContinuousClock.now
+    /// Set once TLS and HTTP/2 are up; read by the server's housekeeping on another thread, so
+    /// it visits only connections still handshaking.
+    let established = Atomic<Bool>(false)
     private let tls: TLSSession
     private var session: GRPCServerSession?
     private var outCipher: [UInt8] = []
@@ -83,6 +87,7 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
                 return
             }
             do {
+                established.store(true, ordering: .relaxed)
                 session = try GRPCServerSession(
                     executor: loop, configuration: server.sessionConfiguration, peer: tls.peerIdentity,
                     remoteAddress: remoteAddress, requestFlush: { [weak self] in self?.scheduleFlush() })
