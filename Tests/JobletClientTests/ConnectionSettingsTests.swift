@@ -152,6 +152,10 @@ final class ConnectionSettingsTests: XCTestCase {
 
     func testMissingCertificateFileSaysWhereTheValueCameFromAndHowToSetIt() throws {
         let home = try makeTemporaryDirectory(self)
+        // The defaults are relative (./certs): run from an empty directory, whatever the checkout holds.
+        let previous = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(try makeTemporaryDirectory(self)))
+        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
         let s = try ConnectionSettings.resolve(overrides: ConnectionOverrides(), environment: ["HOME": home])
         XCTAssertThrowsError(try s.makeTLSConfiguration()) {
             XCTAssertEqual("\($0)", "client certificate ./certs/admin-client-cert.pem not found "
