@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "jobletd", targets: ["jobletd"]),
         .executable(name: "rnx", targets: ["rnx"]),
         .executable(name: "protoc-gen-jobletswift", targets: ["protoc-gen-jobletswift"]),
+        .executable(name: "joblet-init", targets: ["joblet-init"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -57,6 +58,10 @@ let package = Package(
         .executableTarget(name: "rnx", dependencies: ["JobletClient",
                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "protoc-gen-jobletswift", dependencies: ["ProtoWire"]),
+        // pid 1 of each local job: a small C program, linked statically so that it loads nothing
+        // at exec (the job's root filesystem is built after it starts) and forks cheaply.
+        .executableTarget(name: "joblet-init", dependencies: ["CJobletLinux"],
+                          linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .executableTarget(name: "skypilot-smoke", dependencies: ["SkyPilotAdapter", "JobletCore",
                                                                  .product(name: "Logging", package: "swift-log")]),
         // bench/jobs: the load client for the job benchmarks (issue 3).

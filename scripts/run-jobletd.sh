@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 # The Swift runtime linked statically: smaller resident memory (docs/benchmarks.md).
 swift build -c release --product jobletd --static-swift-stdlib --scratch-path .build-static
+# Each local job's pid 1; jobletd finds it next to its own executable.
+swift build -c release --product joblet-init --static-swift-stdlib --scratch-path .build-static
 exec .build-static/release/jobletd "$@"
 

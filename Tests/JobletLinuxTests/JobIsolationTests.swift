@@ -139,4 +139,33 @@ final class JobIsolationTests: XCTestCase {
         spec.command = ""
         XCTAssertThrowsError(try fixture.runner.start(spec)) { XCTAssertEqual("\($0)", "invalid job: the command is empty") }
     }
+
+    func testTheInitIsTheSmallJobletInitProgramNotACopyOfTheServer() async throws {
+        let fixture = try JobFixture()
+        let spec = fixture.spec("echo up; sleep 30")
+        let handle = try fixture.runner.start(spec)
+        try await fixture.waitForLog(spec, containing: "up")
+        let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(handle.pid)/exe")
+        XCTAssertTrue(exe.hasSuffix("/joblet-init"), "the job's pid 1 runs \(exe)")
+        let status = try String(contentsOfFile: "/proc/\(handle.pid)/status", encoding: .utf8)
+        let rssKB = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+            .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true)[1]) } ?? -1
+        XCTAssertGreaterThan(rssKB, 0)
+        XCTAssertLessThan(rssKB, 4096, "the init holds \(rssKB) KiB: it must not carry the server's memory")
+        let exit = try await fixture.runner.stop(handle)
+        XCTAssertTrue(exit.stopped)
+    }
+
+    func testAMissingInitProgramIsAClearError() throws {
+        try XCTSkipUnless(getuid() == 0, "the runner needs root for cgroups")
+        let config = LocalJobRunnerConfig(initPath: "/nonexistent/joblet-init")
+        XCTAssertThrowsError(try LocalJobRunner(config: config, log: { _ in })) { error in
+            XCTAssertTrue("\(error)".contains("the job init program 'joblet-init' was not found (tried /nonexistent/joblet-init)"), "\(error)")
+        }
+        let runner = LocalJobRunner(cgroups: CgroupV2Controller(root: "/nonexistent"), config: config, log: { _ in })
+        let fixture = try JobFixture()
+        XCTAssertThrowsError(try runner.start(fixture.spec("true"))) { error in
+            XCTAssertTrue("\(error)".contains("JOBLET_INIT_PATH"), "\(error)")
+        }
+    }
 }

@@ -1,5 +1,6 @@
-// The C that Swift must not do itself: clone/exec of a job's first process, namespaces, mounts.
-// Every symbol is prefixed CJobletLinux_. Nothing here allocates between clone and exec.
+// The C that Swift must not do itself: clone/exec of a job's first process, namespaces, mounts,
+// and the job's init (the `joblet-init` helper executable runs CJobletLinux_init_main).
+// Every symbol is prefixed CJobletLinux_. Nothing in jobletd's process allocates between clone and exec.
 #ifndef CJOBLETLINUX_H
 #define CJOBLETLINUX_H
 
@@ -10,12 +11,13 @@
 typedef struct CJobletLinux_SpawnSpec {
     const char *const *argv;          // argv[0] is looked up in PATH from envp
     const char *const *envp;          // the job's whole environment
+    int init_fd;                      // O_PATH fd of the joblet-init executable (exec'd as the job's pid 1)
     const char *hostname;             // UTS name (short job id)
     const char *rootfs_dir;           // empty host dir: a tmpfs is mounted there and pivoted into
     const char *workspace_dir;        // host dir bind-mounted read-write at /work
     const char *work_dir;             // cwd inside the job, relative to /work ("" = /work)
     const char *const *cgroup_procs;  // v1: every cgroup.procs file the pid is written to before release
-    int cgroup_fd;                    // v2: directory fd for CLONE_INTO_CGROUP, or -1
+    int cgroup_fd;                    // v2: the job's cgroup directory (its cgroup.procs is written), or -1
     int log_fd;                       // stdout and stderr (opened O_APPEND by the caller)
     int status_fd;                    // the init writes "<code> <signal> <errno> <stage>\n" here
     uid_t uid;
@@ -33,6 +35,7 @@ enum {
     CJobletLinux_StageChdir = 6,
     CJobletLinux_StageExec = 7,
     CJobletLinux_StageSync = 8,
+    CJobletLinux_StageInit = 9,        // exec of the joblet-init helper, or reading its spec
 };
 
 typedef struct CJobletLinux_SpawnResult {
@@ -58,5 +61,20 @@ int CJobletLinux_pidfd_wait(int pidfd, int timeout_ms);
 
 /// An eventfd (CLOEXEC), for waking poll() from another thread.
 int CJobletLinux_eventfd_cloexec(void);
+
+/// open(path, O_PATH | O_CLOEXEC): a descriptor to exec by (execveat), not to read.
+int CJobletLinux_open_path(const char *path);
+
+/// epoll for the exit watcher (Glibc's Swift module does not export it): an epoll fd (CLOEXEC);
+/// add/remove an fd for EPOLLIN with a 64-bit tag; wait for up to `max` tags (-1 on error, EINTR retried).
+int CJobletLinux_epoll_create(void);
+int CJobletLinux_epoll_add(int epfd, int fd, uint64_t tag);
+int CJobletLinux_epoll_remove(int epfd, int fd);
+int CJobletLinux_epoll_wait(int epfd, uint64_t *tags, int max, int timeout_ms);
+
+/// The body of the `joblet-init` executable: reads its spec from fd 3 (written by
+/// CJobletLinux_spawn), builds the job's root filesystem, forks and execs the command, forwards
+/// signals, reaps, records the exit status and exits with the command's code.
+int CJobletLinux_init_main(int argc, char **argv);
 
 #endif

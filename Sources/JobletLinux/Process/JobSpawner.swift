@@ -15,6 +15,7 @@ enum JobSpawner {
         var logFD: Int32
         var statusFD: Int32
         var user: JobUser
+        var initFD: Int32
     }
 
     struct Spawned {
@@ -40,7 +41,7 @@ enum JobSpawner {
                             request.workspace.withCString { workspace in
                                 request.workDirectory.withCString { workDir in
                                     var spec = CJobletLinux_SpawnSpec(
-                                        argv: argv, envp: envp, hostname: hostname, rootfs_dir: rootfs,
+                                        argv: argv, envp: envp, init_fd: request.initFD, hostname: hostname, rootfs_dir: rootfs,
                                         workspace_dir: workspace, work_dir: workDir, cgroup_procs: procs,
                                         cgroup_fd: cgroupFD, log_fd: request.logFD, status_fd: request.statusFD,
                                         uid: request.user.uid, gid: request.user.gid)
@@ -57,7 +58,8 @@ enum JobSpawner {
             let why = LinuxError.message(for: result.error)
             switch Int(result.stage) {
             case Int(CJobletLinux_StageCgroup): throw LocalJobError.cgroup("could not move the job into \(what): \(why)")
-            case Int(CJobletLinux_StageClone): throw LocalJobError.spawnFailed("clone3 with new PID, mount, IPC and UTS namespaces: \(why) (jobletd must run as root)")
+            case Int(CJobletLinux_StageClone): throw LocalJobError.spawnFailed("clone with new PID, mount, IPC and UTS namespaces: \(why) (jobletd must run as root)")
+            case Int(CJobletLinux_StageInit): throw LocalJobError.spawnFailed("starting the job's init (joblet-init) failed at \(what) (spawn.c/init.c:\(result.detail)): \(why)")
             default: throw LocalJobError.spawnFailed("setting up the job's namespaces and root filesystem failed at \(what) (spawn.c:\(result.detail)): \(why)")
             }
         }

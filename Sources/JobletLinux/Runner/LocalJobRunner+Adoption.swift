@@ -17,7 +17,12 @@ extension LocalJobRunner {
         if let pidfd = PidFD.open(pid: handle.pid), let stat = ProcessStat.read(pid: handle.pid),
            stat.startTime == handle.startTime,
            stat.state == "Z" || cgroups.contains(pid: handle.pid, in: handle.cgroup) {
-            track(handle, pidfd: pidfd)
+            do {
+                try track(handle, pidfd: pidfd)
+            } catch {
+                log("job \(handle.jobID): cannot watch pid \(handle.pid): \(error)")
+                return .running(handle)
+            }
             log("job \(handle.jobID): re-adopted pid \(handle.pid) in \(handle.cgroup.relativePath)")
             return .running(handle)
         }

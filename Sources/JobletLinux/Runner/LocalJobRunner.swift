@@ -5,15 +5,16 @@ import Synchronization
 
 /// Runs jobs on this host: cgroup, namespaces, own root filesystem, exit watching, stop, and
 /// re-adoption after a restart. Shared state (the tracked jobs) lives behind one `Mutex`; the
-/// critical sections only read or update the dictionary. Each tracked job has one watcher thread
-/// blocked in poll() on its pidfd; `detach()` releases them all without touching the jobs.
+/// critical sections only read or update the dictionary. One `ExitWatcher` thread waits on every
+/// tracked job's pidfd; `detach()` stops it without touching the jobs.
 public final class LocalJobRunner: Sendable {
     public let cgroups: any CgroupController
     public let config: LocalJobRunnerConfig
     let log: @Sendable (String) -> Void
     let state = Mutex(State())
-    /// An eventfd that becomes readable on `detach()`, releasing every watcher thread.
-    let detachFD: Int32
+    let watcher = ExitWatcher()
+    /// The `joblet-init` executable (an O_PATH descriptor), or why there is none.
+    let initExecutable: Result<JobInitExecutable, LocalJobError>
 
     struct Tracked {
         let handle: JobProcessHandle
@@ -38,6 +39,7 @@ public final class LocalJobRunner: Sendable {
         case .v1(let hierarchies, _): self.init(cgroups: CgroupV1Controller(hierarchies: hierarchies), config: config, log: log)
         case .unavailable(let why): throw LocalJobError.cgroup("no usable cgroup hierarchy: \(why); mount cgroup2 with cpu, memory and pids enabled, or the v1 hierarchies")
         }
+        _ = try initExecutable.get()  // a server that cannot start jobs says so at start
     }
 
     public init(cgroups: any CgroupController, config: LocalJobRunnerConfig = LocalJobRunnerConfig(),
@@ -45,10 +47,10 @@ public final class LocalJobRunner: Sendable {
         self.cgroups = cgroups
         self.config = config
         self.log = log
-        self.detachFD = CJobletLinux_eventfd_cloexec()
+        self.initExecutable = JobInitExecutable.open(configured: config.initPath)
     }
 
-    deinit { close(detachFD) }
+    deinit { watcher.stop() }
 
     public static let logToStandardError: @Sendable (String) -> Void = { line in
         FileHandle.standardError.write(Data(("jobletd: " + line + "\n").utf8))
@@ -60,6 +62,7 @@ public final class LocalJobRunner: Sendable {
     /// command has been exec'd (or failed to: that shows up as exit 127 from `waitForExit`).
     public func start(_ spec: JobLaunchSpec) throws -> JobProcessHandle {
         try validate(spec)
+        let initFD = try initExecutable.get().fd
         let user = spec.user ?? config.defaultUser
         let workspace = spec.jobDirectory + "/workspace", rootfs = spec.jobDirectory + "/rootfs"
         try FileIO.makeDirectories(spec.jobDirectory, mode: 0o711)
@@ -84,12 +87,20 @@ public final class LocalJobRunner: Sendable {
                 argv: [spec.command] + spec.arguments,
                 environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
                 hostname: spec.shortID, rootfs: rootfs, workspace: workspace, workDirectory: spec.workDirectory,
-                placement: cgroups.placement(for: cgroup), logFD: logFD, statusFD: statusFD, user: user))
+                placement: cgroups.placement(for: cgroup), logFD: logFD, statusFD: statusFD, user: user,
+                initFD: initFD))
             let handle = JobProcessHandle(
                 jobID: spec.jobID, pid: spawned.pid, startTime: ProcessStat.read(pid: spawned.pid)?.startTime ?? 0,
                 cgroup: cgroup, jobDirectory: spec.jobDirectory, command: spec.command,
                 memoryLimitMB: spec.limits.maxMemoryMB, warnings: report.warnings)
-            track(handle, pidfd: spawned.pidfd)
+            do {
+                try track(handle, pidfd: spawned.pidfd)
+            } catch {
+                spawned.pidfd.send(SIGKILL)
+                _ = CJobletLinux_pidfd_wait(spawned.pidfd.fd, -1)
+                _ = spawned.pidfd.reap()
+                throw error
+            }
             return handle
         } catch {
             try? cgroups.killAll(in: cgroup, timeout: config.killTimeout)
@@ -114,20 +125,15 @@ public final class LocalJobRunner: Sendable {
 
     // MARK: watching
 
-    func track(_ handle: JobProcessHandle, pidfd: PidFD) {
+    func track(_ handle: JobProcessHandle, pidfd: PidFD) throws {
         state.withLock { $0.jobs[handle.jobID] = Tracked(handle: handle, pidfd: pidfd) }
-        let thread = Thread { [self] in watch(jobID: handle.jobID, pidfd: pidfd) }
-        thread.name = "joblet-wait-\(handle.jobID.prefix(8))"
-        thread.stackSize = 256 * 1024
-        thread.start()
-    }
-
-    private func watch(jobID: String, pidfd: PidFD) {
-        var fds = [pollfd(fd: pidfd.fd, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: detachFD, events: Int16(POLLIN), revents: 0)]
-        while poll(&fds, 2, -1) < 0 && errno == EINTR {}
-        if fds[1].revents != 0 { return }  // detached: the job lives on, someone adopts it later
-        finish(jobID: jobID)
+        do {
+            let jobID = handle.jobID
+            try watcher.watch(pidfd) { [weak self] in self?.finish(jobID: jobID) }
+        } catch {
+            state.withLock { $0.jobs[handle.jobID] = nil }
+            throw error
+        }
     }
 
     /// The init is gone: collect its status and the cgroup's counters, clean up, tell waiters.
@@ -212,8 +218,7 @@ public final class LocalJobRunner: Sendable {
     /// and another runner can `adopt` them. Waiters on still-running jobs are not resumed.
     public func detach() {
         state.withLock { $0.detached = true }
-        var one: UInt64 = 1
-        _ = Glibc.write(detachFD, &one, 8)
+        watcher.stop()
     }
 
     /// Jobs this runner is watching or has seen finish.

@@ -4,10 +4,13 @@ public struct LocalJobRunnerConfig: Sendable {
     public var defaultUser: JobUser
     /// How long to keep SIGKILLing a cgroup's processes before giving up with an error.
     public var killTimeout: Duration
+    /// The `joblet-init` executable; nil: `$JOBLET_INIT_PATH`, then next to the running executable.
+    public var initPath: String?
 
-    public init(defaultUser: JobUser = .nobody, killTimeout: Duration = .seconds(5)) {
+    public init(defaultUser: JobUser = .nobody, killTimeout: Duration = .seconds(5), initPath: String? = nil) {
         self.defaultUser = defaultUser
         self.killTimeout = killTimeout
+        self.initPath = initPath
     }
 
     /// Used when a job's environment has none, so the command and its shells find programs.

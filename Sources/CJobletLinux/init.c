@@ -1,0 +1,389 @@
+// The job's init: the `joblet-init` executable, pid 1 of the job's PID namespace. jobletd's spawn
+// (spawn.c) has already put it into the job's namespaces and cgroups and exec'd it with three
+// descriptors (internal.h): it reads its spec from the control socket, builds the job's root
+// filesystem and pivots into it, forks the command (pid 2), forwards signals to the command's
+// process group, reaps zombies and records the command's exit status in a file the server can read
+// even when it is not the init's parent any more (after a restart).
+//
+// This is a fresh, small, single-threaded program, so forking the command copies almost nothing --
+// the reason it is its own executable rather than a clone of jobletd.
+#define _GNU_SOURCE
+#include "CJobletLinux.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/// The spec, parsed out of one allocation that lives as long as the process.
+struct job_spec {
+    const char *hostname, *rootfs_dir, *workspace_dir, *work_dir;
+    char **argv, **envp;
+    uid_t uid;
+    gid_t gid;
+};
+
+static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+#define FORWARDED_COUNT (int)(sizeof forwarded_signals / sizeof forwarded_signals[0])
+
+static volatile sig_atomic_t command_pid = 0;
+
+// dst = a + "/" + b (b may be empty); returns -1 if it does not fit.
+static int join_path(char *dst, size_t cap, const char *a, const char *b) {
+    size_t la = cj_str_len(a), lb = cj_str_len(b);
+    if (la + 1 + lb + 1 > cap) return -1;
+    memcpy(dst, a, la);
+    size_t at = la;
+    if (lb) {
+        if (at == 0 || dst[at - 1] != '/') dst[at++] = '/';
+        memcpy(dst + at, b, lb);
+        at += lb;
+    }
+    dst[at] = 0;
+    return 0;
+}
+
+static void write_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t r = write(fd, text, cj_str_len(text));
+    (void)r;
+    close(fd);
+}
+
+// ---- the spec ----
+
+static int read_full(int fd, void *buf, size_t n) {
+    size_t have = 0;
+    while (have < n) {
+        ssize_t r = read(fd, (char *)buf + have, n - have);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        have += (size_t)r;
+    }
+    return 0;
+}
+
+// Takes the next NUL-terminated string of [*at, end); NULL when there is none.
+static char *next_string(char **at, char *end) {
+    char *s = *at;
+    char *nul = s < end ? memchr(s, 0, (size_t)(end - s)) : NULL;
+    if (!nul) return NULL;
+    *at = nul + 1;
+    return s;
+}
+
+static int read_spec(struct job_spec *s) {
+    struct init_spec_header h;
+    if (read_full(FD_CTL, &h, sizeof h) < 0) return -1;
+    if (h.magic != JOBLET_SPEC_MAGIC || h.string_bytes > JOBLET_SPEC_MAX_BYTES || h.argc == 0 ||
+        h.argc > h.string_bytes || h.envc > h.string_bytes) { errno = EPROTO; return -1; }
+    char *strings = malloc(h.string_bytes);
+    s->argv = calloc((size_t)h.argc + 1, sizeof *s->argv);
+    s->envp = calloc((size_t)h.envc + 1, sizeof *s->envp);
+    if (!strings || !s->argv || !s->envp) { errno = ENOMEM; return -1; }
+    if (read_full(FD_CTL, strings, h.string_bytes) < 0) return -1;
+    char *at = strings, *end = strings + h.string_bytes;
+    const char **fixed[] = {&s->hostname, &s->rootfs_dir, &s->workspace_dir, &s->work_dir};
+    for (size_t i = 0; i < 4; i++) if (!(*fixed[i] = next_string(&at, end))) { errno = EPROTO; return -1; }
+    for (uint32_t i = 0; i < h.argc; i++) if (!(s->argv[i] = next_string(&at, end))) { errno = EPROTO; return -1; }
+    for (uint32_t i = 0; i < h.envc; i++) if (!(s->envp[i] = next_string(&at, end))) { errno = EPROTO; return -1; }
+    s->uid = h.uid;
+    s->gid = h.gid;
+    return 0;
+}
+
+// ---- the root filesystem ----
+
+#define FAIL_SETUP(what) do { cj_send_report(FD_CTL, CJobletLinux_StageSetup, errno, __LINE__, (what)); _exit(125); } while (0)
+
+// A host directory, read-only, nosuid, nodev; a host symlink (merged /usr) is copied as a symlink.
+static void mount_system_dir(const char *root, const char *name) {
+    char host[PATH_MAX], target[PATH_MAX], link[PATH_MAX];
+    struct stat st;
+    if (join_path(host, sizeof host, "/", name) || join_path(target, sizeof target, root, name))
+        FAIL_SETUP(name);
+    if (lstat(host, &st) < 0) {
+        if (errno == ENOENT) return;
+        FAIL_SETUP(host);
+    }
+    if (S_ISLNK(st.st_mode)) {
+        ssize_t n = readlink(host, link, sizeof link - 1);
+        if (n < 0) FAIL_SETUP(host);
+        link[n] = 0;
+        if (symlink(link, target) < 0) FAIL_SETUP(target);
+        return;
+    }
+    if (!S_ISDIR(st.st_mode)) return;
+    if (mkdir(target, 0755) < 0 && errno != EEXIST) FAIL_SETUP(target);
+    if (mount(host, target, NULL, MS_BIND | MS_REC, NULL) < 0) FAIL_SETUP(host);
+    if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+        FAIL_SETUP(target);
+}
+
+static void make_dir(const char *root, const char *name, mode_t mode, char *out, size_t cap) {
+    if (join_path(out, cap, root, name)) FAIL_SETUP(name);
+    if (mkdir(out, mode) < 0 && errno != EEXIST) FAIL_SETUP(out);
+    if (chmod(out, mode) < 0) FAIL_SETUP(out);
+}
+
+static void mount_dev(const char *root) {
+    static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+    static const char *const links[][2] = {
+        {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
+        {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}};
+    char dev[PATH_MAX], p[PATH_MAX], host[PATH_MAX];
+    make_dir(root, "dev", 0755, dev, sizeof dev);
+    if (mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") < 0) FAIL_SETUP(dev);
+    for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
+        if (join_path(p, sizeof p, dev, nodes[i]) || join_path(host, sizeof host, "/dev", nodes[i]))
+            FAIL_SETUP(nodes[i]);
+        int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+        if (fd < 0) FAIL_SETUP(p);
+        close(fd);
+        if (mount(host, p, NULL, MS_BIND, NULL) < 0) FAIL_SETUP(host);
+    }
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        if (join_path(p, sizeof p, dev, links[i][0])) FAIL_SETUP(links[i][0]);
+        if (symlink(links[i][1], p) < 0) FAIL_SETUP(p);
+    }
+    make_dir(dev, "shm", 01777, p, sizeof p);
+    if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) FAIL_SETUP(p);
+}
+
+static void build_root(const struct job_spec *s) {
+    static const char *const system_dirs[] = {"usr", "bin", "lib", "lib32", "lib64", "libx32", "sbin", "etc"};
+    const char *root = s->rootfs_dir;
+    char p[PATH_MAX];
+
+    // Nothing we mount may leak back to the host, nor host mounts arrive here later.
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) FAIL_SETUP("make / private");
+    if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") < 0) FAIL_SETUP(root);
+    for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++) mount_system_dir(root, system_dirs[i]);
+
+    make_dir(root, "work", 0755, p, sizeof p);
+    if (mount(s->workspace_dir, p, NULL, MS_BIND, NULL) < 0) FAIL_SETUP(s->workspace_dir);
+    if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV, NULL) < 0) FAIL_SETUP(p);
+
+    make_dir(root, "tmp", 01777, p, sizeof p);
+    if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) FAIL_SETUP(p);
+
+    // We are pid 1 of the new PID namespace, so this proc shows only the job.
+    make_dir(root, "proc", 0555, p, sizeof p);
+    if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) FAIL_SETUP(p);
+
+    mount_dev(root);
+
+    // pivot_root(".", ".") stacks the old root under the new one; detaching it leaves only ours.
+    if (chdir(root) < 0) FAIL_SETUP(root);
+    if (syscall(SYS_pivot_root, ".", ".") < 0) FAIL_SETUP("pivot_root");
+    if (umount2(".", MNT_DETACH) < 0) FAIL_SETUP("detach old root");
+    if (chdir("/") < 0) FAIL_SETUP("chdir /");
+    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+        FAIL_SETUP("remount / read-only");
+}
+
+// ---- the command (pid 2 of the namespace) ----
+
+static void exec_command(const struct job_spec *s) {
+    const char *file = s->argv[0];
+    if (!file || !*file) { errno = ENOENT; return; }
+    for (const char *c = file; *c; c++)
+        if (*c == '/') { execve(file, (char *const *)s->argv, (char *const *)s->envp); return; }
+
+    const char *path = "/usr/local/bin:/usr/bin:/bin";
+    for (char *const *e = s->envp; e && *e; e++)
+        if (strncmp(*e, "PATH=", 5) == 0) { path = *e + 5; break; }
+
+    int saw_eacces = 0;
+    char candidate[PATH_MAX];
+    size_t flen = cj_str_len(file);
+    for (const char *p = path;; ) {
+        const char *end = p;
+        while (*end && *end != ':') end++;
+        size_t dlen = (size_t)(end - p);
+        if (dlen + 1 + flen + 1 <= sizeof candidate) {
+            if (dlen == 0) { candidate[0] = '.'; dlen = 1; } else memcpy(candidate, p, dlen);
+            candidate[dlen] = '/';
+            memcpy(candidate + dlen + 1, file, flen + 1);
+            execve(candidate, (char *const *)s->argv, (char *const *)s->envp);
+            if (errno == EACCES) saw_eacces = 1;
+            else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE && errno != ENODEV &&
+                     errno != ETIMEDOUT && errno != ELOOP && errno != ENAMETOOLONG) return;
+        }
+        if (!*end) break;
+        p = end + 1;
+    }
+    errno = saw_eacces ? EACCES : ENOENT;
+}
+
+static _Noreturn void run_command(const struct job_spec *s, int err_fd) {
+    sigset_t none;
+    sigemptyset(&none);
+    for (int i = 0; i < FORWARDED_COUNT; i++) signal(forwarded_signals[i], SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    setpgid(0, 0);
+    write_file("/proc/self/oom_score_adj", "0");
+
+    // Keep only 0, 1, 2 (set up by the init) and the exec-error pipe (CLOEXEC).
+    close_range(3, (unsigned)err_fd - 1, 0);  // err_fd >= FD_FIRST_FREE
+    close_range((unsigned)err_fd + 1, ~0U, 0);
+
+    int stage = CJobletLinux_StageCredentials;
+    const char *what = "setgroups/setgid/setuid";
+    char wd[PATH_MAX];
+    // Raw system calls: credentials are per thread in the kernel and this process has one thread;
+    // glibc's wrappers would broadcast to a thread list (harmless here, where the init is a fresh
+    // single-threaded program, but they hung when this code still ran in a clone of jobletd).
+    if (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setgid, s->gid) < 0 || syscall(SYS_setuid, s->uid) < 0)
+        goto fail;
+    stage = CJobletLinux_StageChdir;
+    what = wd;
+    if (join_path(wd, sizeof wd, "/work", s->work_dir ? s->work_dir : "")) { errno = ENAMETOOLONG; goto fail; }
+    if (chdir(wd) < 0) goto fail;
+    umask(022);
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    stage = CJobletLinux_StageExec;
+    what = s->argv[0];
+    exec_command(s);
+fail:;
+    int saved = errno;
+    struct report_msg m;
+    memset(&m, 0, sizeof m);
+    m.stage = stage;
+    m.error = saved;
+    cj_copy_str(m.what, sizeof m.what, what);
+    ssize_t r = write(err_fd, &m, sizeof m);
+    (void)r;
+    _exit(127);
+}
+
+// ---- the init (pid 1 of the namespace) ----
+
+static void forward_signal(int sig) {
+    pid_t pid = command_pid;
+    if (pid > 0) kill(-pid, sig);
+}
+
+static void record_status(int code, int sig, int exec_errno, int exec_stage) {
+    char buf[96];
+    size_t n = 0;
+    n += cj_format_int(buf + n, code);
+    buf[n++] = ' ';
+    n += cj_format_int(buf + n, sig);
+    buf[n++] = ' ';
+    n += cj_format_int(buf + n, exec_errno);
+    buf[n++] = ' ';
+    n += cj_format_int(buf + n, exec_stage);
+    buf[n++] = '\n';
+    if (ftruncate(FD_STATUS, 0) == 0) {
+        ssize_t r = pwrite(FD_STATUS, buf, n, 0);
+        (void)r;
+    }
+    fsync(FD_STATUS);
+}
+
+static _Noreturn void job_init(const struct job_spec *s) {
+    // Dispositions are default after exec; the mask (all blocked by spawn) is narrowed to the
+    // forwarded signals, held until the command exists.
+    sigset_t held;
+    sigemptyset(&held);
+    for (int i = 0; i < FORWARDED_COUNT; i++) sigaddset(&held, forwarded_signals[i]);
+    sigprocmask(SIG_SETMASK, &held, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (setsid() < 0) FAIL_SETUP("setsid");
+    if (sethostname(s->hostname, cj_str_len(s->hostname)) < 0) FAIL_SETUP("sethostname");
+    build_root(s);
+
+    int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(FD_LOG, 1) < 0 || dup2(FD_LOG, 2) < 0) FAIL_SETUP("stdio");
+    close(null_fd);
+    write_file("/proc/self/oom_score_adj", "-1000");  // never the OOM victim: it holds the exit status
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward_signal;
+    sa.sa_flags = SA_RESTART;
+    sigfillset(&sa.sa_mask);
+    for (int i = 0; i < FORWARDED_COUNT; i++) sigaction(forwarded_signals[i], &sa, NULL);
+
+    int err_pipe[2];
+    if (pipe2(err_pipe, O_CLOEXEC) < 0) FAIL_SETUP("pipe");
+    long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (pid < 0) {
+        cj_send_report(FD_CTL, CJobletLinux_StageFork, errno, __LINE__, "fork");
+        _exit(125);
+    }
+    if (pid == 0) { close(err_pipe[0]); run_command(s, err_pipe[1]); }
+    command_pid = (pid_t)pid;
+    setpgid((pid_t)pid, (pid_t)pid);
+    close(err_pipe[1]);
+
+    struct report_msg m;
+    ssize_t n;
+    int exec_errno = 0, exec_stage = 0;
+    do { n = read(err_pipe[0], &m, sizeof m); } while (n < 0 && errno == EINTR);
+    close(err_pipe[0]);
+    if (n == (ssize_t)sizeof m) {
+        exec_errno = m.error;
+        exec_stage = m.stage;
+        ssize_t r = send(FD_CTL, &m, sizeof m, MSG_NOSIGNAL);
+        (void)r;
+    }
+    close(FD_CTL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    // Reap everything; when the command itself ends, the job ends (the kernel kills the rest).
+    for (;;) {
+        int st = 0;
+        pid_t w = waitpid(-1, &st, 0);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            record_status(255, 0, exec_errno, exec_stage);
+            _exit(255);
+        }
+        if (w != (pid_t)pid) continue;
+        if (WIFEXITED(st)) {
+            record_status(WEXITSTATUS(st), 0, exec_errno, exec_stage);
+            _exit(WEXITSTATUS(st));
+        }
+        if (WIFSIGNALED(st)) {
+            record_status(128 + WTERMSIG(st), WTERMSIG(st), exec_errno, exec_stage);
+            _exit(128 + WTERMSIG(st));
+        }
+    }
+}
+
+
+int CJobletLinux_init_main(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    struct stat st;
+    if (fstat(FD_CTL, &st) < 0 || !S_ISSOCK(st.st_mode) || fstat(FD_LOG, &st) < 0 || fstat(FD_STATUS, &st) < 0) {
+        fprintf(stderr, "joblet-init: this is the init of jobletd's local jobs; jobletd starts it, with its "
+                        "control socket on fd 3, the log on fd 4 and the exit-status file on fd 5\n");
+        return 2;
+    }
+    struct job_spec spec;
+    memset(&spec, 0, sizeof spec);
+    if (read_spec(&spec) < 0) {
+        cj_send_report(FD_CTL, CJobletLinux_StageInit, errno, __LINE__, "reading the job spec");
+        _exit(125);
+    }
+    job_init(&spec);
+}

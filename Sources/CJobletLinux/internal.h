@@ -1,0 +1,63 @@
+// What spawn.c (in jobletd) and init.c (the joblet-init executable) share: the descriptors the
+// init starts with, the spec it reads, and the report it sends back. Async-signal-safe helpers only.
+#ifndef CJOBLETLINUX_INTERNAL_H
+#define CJOBLETLINUX_INTERNAL_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+// The init's descriptors at exec: the control socket (spec in, report out; EOF = the command was
+// exec'd), the log (stdout and stderr), the exit-status file. Everything else is closed.
+enum { FD_CTL = 3, FD_LOG = 4, FD_STATUS = 5, FD_FIRST_FREE = 6 };
+
+// The spec on the control socket: this header, then `string_bytes` bytes of NUL-terminated strings:
+// hostname, rootfs_dir, workspace_dir, work_dir, argv[0..argc), envp[0..envc).
+#define JOBLET_SPEC_MAGIC 0x4a424931u  // "JBI1"
+struct init_spec_header {
+    uint32_t magic, uid, gid, argc, envc, string_bytes;
+};
+#define JOBLET_SPEC_MAX_BYTES (64u << 20)
+
+// What the init sends back on the control socket when something failed; nothing = success.
+struct report_msg {
+    int stage, error, detail;
+    char what[160];
+};
+
+static inline size_t cj_str_len(const char *s) {
+    size_t n = 0;
+    while (s[n]) n++;
+    return n;
+}
+
+static inline void cj_copy_str(char *dst, size_t cap, const char *src) {
+    size_t i = 0;
+    for (; src && src[i] && i + 1 < cap; i++) dst[i] = src[i];
+    dst[i] = 0;
+}
+
+static inline size_t cj_format_int(char *dst, long v) {
+    char tmp[24];
+    size_t n = 0, out = 0;
+    unsigned long u = v < 0 ? (unsigned long)(-v) : (unsigned long)v;
+    do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    if (v < 0) dst[out++] = '-';
+    while (n) dst[out++] = tmp[--n];
+    return out;
+}
+
+static inline void cj_send_report(int fd, int stage, int error, int detail, const char *what) {
+    struct report_msg m;
+    memset(&m, 0, sizeof m);
+    m.stage = stage;
+    m.error = error;
+    m.detail = detail;
+    cj_copy_str(m.what, sizeof m.what, what);
+    ssize_t r;
+    do { r = send(fd, &m, sizeof m, MSG_NOSIGNAL); } while (r < 0 && errno == EINTR);
+}
+
+#endif
