@@ -72,7 +72,8 @@ struct Jobletd: AsyncParsableCommand {
                 logger.notice("generated a development PKI in \(cfg.certsDirectory) (admin and viewer client certificates included)")
             }
             try FileManager.default.createDirectory(atPath: cfg.dataDirectory, withIntermediateDirectories: true)
-            let runner = try LocalJobRunner(log: { logger.info("\($0)") })
+            let runner = try LocalJobRunner(config: LocalJobRunnerConfig(initPath: cfg.jobInitPath),
+                                            log: { logger.info("\($0)") })
             let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory))
             var backends: [any JobBackend] = [local]
             if let settings = try Jobletd.skyPilotConfiguration(cfg.skypilot, dataDirectory: cfg.dataDirectory) {

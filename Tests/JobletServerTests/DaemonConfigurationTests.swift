@@ -27,6 +27,7 @@ final class DaemonConfigurationTests: XCTestCase {
         jobs:
           defaultMaxMemoryMB: 256
           stopGraceMilliseconds: 500
+          initPath: /opt/jobletd/joblet-init
         """)
         var c = DaemonConfiguration()
         try c.load(yamlFile: file)
@@ -38,6 +39,7 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(c.jobDefaults.maxMemoryMB, 256)
         XCTAssertEqual(c.jobDefaults.maxCPU, 100)
         XCTAssertEqual(c.stopGraceMilliseconds, 500)
+        XCTAssertEqual(c.jobInitPath, "/opt/jobletd/joblet-init")
     }
 
     func testUnreadableAndInvalidConfigsSayWhy() throws {

@@ -54,6 +54,14 @@ def test_unreadable_and_invalid_config(workdir):
     assert "must be HOST:PORT" in reason(run_jobletd("--address", "nonsense"))
 
 
+def test_missing_job_init_program(certs, workdir):
+    cfg = workdir / "noinit.yml"
+    cfg.write_text("jobs:\n  initPath: /nonexistent/joblet-init\n")
+    r = run_jobletd("--address", "127.0.0.1:0", "--certs", str(certs), "--data", str(workdir / "noinit"), "--config", str(cfg))
+    line = reason(r)
+    assert "the job init program 'joblet-init' was not found (tried /nonexistent/joblet-init)" in line, line
+
+
 def test_first_start_generates_a_development_pki(workdir):
     fresh = workdir / "fresh-certs"
     s = start_jobletd(fresh, workdir / "fresh-data")

@@ -17,6 +17,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var jobDefaults = ResourceLimits(maxCPU: 100, maxMemoryMB: 512, maxIOBPS: 0, maxPIDs: 1024)
     /// StopJob: SIGTERM, this long, then SIGKILL to whatever is left in the job's cgroup.
     public var stopGraceMilliseconds = 100
+    /// The local jobs' init program; nil: `$JOBLET_INIT_PATH`, then next to the jobletd executable.
+    public var jobInitPath: String?
     /// Where GPU jobs go (`skypilot:` in YAML, `--skypilot-endpoint`, `JOBLET_SKYPILOT_ENDPOINT`).
     public var skypilot = SkyPilotSettings()
 
@@ -88,6 +90,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             if let v = j.defaultMaxIOBPS { jobDefaults.maxIOBPS = v }
             if let v = j.defaultMaxPIDs { jobDefaults.maxPIDs = v }
             if let v = j.stopGraceMilliseconds { stopGraceMilliseconds = v }
+            if let v = j.initPath { jobInitPath = v }
         }
     }
 
@@ -108,6 +111,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var defaultMaxIOBPS: Int?
             var defaultMaxPIDs: Int?
             var stopGraceMilliseconds: Int?
+            var initPath: String?
         }
         var server: Server?
         var jobs: Jobs?
