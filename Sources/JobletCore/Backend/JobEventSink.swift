@@ -15,10 +15,12 @@ public struct JobEventSink: Sendable {
     public var logFile: URL { engine.logs.fileURL(for: jobID) }
 
     /// Reports a status change; throws `illegalTransition` if the state machine forbids it.
+    /// `state` / `nodeID` are stored with it, as `update` would, in the same transaction.
     @discardableResult
     public func transition(to status: JobStatus, exitCode: Int32? = nil, reason: String? = nil,
-                           at time: Date = Date()) async throws -> Job {
-        try await engine.backendReported(jobID, to: status, exitCode: exitCode, reason: reason, at: time)
+                           at time: Date = Date(), state: Data? = nil, nodeID: String? = nil) async throws -> Job {
+        try await engine.backendReported(jobID, to: status, exitCode: exitCode, reason: reason, at: time,
+                                         backendState: state, nodeID: nodeID)
     }
 
     /// Appends output to the job's log.

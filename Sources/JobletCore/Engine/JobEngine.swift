@@ -153,8 +153,9 @@ public actor JobEngine {
     /// tells subscribers. A final status also closes the job's log.
     @discardableResult
     public func transition(_ id: String, to status: JobStatus, exitCode: Int32? = nil, reason: String? = nil,
-                           at time: Date = Date()) throws -> Job {
-        let (previous, job) = try store.applyTransition(id: id, to: status, exitCode: exitCode, reason: reason, at: time)
+                           at time: Date = Date(), backendState: Data? = nil, nodeID: String? = nil) throws -> Job {
+        let (previous, job) = try store.applyTransition(id: id, to: status, exitCode: exitCode, reason: reason, at: time,
+                                                        backendState: backendState, nodeID: nodeID)
         if status.isFinal {
             logs.close(id)
         }
@@ -164,7 +165,8 @@ public actor JobEngine {
 
     // MARK: Internals
 
-    func backendReported(_ id: String, to status: JobStatus, exitCode: Int32?, reason: String?, at time: Date)
+    func backendReported(_ id: String, to status: JobStatus, exitCode: Int32?, reason: String?, at time: Date,
+                         backendState: Data? = nil, nodeID: String? = nil)
         throws -> Job
     {
         if stopping.contains(id), status.isFinal, status != .stopped {
@@ -175,7 +177,8 @@ public actor JobEngine {
             // DESIGN: a stopped job's exit code is -1, whatever signal its processes died of.
             return try transition(id, to: .stopped, exitCode: -1, reason: reason, at: time)
         }
-        return try transition(id, to: status, exitCode: exitCode, reason: reason, at: time)
+        return try transition(id, to: status, exitCode: exitCode, reason: reason, at: time,
+                              backendState: backendState, nodeID: nodeID)
     }
 
     private func startScheduled(_ id: String) async {

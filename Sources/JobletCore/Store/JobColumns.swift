@@ -51,6 +51,9 @@ enum JobColumns {
     }
 
     static func json<T: Encodable>(_ value: T) -> String {
+        if let empty = T.self as? any EmptyJSONColumn.Type, let collection = value as? any Collection, collection.isEmpty {
+            return empty.emptyJSON
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         // Encoding [String], [String: String], [Int] and UploadInfo cannot fail.
@@ -59,6 +62,10 @@ enum JobColumns {
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String?) throws -> T {
         guard let text else { throw JobletError.internal("missing JSON column for \(T.self)") }
+        // Most jobs have no uploads, volumes, GPUs or secrets: skip the decoder for those.
+        if let empty = T.self as? any EmptyJSONColumn.Type, text == empty.emptyJSON, let value = empty.init() as? T {
+            return value
+        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(text.utf8))
         } catch {
@@ -77,4 +84,18 @@ enum JobColumns {
         guard let text else { return nil }
         return try date(text)
     }
+}
+
+/// A column type whose empty value is stored as a fixed JSON text.
+protocol EmptyJSONColumn {
+    init()
+    static var emptyJSON: String { get }
+}
+
+extension Array: EmptyJSONColumn {
+    static var emptyJSON: String { "[]" }
+}
+
+extension Dictionary: EmptyJSONColumn {
+    static var emptyJSON: String { "{}" }
 }

@@ -37,12 +37,12 @@ public final class JobStore: Sendable {
     /// Stores a new job with its secrets and upload contents, which `request(for:)` gives back.
     public func insert(_ job: Job, request: JobRequest) throws {
         try write("storing job \(job.id)") { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM job WHERE id = ?", arguments: [job.id]) == true {
+            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM job WHERE id = ?"), arguments: [job.id]) == true {
                 throw JobletError.alreadyExists("job already exists: \(job.id)")
             }
             var arguments = JobColumns.arguments(for: job)
             arguments += [JobColumns.json(request.secretEnvironment)]
-            try db.execute(sql: JobColumns.insertSQL, arguments: arguments)
+            try db.cachedStatement(sql: JobColumns.insertSQL).execute(arguments: arguments)
             for (position, upload) in request.uploads.enumerated() {
                 try db.execute(sql: "INSERT INTO job_upload (job_id, position, content) VALUES (?, ?, ?)",
                                arguments: [job.id, position, Data(upload.content)])
@@ -52,7 +52,10 @@ public final class JobStore: Sendable {
 
     /// Checks the move is legal and stores it, in one transaction. Only `JobEngine.transition` calls
     /// this, so that every stored transition is also reported.
-    func applyTransition(id: String, to next: JobStatus, exitCode: Int32?, reason: String?, at time: Date)
+    /// `backendState` / `nodeID`, when given, are stored in the same transaction (a backend's
+    /// handle on the job together with RUNNING: one commit instead of two).
+    func applyTransition(id: String, to next: JobStatus, exitCode: Int32?, reason: String?, at time: Date,
+                         backendState: Data? = nil, nodeID: String? = nil)
         throws -> (previous: JobStatus, job: Job)
     {
         try write("storing transition of job \(id) to \(next.rawValue)") { db in
@@ -61,13 +64,14 @@ public final class JobStore: Sendable {
                 throw JobletError.illegalTransition(id: id, from: current.status, to: next)
             }
             let stamp = RFC3339.format(time)
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE job SET status = ?, exit_code = COALESCE(?, exit_code), reason = COALESCE(?, reason),
                     started_at = CASE WHEN ? AND started_at IS NULL THEN ? ELSE started_at END,
-                    ended_at = CASE WHEN ? THEN ? ELSE ended_at END, updated_at = ?
+                    ended_at = CASE WHEN ? THEN ? ELSE ended_at END, updated_at = ?,
+                    backend_state = COALESCE(?, backend_state), node_id = COALESCE(?, node_id)
                 WHERE id = ?
-                """, arguments: [next.rawValue, exitCode.map { Int64($0) }, reason, next == .running, stamp,
-                                 next.isFinal, stamp, stamp, id])
+                """).execute(arguments: [next.rawValue, exitCode.map { Int64($0) }, reason, next == .running, stamp,
+                                 next.isFinal, stamp, stamp, backendState, nodeID, id])
             return (current.status, try Self.fetchJob(db, id: id))
         }
     }
@@ -78,10 +82,10 @@ public final class JobStore: Sendable {
     {
         try write("storing backend state of job \(id)") { db in
             _ = try Self.fetchJob(db, id: id)
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE job SET backend_state = COALESCE(?, backend_state), node_id = COALESCE(?, node_id),
                     gpu_indices = COALESCE(?, gpu_indices), updated_at = ? WHERE id = ?
-                """, arguments: [state, nodeID, gpuIndices.map(JobColumns.json), RFC3339.format(Date()), id])
+                """).execute(arguments: [state, nodeID, gpuIndices.map(JobColumns.json), RFC3339.format(Date()), id])
             return try Self.fetchJob(db, id: id)
         }
     }
@@ -189,7 +193,7 @@ public final class JobStore: Sendable {
     }
 
     private static func fetchJob(_ db: Database, id: String) throws -> Job {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM job WHERE id = ?"), arguments: [id]) else {
             throw JobletError.jobNotFound(id)
         }
         return try JobColumns.job(from: row)

@@ -59,11 +59,18 @@ public final class LocalBackend: JobBackend {
         } catch {
             throw JobletError.failedPrecondition("cannot start job: \(error)")
         }
-        try events.update(state: try JSONEncoder().encode(handle), nodeID: ProcessInfo.processInfo.hostName)
         for warning in handle.warnings {
             try? events.appendLog(Array("jobletd: warning: \(warning)\n".utf8))
         }
-        try await events.transition(to: .running)
+        // The handle (what a restarted server re-adopts by) is stored with RUNNING, in one commit.
+        do {
+            try await events.transition(to: .running, state: try JSONEncoder().encode(handle), nodeID: Self.hostName)
+        } catch {
+            // Stopped (or deleted) while it was being spawned: nothing may run that no record watches.
+            _ = try? await runner.stop(handle, grace: .zero)
+            runner.forget(handle)
+            throw error
+        }
         watch(handle, events: events)
     }
 
@@ -113,6 +120,9 @@ public final class LocalBackend: JobBackend {
         _ = try? await events.transition(to: status, exitCode: code,
                                          reason: exit.reason.isEmpty ? nil : exit.reason)
     }
+
+    /// This host's name, looked up once (Foundation's `hostName` may resolve it each time).
+    static let hostName = ProcessInfo.processInfo.hostName
 
     static func handle(of job: Job) -> JobProcessHandle? {
         guard let state = job.backendState else { return nil }
