@@ -17,11 +17,11 @@ public protocol CgroupController: Sendable {
     func remove(_ cgroup: JobCgroup) throws
 }
 
-/// How the spawner puts the first process into the cgroup before it runs.
+/// Where the spawned child puts itself (it writes "0" to cgroup.procs) before it execs the init.
 public enum CgroupPlacement: Sendable, Equatable {
-    /// v1: write the pid into each of these cgroup.procs files while the child waits.
+    /// v1: each of these cgroup.procs files, one per hierarchy.
     case procsFiles([String])
-    /// v2: clone3 with CLONE_INTO_CGROUP on this directory.
+    /// v2: the job's cgroup directory (its cgroup.procs).
     case directory(String)
 }
 
