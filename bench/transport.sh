@@ -14,7 +14,8 @@ scripts/gen-certs.sh "$CERTS" >/dev/null
 swift build -c release --product jobletd --static-swift-stdlib --scratch-path .build-static 2>&1 | tail -1
 swift build -c release --product joblet-init --static-swift-stdlib --scratch-path .build-static 2>&1 | tail -1
 data=$(mktemp -d)
-.build-static/release/jobletd --address 127.0.0.1:0 --certs "$CERTS" --data "$data" --enable-interop-testing \
+# PRELOAD=/path/to/lib.so runs jobletd with LD_PRELOAD (e.g. an allocator experiment).
+${PRELOAD:+env LD_PRELOAD=$PRELOAD} .build-static/release/jobletd --address 127.0.0.1:0 --certs "$CERTS" --data "$data" --enable-interop-testing \
   --log-level warning > "$OUT/jobletd.stdout" 2> "$OUT/jobletd.stderr" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
