@@ -1,4 +1,6 @@
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -39,3 +41,10 @@ int CEventLoop_accept(int fd, void *addr, uint32_t *len) {
 
 #include <malloc.h>
 int CEventLoop_malloc_trim(void) { return malloc_trim(0); }
+
+int CEventLoop_set_thread_name(const char *name) {
+    char shortened[16];
+    strncpy(shortened, name, sizeof shortened - 1);
+    shortened[sizeof shortened - 1] = 0;
+    return pthread_setname_np(pthread_self(), shortened);
+}

@@ -22,4 +22,6 @@ int CEventLoop_wait(int epfd, int *fds, uint32_t *events, int max, int timeout);
 int CEventLoop_accept(int fd, void *addr, uint32_t *len);
 /// Returns freed heap memory of every malloc arena to the kernel.
 int CEventLoop_malloc_trim(void);
+/// Names the calling thread (at most 15 bytes are kept), as ps, top and perf show it.
+int CEventLoop_set_thread_name(const char *name);
 #endif

@@ -36,7 +36,7 @@ public final class HealthService: Sendable {
     }
 
     public func register(on router: RPCRouter) {
-        router.unary(Grpc_Health_V1_Health.Method.check, Grpc_Health_V1_HealthCheckRequest.self) { [self] req, _ in
+        router.unary(Grpc_Health_V1_Health.Method.check, Grpc_Health_V1_HealthCheckRequest.self, execution: .eventLoop) { [self] req, _ in
             guard let status = state.withLock({ $0.statuses[req.service] }) else {
                 throw RPCError(.notFound, "unknown service: \(req.service)")
             }
@@ -45,7 +45,7 @@ public final class HealthService: Sendable {
             return resp
         }
         router.serverStreaming(Grpc_Health_V1_Health.Method.watch, Grpc_Health_V1_HealthCheckRequest.self,
-                               Grpc_Health_V1_HealthCheckResponse.self) { [self] req, stream, context in
+                               Grpc_Health_V1_HealthCheckResponse.self, execution: .eventLoop) { [self] req, stream, context in
             let (updates, continuation) = AsyncStream<Status>.makeStream()
             let id = state.withLock { s -> Int in
                 let id = s.nextWatcher

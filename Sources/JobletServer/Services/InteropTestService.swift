@@ -36,9 +36,11 @@ public struct InteropTestService: Sendable {
         return RPCError(RPCStatusCode(rawValue: Int(status.code)) ?? .unknown, status.message)
     }
 
+    /// Every handler here computes, awaits or sleeps asynchronously and never blocks: they run on
+    /// the event loops (`HandlerExecution.eventLoop`).
     public func register(on router: RPCRouter) {
         let service = Grpc_Testing_TestService.Method.self
-        router.unary(service.emptyCall, Grpc_Testing_Empty.self) { (_, context) -> Grpc_Testing_Empty in
+        router.unary(service.emptyCall, Grpc_Testing_Empty.self, execution: .eventLoop) { (_, context) -> Grpc_Testing_Empty in
             InteropTestService.echoMetadata(context)
             return Grpc_Testing_Empty()
         }
@@ -55,17 +57,17 @@ public struct InteropTestService: Sendable {
             if req.fillUsername, let cn = context.peer?.commonName { resp.username = cn }
             return resp
         }
-        router.unary(service.unaryCall, SimpleRequest.self, unary)
-        router.unary(service.cacheableUnaryCall, SimpleRequest.self, unary)
+        router.unary(service.unaryCall, SimpleRequest.self, execution: .eventLoop, unary)
+        router.unary(service.cacheableUnaryCall, SimpleRequest.self, execution: .eventLoop, unary)
 
         router.serverStreaming(service.streamingOutputCall, Grpc_Testing_StreamingOutputCallRequest.self,
-                               Grpc_Testing_StreamingOutputCallResponse.self) { req, stream, context in
+                               Grpc_Testing_StreamingOutputCallResponse.self, execution: .eventLoop) { req, stream, context in
             InteropTestService.echoMetadata(context)
             try await InteropTestService.respond(req.responseParameters, on: stream, context: context)
             if let error = InteropTestService.requestedStatus(req.responseStatus) { throw error }
         }
 
-        router.clientStreaming(service.streamingInputCall, Grpc_Testing_StreamingInputCallRequest.self) {
+        router.clientStreaming(service.streamingInputCall, Grpc_Testing_StreamingInputCallRequest.self, execution: .eventLoop) {
             (requests, context) -> Grpc_Testing_StreamingInputCallResponse in
             InteropTestService.echoMetadata(context)
             var total: Int32 = 0
@@ -81,7 +83,7 @@ public struct InteropTestService: Sendable {
         }
 
         router.bidiStreaming(service.fullDuplexCall, Grpc_Testing_StreamingOutputCallRequest.self,
-                             Grpc_Testing_StreamingOutputCallResponse.self) { requests, stream, context in
+                             Grpc_Testing_StreamingOutputCallResponse.self, execution: .eventLoop) { requests, stream, context in
             InteropTestService.echoMetadata(context)
             for try await req in requests {
                 if let error = InteropTestService.requestedStatus(req.responseStatus) { throw error }
@@ -90,7 +92,7 @@ public struct InteropTestService: Sendable {
         }
 
         router.bidiStreaming(service.halfDuplexCall, Grpc_Testing_StreamingOutputCallRequest.self,
-                             Grpc_Testing_StreamingOutputCallResponse.self) { requests, stream, context in
+                             Grpc_Testing_StreamingOutputCallResponse.self, execution: .eventLoop) { requests, stream, context in
             InteropTestService.echoMetadata(context)
             var all: [Grpc_Testing_StreamingOutputCallRequest] = []
             for try await req in requests { all.append(req) }

@@ -60,7 +60,7 @@ public struct ReflectionService: Sendable {
         for method in [Grpc_Reflection_V1_ServerReflection.Method.serverReflectionInfo,
                        Grpc_Reflection_V1alpha_ServerReflection.Method.serverReflectionInfo] {
             router.bidiStreaming(method, Grpc_Reflection_V1_ServerReflectionRequest.self,
-                                 Grpc_Reflection_V1_ServerReflectionResponse.self) { requests, responses, _ in
+                                 Grpc_Reflection_V1_ServerReflectionResponse.self, execution: .eventLoop) { requests, responses, _ in
                 for try await request in requests {
                     try await responses.send(respond(to: request))
                 }

@@ -12,13 +12,23 @@ protocol EventLoopHandler: AnyObject {
 
 /// One epoll thread. It owns its sockets; other threads reach it only through `execute`,
 /// a lock-protected mailbox plus an eventfd wake-up, so a burst of results costs one wake.
+/// It is also a `TaskExecutor`: `.eventLoop` handlers run their Task on it (same mailbox), and a
+/// post from the loop's own thread needs no wake-up at all.
 public final class EventLoop: @unchecked Sendable {
+    private enum Job {
+        case closure(@Sendable () -> Void)
+        case task(UnownedJob)
+    }
+
     let index: Int
     private let epfd: Int32
     private let wakeFD: Int32
     private var handlers: [Int32: EventLoopHandler] = [:]
-    private let mailbox = Mutex<(jobs: [@Sendable () -> Void], wakePending: Bool)>(([], false))
+    private let mailbox = Mutex<(jobs: [Job], wakePending: Bool)>(([], false))
     private var thread: pthread_t?
+    private var threadName = ""
+    /// pthread_self() of the loop thread once it runs (0 before).
+    private let loopThread = Atomic<UInt>(0)
     private let stopped = Atomic<Bool>(false)
     /// Called on the loop thread after each batch of events and mailbox jobs (write flushing).
     private var afterBatch: [() -> Void] = []
@@ -44,8 +54,9 @@ public final class EventLoop: @unchecked Sendable {
         close(wakeFD)
     }
 
-    /// Starts the loop's thread.
+    /// Starts the loop's thread, named `name` (at most 15 bytes are kept).
     func start(name: String) {
+        threadName = name
         let box = Unmanaged.passRetained(self)
         var tid = pthread_t()
         pthread_create(&tid, nil, { arg in
@@ -54,7 +65,6 @@ public final class EventLoop: @unchecked Sendable {
             return nil
         }, box.toOpaque())
         thread = tid
-        _ = name
     }
 
     func stop() {
@@ -62,17 +72,26 @@ public final class EventLoop: @unchecked Sendable {
         execute {}
     }
 
+    /// True on this loop's own thread.
+    var isCurrent: Bool { loopThread.load(ordering: .relaxed) == UInt(pthread_self()) }
+
     func join() {
         if let t = thread { pthread_join(t, nil); thread = nil }
     }
 
     /// Runs `job` on the loop's thread, soon.
     func execute(_ job: @escaping @Sendable () -> Void) {
+        post(.closure(job))
+    }
+
+    private func post(_ job: Job) {
+        // From the loop thread itself, the loop drains the mailbox before it sleeps again.
+        let onLoop = isCurrent
         let needWake = mailbox.withLock { box -> Bool in
             box.jobs.append(job)
             if box.wakePending { return false }
             box.wakePending = true
-            return true
+            return !onLoop
         }
         if needWake {
             var one: UInt64 = 1
@@ -115,8 +134,12 @@ public final class EventLoop: @unchecked Sendable {
         let maxEvents = 256
         var fds = [Int32](repeating: 0, count: maxEvents)
         var masks = [UInt32](repeating: 0, count: maxEvents)
+        loopThread.store(UInt(pthread_self()), ordering: .relaxed)
+        _ = CEventLoop_set_thread_name(threadName)
         while !stopped.load(ordering: .acquiring) {
-            let timeout = timers.isEmpty ? -1 : timers.timeoutMilliseconds(now: .now)
+            // Work posted from this thread after the last drain (no eventfd was written for it).
+            let pending = mailbox.withLock { !$0.jobs.isEmpty }
+            let timeout = pending ? 0 : (timers.isEmpty ? -1 : timers.timeoutMilliseconds(now: .now))
             let n = CEventLoop_wait(epfd, &fds, &masks, Int32(maxEvents), timeout)
             if n < 0 {
                 if errno == EINTR { continue }
@@ -143,14 +166,19 @@ public final class EventLoop: @unchecked Sendable {
 
     private func runMailbox() {
         while true {
-            let jobs = mailbox.withLock { box -> [@Sendable () -> Void] in
+            let jobs = mailbox.withLock { box -> [Job] in
                 let jobs = box.jobs
                 box.jobs.removeAll(keepingCapacity: true)
                 if jobs.isEmpty { box.wakePending = false }
                 return jobs
             }
             if jobs.isEmpty { return }
-            for job in jobs { job() }
+            for job in jobs {
+                switch job {
+                case .closure(let body): body()
+                case .task(let task): task.runSynchronously(on: asUnownedTaskExecutor())
+                }
+            }
         }
     }
 
@@ -160,6 +188,12 @@ public final class EventLoop: @unchecked Sendable {
             dirty.removeAll(keepingCapacity: true)
             for (_, flush) in work { flush() }
         }
+    }
+}
+
+extension EventLoop: TaskExecutor {
+    public func enqueue(_ job: consuming ExecutorJob) {
+        post(.task(UnownedJob(job)))
     }
 }
 

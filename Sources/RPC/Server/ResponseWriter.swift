@@ -52,8 +52,14 @@ final class ResponseWriter: Sendable {
         }
         let headers = sendHeaders ? context.initialMetadata : nil
         let session = self.session, stream = self.stream
-        executor.execute {
+        // An `.eventLoop` handler is on the session's thread already (and every call of this
+        // writer is, so order is kept): no mailbox round trip.
+        if executor.isCurrent {
             session.sendMessage(stream: stream, framed: framed, initialMetadata: headers, compressed: compress)
+        } else {
+            executor.execute {
+                session.sendMessage(stream: stream, framed: framed, initialMetadata: headers, compressed: compress)
+            }
         }
         if mustWait { try await waitForDrain() }
     }
@@ -74,9 +80,14 @@ final class ResponseWriter: Sendable {
         let status = error?.code ?? .ok
         let message = error?.message ?? ""
         let session = self.session, stream = self.stream, trailers = trailing
-        executor.execute {
+        if executor.isCurrent {
             session.finishStream(stream: stream, initialMetadata: initial, deferred: deferred, compressed: compressed,
-                                    status: status, message: message, trailingMetadata: trailers)
+                                 status: status, message: message, trailingMetadata: trailers)
+        } else {
+            executor.execute {
+                session.finishStream(stream: stream, initialMetadata: initial, deferred: deferred, compressed: compressed,
+                                     status: status, message: message, trailingMetadata: trailers)
+            }
         }
     }
 
@@ -93,7 +104,11 @@ final class ResponseWriter: Sendable {
             case .success(true): cont.resume()
             case .success(false):
                 let session = self.session, stream = self.stream
-                executor.execute { session.watchDrain(stream: stream) }
+                if executor.isCurrent {
+                    session.watchDrain(stream: stream)
+                } else {
+                    executor.execute { session.watchDrain(stream: stream) }
+                }
             }
         }
     }

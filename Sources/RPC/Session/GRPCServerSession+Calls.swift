@@ -118,7 +118,7 @@ extension GRPCServerSession {
         st.single = nil
         let run = st.method.run
         let configuration = self.configuration
-        st.task = Task {
+        let body: @Sendable () async -> Void = {
             var failure: RPCError?
             do {
                 for interceptor in configuration.interceptors { try await interceptor.intercept(call.context) }
@@ -131,6 +131,11 @@ extension GRPCServerSession {
                 failure = configuration.internalError(error, method: call.context.method.path)
             }
             call.writer.finish(failure)
+        }
+        if st.method.execution == .eventLoop, let loop = executor.handlerExecutor {
+            st.task = Task(executorPreference: loop, operation: body)
+        } else {
+            st.task = Task(operation: body)
         }
     }
 }

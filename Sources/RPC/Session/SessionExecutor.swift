@@ -2,6 +2,10 @@
 /// only on it. `EventLoop` is the real one; tests and the fuzzer drain a queue inline.
 protocol SessionExecutor: AnyObject, Sendable {
     func execute(_ job: @escaping @Sendable () -> Void)
+    /// Where `.eventLoop` handlers run; nil runs them on the global pool.
+    var handlerExecutor: (any TaskExecutor)? { get }
+    /// True on the executor's own thread: a caller there may touch the session directly.
+    var isCurrent: Bool { get }
     /// Runs `action` on this executor at `deadline` (called on the executor's thread).
     func scheduleTimer(at deadline: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) -> SessionTimer
     func cancelTimer(_ timer: SessionTimer)
@@ -14,6 +18,9 @@ enum SessionTimer {
 }
 
 extension SessionExecutor {
+    var handlerExecutor: (any TaskExecutor)? { nil }
+    var isCurrent: Bool { false }
+
     /// Executors without a timer heap of their own (tests, the fuzzer) sleep in a task.
     func scheduleTimer(at deadline: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) -> SessionTimer {
         .task(Task { [self] in
@@ -28,6 +35,8 @@ extension SessionExecutor {
 }
 
 extension EventLoop: SessionExecutor {
+    var handlerExecutor: (any TaskExecutor)? { self }
+
     func scheduleTimer(at deadline: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) -> SessionTimer {
         .loop(scheduleTimer(at: deadline, action as () -> Void))
     }

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import Synchronization
 import HTTP2
@@ -12,6 +13,9 @@ final class EndToEndTests: XCTestCase {
     let streamedBytes = Probe()
     let handlerSawCancel = Probe()
     let slowCallDone = Probe()
+    /// 1: the handler ran on an event-loop thread, 2: elsewhere.
+    let emptyCallThread = Probe()
+    let unaryCallThread = Probe()
 
     private func payload(_ n: Int) -> Grpc_Testing_Payload {
         var p = Grpc_Testing_Payload()
@@ -22,7 +26,15 @@ final class EndToEndTests: XCTestCase {
     private func router() -> RPCRouter {
         let r = RPCRouter()
         let streamed = streamedBytes, sawCancel = handlerSawCancel, slowDone = slowCallDone
+        let emptyThread = emptyCallThread, unaryThread = unaryCallThread
+        r.unary(M.emptyCall, Grpc_Testing_Empty.self, execution: .eventLoop) { _, _ in
+            emptyThread.set(Self.onEventLoopThread() ? 1 : 2)
+            try await Task.sleep(for: .milliseconds(1))  // and back on the loop after a suspension
+            if !Self.onEventLoopThread() { emptyThread.set(2) }
+            return Grpc_Testing_Empty()
+        }
         r.unary(M.unaryCall, Grpc_Testing_SimpleRequest.self) { req, ctx in
+            unaryThread.set(Self.onEventLoopThread() ? 1 : 2)
             if req.fillUsername {  // "slow" call: cancelled or finishes after 300 ms
                 do { try await Task.sleep(for: .milliseconds(300)) } catch { sawCancel.set(1); throw error }
                 slowDone.set(1)
@@ -106,6 +118,18 @@ final class EndToEndTests: XCTestCase {
         var req = Grpc_Testing_SimpleRequest()
         req.payload = payload(n)
         return req
+    }
+
+    static func onEventLoopThread() -> Bool {
+        let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+        return name.hasPrefix("jobletd-loop")
+    }
+
+    func testHandlersRunWhereTheirMethodSays() async throws {
+        let _: Grpc_Testing_Empty = try await channel.unary(M.emptyCall, Grpc_Testing_Empty())
+        XCTAssertEqual(emptyCallThread.get, 1, ".eventLoop: on the loop thread, also after a suspension")
+        let _: Grpc_Testing_SimpleResponse = try await channel.unary(M.unaryCall, request(10))
+        XCTAssertEqual(unaryCallThread.get, 2, ".pool: off the loops")
     }
 
     func testUnary() async throws {
