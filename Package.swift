@@ -28,11 +28,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CJobletLinux"),
         .target(name: "CEventLoop"),
+        .target(name: "CTLSBuffer", dependencies: ["COpenSSL"]),
 
         // Protocol layers (sans-IO) and the protobuf codec.
         .target(name: "ProtoWire"),
         .target(name: "JobletAPI", dependencies: ["ProtoWire"]),
-        .target(name: "TLS", dependencies: ["COpenSSL"]),
+        .target(name: "TLS", dependencies: ["COpenSSL", "CTLSBuffer"]),
         .target(name: "HTTP2", dependencies: ["CNghttp2"]),
         .target(name: "RPC", dependencies: ["TLS", "HTTP2", "ProtoWire", "CZlib", "CEventLoop",
                                             .product(name: "Logging", package: "swift-log")]),

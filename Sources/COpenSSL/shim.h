@@ -33,8 +33,6 @@ static inline uint64_t CJOpenSSL_OP_CIPHER_SERVER_PREFERENCE(void) { return SSL_
 static inline long CJOpenSSL_BIO_get_mem_data(BIO *bio, char **data) {
     return BIO_get_mem_data(bio, data);
 }
-static inline size_t CJOpenSSL_BIO_pending(BIO *bio) { return (size_t)BIO_ctrl_pending(bio); }
-static inline int CJOpenSSL_BIO_reset(BIO *bio) { return (int)BIO_reset(bio); }
 
 // XN_FLAG_RFC2253 ORs casted constants.
 static inline unsigned long CJOpenSSL_XN_FLAG_RFC2253(void) { return XN_FLAG_RFC2253; }

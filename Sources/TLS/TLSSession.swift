@@ -1,7 +1,8 @@
 internal import COpenSSL
+internal import CTLSBuffer
 
-/// One TLS connection over two memory BIOs: ciphertext in with `feedCiphertext`, out with
-/// `drainCiphertext`. It never touches a socket, so the event loop owns all I/O.
+/// One TLS connection over two byte-queue BIOs (CTLSBuffer): ciphertext in with `feedCiphertext`,
+/// out with `drainCiphertext`. It never touches a socket, so the event loop owns all I/O.
 ///
 /// Not thread-safe: one connection, one thread at a time (the event loop that owns the socket).
 /// After any throw, drain the ciphertext once more: OpenSSL may have queued an alert for the peer.
@@ -26,9 +27,14 @@ public final class TLSSession {
         guard let ssl = SSL_new(configuration.context) else {
             throw TLSError.drainingQueue("cannot create a TLS session")
         }
-        guard let readBIO = BIO_new(BIO_s_mem()), let writeBIO = BIO_new(BIO_s_mem()) else {
+        guard let readBIO = CTLSBuffer_new() else {
             SSL_free(ssl)
-            throw TLSError.drainingQueue("cannot create memory BIOs")
+            throw TLSError.drainingQueue("cannot create the TLS input buffer")
+        }
+        guard let writeBIO = CTLSBuffer_new() else {
+            BIO_free(readBIO)
+            SSL_free(ssl)
+            throw TLSError.drainingQueue("cannot create the TLS output buffer")
         }
         SSL_set_bio(ssl, readBIO, writeBIO)
         self.configuration = configuration
@@ -59,8 +65,8 @@ public final class TLSSession {
     /// Bytes read from the socket.
     public func feedCiphertext(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-        // A memory BIO grows as needed, so the write takes everything.
-        _ = BIO_write(readBIO, base, Int32(clamping: bytes.count))
+        // The queue grows as needed, so it takes everything.
+        _ = CTLSBuffer_append(readBIO, base, bytes.count)
     }
 
     /// Advances the handshake with the ciphertext fed so far; true once complete.
@@ -69,6 +75,7 @@ public final class TLSSession {
         if isHandshakeComplete { return true }
         ERR_clear_error()
         let result = SSL_do_handshake(ssl)
+        CTLSBuffer_shrink(readBIO, 0)  // frees it when the handshake consumed everything fed
         if result == 1 {
             try finishHandshake()
             return true
@@ -112,8 +119,11 @@ public final class TLSSession {
         while true {
             // Plaintext never exceeds the ciphertext it came from: size the read from what is buffered,
             // so a small message does not cost a 16 KiB zero-fill.
-            let available = max(Int(SSL_pending(ssl)), CJOpenSSL_BIO_pending(readBIO))
-            if available == 0 { return total > 0 ? .bytes(total) : .wantMore }
+            let available = max(Int(SSL_pending(ssl)), CTLSBuffer_count(readBIO))
+            if available == 0 {
+                CTLSBuffer_shrink(readBIO, 0)  // all consumed: an idle connection keeps no input buffer
+                return total > 0 ? .bytes(total) : .wantMore
+            }
             let capacity = min(available, 16 * 1024)
             let start = buffer.count
             buffer.append(contentsOf: repeatElement(0, count: capacity))
@@ -126,6 +136,7 @@ public final class TLSSession {
             }
             switch outcome(of: result, doing: "TLS read failed") {
             case .wantIO:
+                CTLSBuffer_shrink(readBIO, 0)  // all consumed: an idle connection keeps no input buffer
                 return total > 0 ? .bytes(total) : .wantMore
             case .closed:
                 receivedCloseNotify = true
@@ -166,17 +177,17 @@ public final class TLSSession {
 
     /// Appends every ciphertext byte waiting to go to the socket to `buffer`.
     public func drainCiphertext(into buffer: inout [UInt8]) {
-        // One memcpy straight out of the memory BIO, then empty it (a read-write memory BIO
-        // discards its contents on reset).
-        var data: UnsafeMutablePointer<CChar>?
-        let pending = CJOpenSSL_BIO_get_mem_data(writeBIO, &data)
-        guard pending > 0, let data else { return }
-        let bytes = UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self)
-        buffer.append(contentsOf: UnsafeBufferPointer(start: bytes, count: Int(pending)))
-        _ = CJOpenSSL_BIO_reset(writeBIO)
+        var bytes: UnsafePointer<UInt8>?
+        let pending = CTLSBuffer_peek(writeBIO, &bytes)
+        guard pending > 0, let bytes else { return }
+        buffer.append(contentsOf: UnsafeBufferPointer(start: bytes, count: pending))
+        CTLSBuffer_consume(writeBIO, pending)
+        // A small batch (an idle connection's ping, a unary response) gives the buffer back; a
+        // large one (a stream) keeps it for the next batch instead of growing it again.
+        if pending <= 64 * 1024 { CTLSBuffer_shrink(writeBIO, 0) }
     }
 
-    public var hasPendingCiphertext: Bool { CJOpenSSL_BIO_pending(writeBIO) > 0 }
+    public var hasPendingCiphertext: Bool { CTLSBuffer_count(writeBIO) > 0 }
 
     /// Queues close_notify; drain ciphertext afterwards to send it.
     public func shutdown() {

@@ -26,6 +26,28 @@ final class TLSDataTests: XCTestCase {
         XCTAssertEqual(try pair.send(payload, from: pair.server, to: pair.client), payload)
     }
 
+    func testCiphertextFedInOddPiecesWithReadsBetween() throws {
+        pair.handshake()
+        let payload = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 11) }
+        try payload.withUnsafeBytes { try pair.client.writePlaintext($0) }
+        var cipher: [UInt8] = []
+        pair.client.drainCiphertext(into: &cipher)
+        XCTAssertGreaterThan(cipher.count, payload.count)
+        var received: [UInt8] = []
+        var offset = 0
+        var piece = 1
+        while offset < cipher.count {  // 1, 2, 3 … 1500-byte pieces: records split everywhere
+            let end = min(cipher.count, offset + piece)
+            cipher[offset..<end].withUnsafeBytes { pair.server.feedCiphertext($0) }
+            _ = try pair.server.readPlaintext(into: &received)
+            offset = end
+            piece = piece % 1500 + 1
+        }
+        XCTAssertEqual(received.count, payload.count)
+        XCTAssertEqual(received, payload)
+        XCTAssertEqual(try pair.server.readPlaintext(into: &received), .wantMore)
+    }
+
     func testReadAppendsToExistingBytes() throws {
         pair.handshake()
         try Array("world".utf8).withUnsafeBytes { try pair.client.writePlaintext($0) }
