@@ -143,9 +143,9 @@ size_t CTLSBuffer_count(CTLSBuffer_BIO *bio) {
     return q->end - q->start;
 }
 
-void CTLSBuffer_shrink(CTLSBuffer_BIO *bio, size_t keep) {
+void CTLSBuffer_release(CTLSBuffer_BIO *bio, size_t keep_above) {
     struct queue *q = BIO_get_data(bio);
-    if (q->end == q->start && q->cap > keep) {
+    if (q->end == q->start && q->cap > 0 && q->cap <= keep_above) {
         free(q->data);
         q->data = NULL;
         q->start = q->end = q->cap = 0;

@@ -75,7 +75,7 @@ public final class TLSSession {
         if isHandshakeComplete { return true }
         ERR_clear_error()
         let result = SSL_do_handshake(ssl)
-        CTLSBuffer_shrink(readBIO, 0)  // frees it when the handshake consumed everything fed
+        CTLSBuffer_release(readBIO, Int.max)  // frees it when the handshake consumed everything fed
         if result == 1 {
             try finishHandshake()
             return true
@@ -121,7 +121,7 @@ public final class TLSSession {
             // so a small message does not cost a 16 KiB zero-fill.
             let available = max(Int(SSL_pending(ssl)), CTLSBuffer_count(readBIO))
             if available == 0 {
-                CTLSBuffer_shrink(readBIO, 0)  // all consumed: an idle connection keeps no input buffer
+                CTLSBuffer_release(readBIO, Int.max)  // all consumed: an idle connection keeps no input buffer
                 return total > 0 ? .bytes(total) : .wantMore
             }
             let capacity = min(available, 16 * 1024)
@@ -136,7 +136,7 @@ public final class TLSSession {
             }
             switch outcome(of: result, doing: "TLS read failed") {
             case .wantIO:
-                CTLSBuffer_shrink(readBIO, 0)  // all consumed: an idle connection keeps no input buffer
+                CTLSBuffer_release(readBIO, Int.max)  // all consumed: an idle connection keeps no input buffer
                 return total > 0 ? .bytes(total) : .wantMore
             case .closed:
                 receivedCloseNotify = true
@@ -182,12 +182,27 @@ public final class TLSSession {
         guard pending > 0, let bytes else { return }
         buffer.append(contentsOf: UnsafeBufferPointer(start: bytes, count: pending))
         CTLSBuffer_consume(writeBIO, pending)
-        // A small batch (an idle connection's ping, a unary response) gives the buffer back; a
-        // large one (a stream) keeps it for the next batch instead of growing it again.
-        if pending <= 64 * 1024 { CTLSBuffer_shrink(writeBIO, 0) }
+        CTLSBuffer_release(writeBIO, 64 * 1024)
     }
 
     public var hasPendingCiphertext: Bool { CTLSBuffer_count(writeBIO) > 0 }
+
+    /// Ciphertext bytes waiting to go to the socket.
+    public var pendingCiphertextCount: Int { CTLSBuffer_count(writeBIO) }
+
+    /// Hands the waiting ciphertext to `write` (a socket write straight out of the TLS buffer, no
+    /// copy); `write` returns how many bytes it took (0 when the socket is full).
+    public func writeCiphertext(_ write: (UnsafeRawBufferPointer) -> Int) {
+        var bytes: UnsafePointer<UInt8>?
+        let pending = CTLSBuffer_peek(writeBIO, &bytes)
+        guard pending > 0, let bytes else { return }
+        let taken = write(UnsafeRawBufferPointer(start: bytes, count: pending))
+        guard taken > 0 else { return }
+        CTLSBuffer_consume(writeBIO, min(taken, pending))
+        // Once everything went: a small buffer (an idle connection's last ping, a unary
+        // response) is given back; a large one (a stream) is kept for the next batch.
+        CTLSBuffer_release(writeBIO, 64 * 1024)
+    }
 
     /// Queues close_notify; drain ciphertext afterwards to send it.
     public func shutdown() {

@@ -20,7 +20,8 @@ size_t CTLSBuffer_peek(CTLSBuffer_BIO *bio, const uint8_t **bytes);
 void CTLSBuffer_consume(CTLSBuffer_BIO *bio, size_t count);
 /// How many bytes are queued.
 size_t CTLSBuffer_count(CTLSBuffer_BIO *bio);
-/// Frees the memory of an empty queue whose buffer grew past `keep` bytes (after a burst).
-void CTLSBuffer_shrink(CTLSBuffer_BIO *bio, size_t keep);
+/// Frees the memory of an empty queue, unless its buffer is larger than `keep_above` bytes (a
+/// buffer that a burst grew is kept for the next burst; a small one is cheap to allocate again).
+void CTLSBuffer_release(CTLSBuffer_BIO *bio, size_t keep_above);
 
 #endif

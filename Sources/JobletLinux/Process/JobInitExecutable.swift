@@ -29,7 +29,8 @@ final class JobInitExecutable: Sendable {
         }
         let argv0 = CommandLine.arguments.first ?? ""
         if argv0.contains("/") {
-            paths.append((argv0 as NSString).deletingLastPathComponent + "/" + fileName)
+            let beside = (argv0 as NSString).deletingLastPathComponent + "/" + fileName
+            if !paths.contains(beside) { paths.append(beside) }
         }
         return paths
     }

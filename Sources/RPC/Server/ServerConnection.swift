@@ -20,8 +20,6 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
     let established = Atomic<Bool>(false)
     private let tls: TLSSession
     private var session: GRPCServerSession?
-    private var outCipher: [UInt8] = []
-    private var outOffset = 0
     private var wantsWritable = false
     private(set) var closed = false
     private var closeAfterFlush = false
@@ -134,7 +132,7 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
     /// session while the socket is backed up, so unsent bytes stay counted per stream.
     func flush() {
         guard !closed else { return }
-        if let session, outCipher.count - outOffset < ServerConnection.maxBufferedCiphertext {
+        if let session, tls.pendingCiphertextCount < ServerConnection.maxBufferedCiphertext {
             var plain = loop.plaintextScratch
             plain.removeAll(keepingCapacity: true)
             do {
@@ -147,43 +145,36 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
             }
             loop.plaintextScratch = plain
         }
-        tls.drainCiphertext(into: &outCipher)
         writeSocket()
         if closed { return }
         session?.reportDrain()
-        if outOffset == outCipher.count {
+        if !tls.hasPendingCiphertext {
             if closeAfterFlush { close(reason: "closing after error"); return }
             if let session, session.isFinished { close(reason: "HTTP/2 session finished"); return }
         }
     }
 
+    /// Writes the TLS session's ciphertext straight from its buffer until the socket is full.
     private func writeSocket() {
-        while outOffset < outCipher.count {
-            let n = outCipher.withUnsafeBytes { buf in
-                write(fd, buf.baseAddress! + outOffset, buf.count - outOffset)
+        var failure: Int32 = 0
+        while tls.hasPendingCiphertext && failure == 0 {
+            var full = false
+            tls.writeCiphertext { bytes in
+                while true {
+                    let n = write(fd, bytes.baseAddress!, bytes.count)
+                    if n >= 0 { return n }
+                    if errno == EINTR { continue }
+                    if errno == EAGAIN || errno == EWOULDBLOCK { full = true } else { failure = errno }
+                    return 0
+                }
             }
-            if n > 0 {
-                outOffset += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                break
-            } else {
-                close(reason: "write: \(String(cString: strerror(errno)))")
-                return
-            }
+            if full { break }
         }
-        if outOffset == outCipher.count {
-            if outCipher.capacity > 256 * 1024 { outCipher = [] } else { outCipher.removeAll(keepingCapacity: true) }
-            outOffset = 0
-            setWritableInterest(false)
-        } else {
-            if outOffset > 64 * 1024 {
-                outCipher.removeSubrange(0..<outOffset)
-                outOffset = 0
-            }
-            setWritableInterest(true)
+        if failure != 0 {
+            close(reason: "write: \(String(cString: strerror(failure)))")
+            return
         }
+        setWritableInterest(tls.hasPendingCiphertext)
     }
 
     private func setWritableInterest(_ on: Bool) {
