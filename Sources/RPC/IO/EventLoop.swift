@@ -24,7 +24,7 @@ public final class EventLoop: @unchecked Sendable {
     private let epfd: Int32
     private let wakeFD: Int32
     private var handlers: [Int32: EventLoopHandler] = [:]
-    private let mailbox = Mutex<(jobs: [Job], wakePending: Bool)>(([], false))
+    private let mailbox = Mutex<(jobs: [Job], wakePending: Bool, closed: Bool)>(([], false, false))
     private var thread: pthread_t?
     private var threadName = ""
     /// pthread_self() of the loop thread once it runs (0 before).
@@ -87,11 +87,19 @@ public final class EventLoop: @unchecked Sendable {
     private func post(_ job: Job) {
         // From the loop thread itself, the loop drains the mailbox before it sleeps again.
         let onLoop = isCurrent
-        let needWake = mailbox.withLock { box -> Bool in
+        let (accepted, needWake) = mailbox.withLock { box -> (Bool, Bool) in
+            if box.closed { return (false, false) }
             box.jobs.append(job)
-            if box.wakePending { return false }
+            if box.wakePending { return (true, false) }
             box.wakePending = true
-            return !onLoop
+            return (true, !onLoop)
+        }
+        if !accepted {
+            // The loop has stopped: a handler Task that resumes now (its preferred executor is
+            // this loop) finishes on the global executor rather than never; closures are for
+            // connections, which are closed by then.
+            if case .task(let task) = job { task.runSynchronously(on: globalConcurrentExecutor.asUnownedTaskExecutor()) }
+            return
         }
         if needWake {
             var one: UInt64 = 1
@@ -162,6 +170,12 @@ public final class EventLoop: @unchecked Sendable {
         }
         runMailbox()
         flushDirty()
+        let leftovers = mailbox.withLock { box -> [Job] in
+            box.closed = true
+            defer { box.jobs.removeAll() }
+            return box.jobs
+        }
+        for case .task(let task) in leftovers { task.runSynchronously(on: asUnownedTaskExecutor()) }
     }
 
     private func runMailbox() {
@@ -193,6 +207,10 @@ public final class EventLoop: @unchecked Sendable {
 
 extension EventLoop: TaskExecutor {
     public func enqueue(_ job: consuming ExecutorJob) {
+        if mailbox.withLock({ $0.closed }) {
+            globalConcurrentExecutor.enqueue(job)  // stopped: see `post`
+            return
+        }
         post(.task(UnownedJob(job)))
     }
 }

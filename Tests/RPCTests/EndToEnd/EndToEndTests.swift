@@ -16,6 +16,9 @@ final class EndToEndTests: XCTestCase {
     /// 1: the handler ran on an event-loop thread, 2: elsewhere.
     let emptyCallThread = Probe()
     let unaryCallThread = Probe()
+    let lateHandlerStarted = Probe()
+    let lateHandlerFinished = Probe()
+    let lateGate = Gate()
 
     private func payload(_ n: Int) -> Grpc_Testing_Payload {
         var p = Grpc_Testing_Payload()
@@ -32,6 +35,13 @@ final class EndToEndTests: XCTestCase {
             try await Task.sleep(for: .milliseconds(1))  // and back on the loop after a suspension
             if !Self.onEventLoopThread() { emptyThread.set(2) }
             return Grpc_Testing_Empty()
+        }
+        let lateStarted = lateHandlerStarted, lateFinished = lateHandlerFinished, gate = lateGate
+        r.unary(M.cacheableUnaryCall, Grpc_Testing_SimpleRequest.self, execution: .eventLoop) { _, _ in
+            lateStarted.set(1)
+            await gate.wait()  // not cancellable: resumes after the server (and its loops) stopped
+            lateFinished.set(1)
+            return Grpc_Testing_SimpleResponse()
         }
         r.unary(M.unaryCall, Grpc_Testing_SimpleRequest.self) { req, ctx in
             unaryThread.set(Self.onEventLoopThread() ? 1 : 2)
@@ -130,6 +140,21 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(emptyCallThread.get, 1, ".eventLoop: on the loop thread, also after a suspension")
         let _: Grpc_Testing_SimpleResponse = try await channel.unary(M.unaryCall, request(10))
         XCTAssertEqual(unaryCallThread.get, 2, ".pool: off the loops")
+    }
+
+    func testAnEventLoopHandlerThatResumesAfterShutdownStillFinishes() async throws {
+        let channel = self.channel!, req = request(1)
+        let call = Task { () -> Grpc_Testing_SimpleResponse? in try? await channel.unary(M.cacheableUnaryCall, req) }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while lateHandlerStarted.get == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        XCTAssertEqual(lateHandlerStarted.get, 1)
+        await server.shutdown(drainTimeout: .milliseconds(100))  // closes the connection, stops the loop
+        lateGate.open()
+        while lateHandlerFinished.get == 0 && ContinuousClock.now < deadline + .seconds(2) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        XCTAssertEqual(lateHandlerFinished.get, 1, "a task preferring a stopped loop runs on the global executor")
+        _ = await call.value
     }
 
     func testUnary() async throws {
@@ -285,5 +310,30 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(slowCallDone.get, 1)
         await shutdown.value
         self.server = nil
+    }
+}
+
+/// A one-shot latch a handler can wait on without being cancellable.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { s -> Bool in
+                if s.open { return true }
+                s.waiter = c
+                return false
+            }
+            if resumeNow { c.resume() }
+        }
+    }
+
+    func open() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.open = true
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume()
     }
 }
