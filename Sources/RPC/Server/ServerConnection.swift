@@ -96,8 +96,8 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
             }
         }
         guard let session else { return }
-        var plain = loop.plaintextScratch
-        defer { loop.plaintextScratch = plain }
+        var plain = loop.takeScratch()
+        defer { loop.returnScratch(&plain) }
         while !closed {
             plain.removeAll(keepingCapacity: true)
             let result: TLSReadResult
@@ -133,17 +133,16 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
     func flush() {
         guard !closed else { return }
         if let session, tls.pendingCiphertextCount < ServerConnection.maxBufferedCiphertext {
-            var plain = loop.plaintextScratch
-            plain.removeAll(keepingCapacity: true)
+            var plain = loop.takeScratch()
             do {
                 try session.send(into: &plain)
                 if !plain.isEmpty { try plain.withUnsafeBytes { try tls.writePlaintext($0) } }
             } catch {
-                loop.plaintextScratch = plain
+                loop.returnScratch(&plain)
                 close(reason: "send: \(error)")
                 return
             }
-            loop.plaintextScratch = plain
+            loop.returnScratch(&plain)
         }
         writeSocket()
         if closed { return }
