@@ -47,9 +47,8 @@ private func onHeader(_ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_
         http2.inboundHeaders[stream] = nil
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
     }
-    block.headers.append(HTTP2Header(
-        name: String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
-        value: String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)))
+    block.headers.append(http2.headerCache.header(name: UnsafeBufferPointer(start: name, count: nameLength),
+                                                  value: UnsafeBufferPointer(start: value, count: valueLength)))
     http2.inboundHeaders[stream] = block
     return 0
 }

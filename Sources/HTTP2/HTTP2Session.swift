@@ -20,6 +20,7 @@ public final class HTTP2Session {
     var inboundHeaders: [HTTP2StreamID: (headers: [HTTP2Header], size: Int)] = [:]
     /// DATA payload of frames still arriving; handed out whole at the end of each frame.
     var inboundData: [HTTP2StreamID: [UInt8]] = [:]
+    var headerCache = HeaderCache()
     /// Every open stream's outbound DATA; also the registry of which streams are open.
     var outbound: [HTTP2StreamID: OutboundQueue] = [:]
     /// Frames pulled out of nghttp2 during `receive()`, to be handed out by the next `send(into:)`.
