@@ -56,7 +56,8 @@ final class ExitWatcher: Sendable {
         }
     }
 
-    /// Stops watching: no handler runs after this returns (the processes are not touched).
+    /// Stops watching: no handler is started after this returns (one already handed to Dispatch may
+    /// still be running); the processes are not touched.
     func stop() {
         watched.withLock { $0.stopped = true; $0.entries.removeAll() }
         var one: UInt64 = 1
