@@ -97,10 +97,12 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs `job` on the loop's thread, soon.
     func execute(_ job: @escaping @Sendable () -> Void) {
-        post(.closure(job))
+        // Once the loop has stopped, closures are dropped: they are for its connections, closed by then.
+        _ = post(.closure(job))
     }
 
-    private func post(_ job: Job) {
+    /// False when the loop has stopped and the job was not taken.
+    private func post(_ job: Job) -> Bool {
         // From the loop thread itself, the loop drains the mailbox before it sleeps again.
         let onLoop = isCurrent
         let (accepted, needWake) = mailbox.withLock { box -> (Bool, Bool) in
@@ -110,17 +112,11 @@ public final class EventLoop: @unchecked Sendable {
             box.wakePending = true
             return (true, !onLoop)
         }
-        if !accepted {
-            // The loop has stopped: a handler Task that resumes now (its preferred executor is
-            // this loop) finishes on the global executor rather than never; closures are for
-            // connections, which are closed by then.
-            if case .task(let task) = job { task.runSynchronously(on: globalConcurrentExecutor.asUnownedTaskExecutor()) }
-            return
-        }
         if needWake {
             var one: UInt64 = 1
             _ = write(wakeFD, &one, 8)
         }
+        return accepted
     }
 
     /// Loop thread only: registers `fd` for `events` (EPOLLIN etc.).
@@ -223,11 +219,12 @@ public final class EventLoop: @unchecked Sendable {
 
 extension EventLoop: TaskExecutor {
     public func enqueue(_ job: consuming ExecutorJob) {
-        if mailbox.withLock({ $0.closed }) {
-            globalConcurrentExecutor.enqueue(job)  // stopped: see `post`
-            return
+        let task = UnownedJob(job)
+        if !post(.task(task)) {
+            // The loop has stopped: a handler Task that resumes now (its preferred executor is this
+            // loop) finishes on the global executor rather than never.
+            globalConcurrentExecutor.enqueue(ExecutorJob(task))
         }
-        post(.task(UnownedJob(job)))
     }
 }
 
