@@ -12,15 +12,18 @@ root=$PWD
 out=$root/fuzz/out/h2rpc
 mods=$out/modules
 corpus=$root/fuzz/corpus-h2rpc
-mkdir -p "$mods" "$corpus" "$out/cmods/CEventLoop"
+mkdir -p "$mods" "$corpus" "$out/cmods/CEventLoop" "$out/cmods/CTLSBuffer"
 log=$root/.build/checkouts/swift-log/Sources/Logging
 [ -d "$log" ] || { echo "run 'swift build' first (swift-log checkout missing)"; exit 1; }
 
-# SwiftPM makes CEventLoop's module map; outside SwiftPM we write one.
-cat > "$out/cmods/CEventLoop/module.modulemap" <<MAP
-module CEventLoop { header "$root/Sources/CEventLoop/include/CEventLoop.h" export * }
-MAP
-inc=(-I "$mods" -I "$root/Sources/CNghttp2" -I "$root/Sources/COpenSSL" -I "$root/Sources/CZlib" -I "$out/cmods/CEventLoop")
+# SwiftPM makes the C targets' module maps and objects; outside SwiftPM we write and build them.
+for c in CEventLoop CTLSBuffer; do
+  echo "module $c { header \"$root/Sources/$c/include/$c.h\" export * }" > "$out/cmods/$c/module.modulemap"
+done
+clang -c -g -O1 -I "$root/Sources/CEventLoop/include" -o "$out/CEventLoop.o" "$root/Sources/CEventLoop/shim.c"
+clang -c -g -O1 -I "$root/Sources/CTLSBuffer/include" -o "$out/CTLSBuffer.o" "$root/Sources/CTLSBuffer/buffer.c"
+inc=(-I "$mods" -I "$root/Sources/CNghttp2" -I "$root/Sources/COpenSSL" -I "$root/Sources/CZlib" -I "$out/cmods/CEventLoop"
+     -I "$out/cmods/CTLSBuffer")
 common=(-parse-as-library -g -Onone -wmo "${inc[@]}" -module-cache-path "$out/module-cache")
 
 # module NAME FLAGS FILES…
@@ -40,10 +43,10 @@ module HTTP2 "-swift-version 6 -package-name jobletd -sanitize=fuzzer,address" S
 module TLS "-swift-version 6 -package-name jobletd " Sources/TLS/*.swift
 module RPC "-swift-version 6 -package-name jobletd -sanitize=fuzzer,address -enable-testing" $(find Sources/RPC -name '*.swift')
 bin=$out/h2rpc-fuzz
-if [ ! -x "$bin" ] || [ -n "$(find fuzz/H2RPCFuzz "$mods" -newer "$bin" -print -quit)" ]; then
+if [ ! -x "$bin" ] || [ -n "$(find fuzz/H2RPCFuzz "$mods" "$out/CEventLoop.o" "$out/CTLSBuffer.o" -newer "$bin" -print -quit)" ]; then
   echo "== link $bin"
   nice swiftc "${common[@]}" -swift-version 6 -sanitize=fuzzer,address -module-name H2RPCFuzz fuzz/H2RPCFuzz/*.swift \
-    "$out"/{Logging,ProtoWire,JobletAPI,HTTP2,TLS,RPC}.o -lnghttp2 -lssl -lcrypto -lz -o "$bin"
+    "$out"/{Logging,ProtoWire,JobletAPI,HTTP2,TLS,RPC,CEventLoop,CTLSBuffer}.o -lnghttp2 -lssl -lcrypto -lz -o "$bin"
 fi
 
 H2RPC_WRITE_SEEDS="$corpus" "$bin" >/dev/null 2>&1 || { echo "seed writing failed"; H2RPC_WRITE_SEEDS="$corpus" "$bin"; exit 1; }
