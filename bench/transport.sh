@@ -11,8 +11,7 @@ CERTS=${CERTS:-/tmp/jobletd-bench-certs}
 mkdir -p "$OUT"
 bash "$KIT/setup.sh" >/dev/null
 scripts/gen-certs.sh "$CERTS" >/dev/null
-swift build -c release --product jobletd --static-swift-stdlib --scratch-path .build-static 2>&1 | tail -1
-swift build -c release --product joblet-init --static-swift-stdlib --scratch-path .build-static 2>&1 | tail -1
+scripts/build-release.sh
 data=$(mktemp -d)
 # PRELOAD=/path/to/lib.so runs jobletd with LD_PRELOAD (e.g. an allocator experiment).
 ${PRELOAD:+env LD_PRELOAD=$PRELOAD} .build-static/release/jobletd --address 127.0.0.1:0 --certs "$CERTS" --data "$data" --enable-interop-testing \

@@ -21,9 +21,7 @@ want=(${want[*]})
 note() { echo "# $(date -u +%FT%TZ) $*" | tee -a "$OUT/log.txt"; }
 load() { note "uptime: $(uptime)"; }
 
-swift build -c release --product jobletd --static-swift-stdlib --scratch-path .build-static 2>&1 | tail -1
-swift build -c release --product joblet-init --static-swift-stdlib --scratch-path .build-static 2>&1 | tail -1
-swift build -c release --product jobs-bench --static-swift-stdlib --scratch-path .build-static 2>&1 | tail -1
+scripts/build-release.sh jobs-bench
 BENCH=.build-static/release/jobs-bench
 cc -O2 -static -nostdlib -fno-stack-protector -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,norelro -Wl,-n -s \
   -o "$OUT/stamp" bench/jobs/stamp.c

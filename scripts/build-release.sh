@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Usage: scripts/build-release.sh [PRODUCT ...]
+# The release build that runs and is measured: jobletd and joblet-init (and any PRODUCT named)
+# into .build-static/release, the Swift runtime linked statically and every Swift function in
+# a section of its own (-function-sections), so that lld can place the functions listed in
+# Sources/jobletd/jobletd.order together (Package.swift; docs/benchmarks.md, "Idle memory").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flags=(-c release --static-swift-stdlib --scratch-path .build-static -Xswiftc -Xfrontend -Xswiftc -function-sections)
+# SwiftPM does not recompile a module whose sources are unchanged when only the command-line
+# flags changed; start .build-static afresh when they differ from the last build's.
+if [ -d .build-static ] && [ "$(cat .build-static/jobletd-build-flags 2>/dev/null)" != "${flags[*]}" ]; then
+  echo "build-release: build flags changed; rebuilding .build-static from scratch" >&2
+  rm -rf .build-static
+fi
+for product in jobletd joblet-init "$@"; do
+  swift build "${flags[@]}" --product "$product" 2>&1 | grep -v "warning: the use of \`mktemp'" | tail -1
+done
+echo "${flags[*]}" > .build-static/jobletd-build-flags
