@@ -33,6 +33,8 @@ final class ServerCore: Sendable {
     let sessionConfiguration: GRPCSessionConfiguration
     let logger: Logger
     private let connections = Mutex<[ObjectIdentifier: ServerConnection]>([:])
+    /// Connections closed since the server started.
+    private let closed = Atomic<Int>(0)
 
     init(configuration: ServerConfiguration, router: RPCRouter, interceptors: [any ServerInterceptor], logger: Logger) {
         self.configuration = configuration
@@ -43,7 +45,12 @@ final class ServerCore: Sendable {
     }
 
     func connectionOpened(_ c: ServerConnection) { connections.withLock { $0[ObjectIdentifier(c)] = c } }
-    func connectionClosed(_ c: ServerConnection) { _ = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(c)) } }
+    func connectionClosed(_ c: ServerConnection) {
+        if connections.withLock({ $0.removeValue(forKey: ObjectIdentifier(c)) }) != nil {
+            closed.add(1, ordering: .relaxed)
+        }
+    }
+    var closedConnections: Int { closed.load(ordering: .relaxed) }
     var allConnections: [ServerConnection] { connections.withLock { Array($0.values) } }
     var connectionCount: Int { connections.withLock { $0.count } }
 }
@@ -121,17 +128,22 @@ public final class GRPCServer: Sendable {
     public var connectionCount: Int { core.connectionCount }
 
     /// Housekeeping once a second: closes connections that never finish their TLS handshake
-    /// (half-open clients), and after a wave of closed connections hands freed memory back to
-    /// the kernel (glibc keeps it in per-thread arenas otherwise).
+    /// (half-open clients), and after connections close hands freed memory back to the kernel
+    /// (glibc keeps it in per-thread arenas otherwise: three 256 MiB streams in a row left RSS at
+    /// 48 MiB, 34 MiB after a trim). At once after a wave of 64 closes, else at most every 5 s.
     private static func reapSlowHandshakes(_ core: ServerCore) async {
         var peak = 0
+        var closedAtTrim = 0
+        var lastTrim = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
-            let count = core.connectionCount
+            let count = core.connectionCount, closed = core.closedConnections
             peak = max(peak, count)
-            if peak - count >= 64 {
+            if peak - count >= 64 || (closed > closedAtTrim && ContinuousClock.now - lastTrim >= .seconds(5)) {
                 _ = CEventLoop_malloc_trim()
                 peak = count
+                closedAtTrim = closed
+                lastTrim = .now
             }
             let limit = core.configuration.handshakeTimeout
             let now = ContinuousClock.now
