@@ -17,11 +17,11 @@ public struct Metadata: Sendable, Hashable, Sequence {
     }
 
     public mutating func add(_ key: String, _ value: String) {
-        entries.append((key.lowercased(), .string(value)))
+        entries.append((Metadata.lower(key), .string(value)))
     }
 
     public mutating func add(_ key: String, binary: [UInt8]) {
-        entries.append((key.lowercased(), .binary(binary)))
+        entries.append((Metadata.lower(key), .binary(binary)))
     }
 
     public mutating func append(contentsOf other: Metadata) {
@@ -30,13 +30,18 @@ public struct Metadata: Sendable, Hashable, Sequence {
 
     public var isEmpty: Bool { entries.isEmpty }
 
+    /// `key` in lower case; no new string when it is already (the usual case).
+    private static func lower(_ key: String) -> String {
+        key.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? key.lowercased() : key
+    }
+
     public subscript(key: String) -> [Value] {
-        let k = key.lowercased()
+        let k = Metadata.lower(key)
         return entries.filter { $0.key == k }.map(\.value)
     }
 
     public func first(_ key: String) -> String? {
-        let key = key.lowercased()
+        let key = Metadata.lower(key)
         for e in entries where e.key == key {
             if case .string(let s) = e.value { return s }
         }
@@ -44,7 +49,7 @@ public struct Metadata: Sendable, Hashable, Sequence {
     }
 
     public func firstBinary(_ key: String) -> [UInt8]? {
-        let key = key.lowercased()
+        let key = Metadata.lower(key)
         for e in entries where e.key == key {
             if case .binary(let b) = e.value { return b }
         }
@@ -65,7 +70,13 @@ public struct Metadata: Sendable, Hashable, Sequence {
 
     /// Headers that gRPC itself owns never appear as custom metadata.
     static func isReserved(_ name: String) -> Bool {
-        if name.hasPrefix(":") { return true }
+        // Every request's headers pass through here: decide most names by their first byte
+        // before comparing whole strings.
+        switch name.utf8.first {
+        case UInt8(ascii: ":"): return true
+        case UInt8(ascii: "a"), UInt8(ascii: "c"), UInt8(ascii: "g"), UInt8(ascii: "h"), UInt8(ascii: "t"): break
+        default: return false
+        }
         switch name {
         case "content-type", "te", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding",
              "grpc-status", "grpc-message", "grpc-status-details-bin", "content-length",

@@ -45,7 +45,11 @@ final class MetadataTests: XCTestCase {
         let headers = reserved.map { HTTP2Header(name: $0, value: "x") } + [HTTP2Header(name: "user-key", value: "v")]
         let m = Metadata(headers: headers)
         XCTAssertEqual(m.entries.map(\.key), ["user-key"])
-        for name in reserved { XCTAssertTrue(Metadata.isReserved(name), name) }
+        for name in reserved + ["connection", "accept-encoding"] { XCTAssertTrue(Metadata.isReserved(name), name) }
+        // Names that share a first byte with reserved ones (the fast path) are still metadata.
+        for name in ["", "a", "authorization", "custom-key", "grpc-foo", "host-id", "trace-id", "user-agent", "x-te"] {
+            XCTAssertFalse(Metadata.isReserved(name), name)
+        }
 
         var out = Metadata()
         out.add("grpc-status", "0")
@@ -54,5 +58,18 @@ final class MetadataTests: XCTestCase {
         var sent: [HTTP2Header] = []
         out.appendHeaders(to: &sent)
         XCTAssertEqual(sent.map(\.name), ["ok-key"])
+    }
+
+    func testKeysAreLowerCasedOnceAndLookedUpInAnyCase() {
+        var m = Metadata()
+        m.add("X-Mixed-Key", "v1")
+        m.add("plain-key", "v2")
+        m.add("Data-Bin", binary: [1, 2])
+        XCTAssertEqual(m.entries.map(\.key), ["x-mixed-key", "plain-key", "data-bin"])
+        XCTAssertEqual(m.first("X-MIXED-KEY"), "v1")
+        XCTAssertEqual(m.first("plain-key"), "v2")
+        XCTAssertEqual(m.firstBinary("DATA-bin"), [1, 2])
+        XCTAssertEqual(m["Plain-Key"], [.string("v2")])
+        XCTAssertNil(m.first("missing"))
     }
 }
