@@ -3,7 +3,8 @@
 # Regenerates Sources/jobletd/jobletd.order, the function order lld uses when it links jobletd
 # (Package.swift). It lists every function of the jobletd executable that runs while jobletd
 # starts, idles, and serves the calls the benchmarks make (health, unary, server streaming,
-# a refused call, an unknown job), in the order callgrind first lists them. lld places those
+# a refused call, an unknown job), sorted by name (callgrind's own order changes from run to run;
+# sorted, a regeneration diffs only in what changed, and the RSS is the same). lld places those
 # functions first and together, so start-up and the hot paths touch a few hundred KiB of text
 # instead of faulting in 64 KiB windows all over 26 MiB of it (docs/benchmarks.md, "Idle memory").
 #
@@ -73,6 +74,7 @@ for num in order:
         continue
     listed.add(name)
     symbols.append(name)
+symbols.sort(key=lambda s: s.encode())
 with open(dest, "w") as f:
     f.write("\n".join(symbols) + "\n")
 print(f"gen-link-order: {len(symbols)} functions -> {dest}")
