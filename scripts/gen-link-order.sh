@@ -14,7 +14,6 @@
 # Jobs are not driven: valgrind cannot run the vfork-style clone() that spawns them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
 command -v valgrind >/dev/null || { echo "gen-link-order: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 work=$(mktemp -d /tmp/jobletd-order.XXXXXX)
 trap 'kill "$vg" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -48,7 +47,7 @@ python3 - "$work/callgrind.out" "$work/jobletd" Sources/jobletd/jobletd.order <<
 import re, sys
 out, binary, dest = sys.argv[1:]
 names, objects, current = {}, {}, None
-order, seen = [], set()
+ran = set()
 # callgrind names each object and function once, "ob=(N) path" / "fn=(N) name", then by number;
 # every function that ran has a cost block opened by "fn=" under the "ob=" it belongs to.
 for line in open(out, errors="replace"):
@@ -64,17 +63,11 @@ for line in open(out, errors="replace"):
         continue
     if name:
         names[num] = name
-    if kind == "fn" and current == binary and num not in seen:
-        seen.add(num)
-        order.append(num)
-symbols, listed = [], set()
-for num in order:
-    name = re.sub(r"'\d+$", "", names[num])     # "'2": callgrind's recursion-depth suffix
-    if name.startswith("0x") or name in listed:
-        continue
-    listed.add(name)
-    symbols.append(name)
-symbols.sort(key=lambda s: s.encode())
+    if kind == "fn" and current == binary:
+        ran.add(num)
+# "'2" is callgrind's recursion-depth suffix; "0x…" a function without a symbol.
+symbols = {re.sub(r"'\d+$", "", names[num]) for num in ran}
+symbols = sorted((s for s in symbols if not s.startswith("0x")), key=lambda s: s.encode())
 with open(dest, "w") as f:
     f.write("\n".join(symbols) + "\n")
 print(f"gen-link-order: {len(symbols)} functions -> {dest}")

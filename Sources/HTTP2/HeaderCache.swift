@@ -25,7 +25,7 @@ struct HeaderCache {
         guard string.utf8.count == bytes.count else { return false }
         var string = string
         return string.withUTF8 { utf8 in
-            utf8.count == bytes.count && (bytes.isEmpty || memcmp(utf8.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+            bytes.isEmpty || memcmp(utf8.baseAddress!, bytes.baseAddress!, bytes.count) == 0
         }
     }
 }
