@@ -28,7 +28,10 @@ private func onBeginHeaders(_ session: OpaquePointer?, _ frame: UnsafePointer<ng
     guard let frame else { return 0 }
     let http2 = owner(userData)
     let stream = frame.pointee.hd.stream_id
-    http2.inboundHeaders[stream] = ([], 0)
+    http2.inboundBlock.stream = stream
+    http2.inboundBlock.headers = []
+    http2.inboundBlock.headers.reserveCapacity(16)
+    http2.inboundBlock.size = 0
     _ = http2.outboundQueue(stream)  // registers the stream as open (a request, on the server)
     return 0
 }
@@ -40,22 +43,28 @@ private func onHeader(_ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_
     guard let frame else { return 0 }
     let http2 = owner(userData)
     let stream = frame.pointee.hd.stream_id
-    guard var block = http2.inboundHeaders[stream] else { return 0 }
-    block.size += nameLength + valueLength + 32
+    guard stream != 0, http2.inboundBlock.stream == stream else { return 0 }
+    http2.inboundBlock.size += nameLength + valueLength + 32
     // nghttp2 announces our limit but does not enforce it; a temporal failure resets just this stream.
-    guard block.size <= Int(http2.settings.maxHeaderListSize) else {
-        http2.inboundHeaders[stream] = nil
+    guard http2.inboundBlock.size <= Int(http2.settings.maxHeaderListSize) else {
+        http2.inboundBlock = HTTP2Session.InboundHeaderBlock()
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
     }
-    block.headers.append(http2.headerCache.header(name: UnsafeBufferPointer(start: name, count: nameLength),
-                                                  value: UnsafeBufferPointer(start: value, count: valueLength)))
-    http2.inboundHeaders[stream] = block
+    let field = http2.headerCache.header(name: UnsafeBufferPointer(start: name, count: nameLength),
+                                         value: UnsafeBufferPointer(start: value, count: valueLength))
+    http2.inboundBlock.headers.append(field)
     return 0
 }
 
 private func onDataChunk(_ session: OpaquePointer?, _ flags: UInt8, _ stream: Int32,
                          _ data: UnsafePointer<UInt8>?, _ length: Int, _ userData: UnsafeMutableRawPointer?) -> Int32 {
-    owner(userData).inboundData[stream, default: []].append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+    let http2 = owner(userData)
+    if http2.inboundDataStream != stream {
+        // A frame cut short (its stream was reset) leaves nothing behind for the next one.
+        http2.inboundDataStream = stream
+        http2.inboundData = []
+    }
+    http2.inboundData.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
     return 0
 }
 
@@ -67,10 +76,15 @@ private func onFrameReceived(_ session: OpaquePointer?, _ frame: UnsafePointer<n
     let endStream = has(header.flags, NGHTTP2_FLAG_END_STREAM)
     switch UInt32(header.type) {
     case NGHTTP2_HEADERS.rawValue:
-        guard let block = http2.inboundHeaders.removeValue(forKey: header.stream_id) else { return 0 }
-        http2.events.append(.headers(stream: header.stream_id, headers: block.headers, endStream: endStream))
+        guard header.stream_id != 0, http2.inboundBlock.stream == header.stream_id else { return 0 }
+        var headers: [HTTP2Header] = []
+        swap(&headers, &http2.inboundBlock.headers)
+        http2.inboundBlock.stream = 0
+        http2.events.append(.headers(stream: header.stream_id, headers: headers, endStream: endStream))
     case NGHTTP2_DATA.rawValue:
-        let bytes = http2.inboundData.removeValue(forKey: header.stream_id) ?? []
+        var bytes: [UInt8] = []
+        if http2.inboundDataStream == header.stream_id { swap(&bytes, &http2.inboundData) }
+        http2.inboundDataStream = 0
         if !bytes.isEmpty || endStream {
             http2.events.append(.data(stream: header.stream_id, bytes: bytes, endStream: endStream))
         }
@@ -101,9 +115,12 @@ private func onFrameSent(_ session: OpaquePointer?, _ frame: UnsafePointer<nghtt
 private func onStreamClose(_ session: OpaquePointer?, _ stream: Int32, _ errorCode: UInt32,
                            _ userData: UnsafeMutableRawPointer?) -> Int32 {
     let http2 = owner(userData)
-    http2.outbound[stream] = nil
-    http2.inboundHeaders[stream] = nil
-    http2.inboundData[stream] = nil
+    if let queue = http2.outbound.removeValue(forKey: stream) { http2.recycle(queue) }
+    if http2.inboundBlock.stream == stream { http2.inboundBlock = HTTP2Session.InboundHeaderBlock() }
+    if http2.inboundDataStream == stream {
+        http2.inboundDataStream = 0
+        http2.inboundData = []
+    }
     http2.events.append(.streamClosed(stream: stream, errorCode: errorCode))
     return 0
 }

@@ -16,13 +16,21 @@ public final class HTTP2Session {
     let session: OpaquePointer
 
     var events: [HTTP2Event] = []
-    /// Header blocks being received, with their RFC 9113 size so far.
-    var inboundHeaders: [HTTP2StreamID: (headers: [HTTP2Header], size: Int)] = [:]
-    /// DATA payload of frames still arriving; handed out whole at the end of each frame.
-    var inboundData: [HTTP2StreamID: [UInt8]] = [:]
+    /// An emptied event buffer kept for reuse by `withEvents` (one allocation less per batch).
+    private var spareEvents: [HTTP2Event] = []
+    /// The header block being received. HTTP/2 never interleaves header blocks (HEADERS and its
+    /// CONTINUATIONs arrive back to back, RFC 9113 §4.3), so one is enough; appending to it in
+    /// place keeps a block at one allocation instead of a copy of the list per field.
+    var inboundBlock = InboundHeaderBlock()
+    /// The DATA frame arriving now (frames never interleave): its stream and payload so far,
+    /// handed out whole at the end of the frame.
+    var inboundDataStream: HTTP2StreamID = 0
+    var inboundData: [UInt8] = []
     var headerCache = HeaderCache()
     /// Every open stream's outbound DATA; also the registry of which streams are open.
-    var outbound: [HTTP2StreamID: OutboundQueue] = [:]
+    var outbound = StreamTable<OutboundQueue>()
+    /// Queues of closed streams, reset, for reuse.
+    var spareQueues: [OutboundQueue] = []
     /// Frames pulled out of nghttp2 during `receive()`, to be handed out by the next `send(into:)`.
     private var pendingOutput: [UInt8] = []
     /// While `flush` runs: where no-copy DATA frames go (the same buffer mem_send's bytes go to,
@@ -69,6 +77,13 @@ public final class HTTP2Session {
 
     deinit { nghttp2_session_del(session) }
 
+    struct InboundHeaderBlock {
+        var stream: HTTP2StreamID = 0  // 0: no block is open
+        var headers: [HTTP2Header] = []
+        /// RFC 9113 size so far (name + value + 32 per field).
+        var size = 0
+    }
+
     private func submitInitialSettings() throws {
         func entry(_ id: nghttp2_settings_id, _ value: UInt32) -> nghttp2_settings_entry {
             nghttp2_settings_entry(settings_id: Int32(id.rawValue), value: value)
@@ -110,6 +125,20 @@ public final class HTTP2Session {
         var taken: [HTTP2Event] = []
         swap(&taken, &events)
         return taken
+    }
+
+    /// Like `takeEvents`, but lends the events to `body` and keeps their buffer for the next batch.
+    /// Events recorded while `body` runs wait for the next call.
+    public func withEvents(_ body: ([HTTP2Event]) throws -> Void) rethrows {
+        guard !events.isEmpty else { return }
+        var taken = spareEvents
+        spareEvents = []
+        swap(&taken, &events)
+        defer {
+            taken.removeAll(keepingCapacity: true)
+            if taken.capacity <= 1024 { spareEvents = taken }
+        }
+        try body(taken)
     }
 
     /// Appends every frame nghttp2 wants to write now to `buffer`.

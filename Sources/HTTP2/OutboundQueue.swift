@@ -17,6 +17,20 @@ final class OutboundQueue {
     /// EOF went to nghttp2: nothing more may be queued.
     var finished = false
 
+    /// Back to the state of a new queue, keeping a small chunk list's storage (queues are reused
+    /// from stream to stream).
+    func reset() {
+        if chunks.capacity <= 16 { chunks.removeAll(keepingCapacity: true) } else { chunks = [] }
+        head = 0
+        offset = 0
+        queuedBytes = 0
+        reserved = 0
+        endRequested = false
+        trailers = nil
+        deferred = false
+        finished = false
+    }
+
     func append(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
         queuedBytes += bytes.count

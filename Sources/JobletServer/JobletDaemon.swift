@@ -19,7 +19,8 @@ public final class JobletDaemon: Sendable {
         let certs = CertificatePaths(directory: configuration.certsDirectory)
         let tls: TLSConfiguration
         do {
-            tls = try TLSConfiguration.server(certificateFile: certs.serverCert, privateKeyFile: certs.serverKey, caFile: certs.ca)
+            tls = try TLSConfiguration.server(certificateFile: certs.serverCert, privateKeyFile: certs.serverKey, caFile: certs.ca,
+                                              cipherSuites: configuration.tlsCipherSuites)
         } catch {
             throw ConfigurationError("bad certificate: \(error)")
         }

@@ -31,8 +31,10 @@ public final class TLSConfiguration: @unchecked Sendable {
     deinit { SSL_CTX_free(context) }
 
     /// Server side: TLS 1.3 only, a client certificate signed by `caFile` required, ALPN "h2" required.
-    public static func server(certificateFile: String, privateKeyFile: String, caFile: String) throws -> TLSConfiguration {
-        let configuration = try TLSConfiguration(role: .server, method: TLS_server_method(), maximumVersion: .tls13)
+    public static func server(certificateFile: String, privateKeyFile: String, caFile: String,
+                              cipherSuites: String = defaultCipherSuites) throws -> TLSConfiguration {
+        let configuration = try TLSConfiguration(role: .server, method: TLS_server_method(), maximumVersion: .tls13,
+                                                 cipherSuites: cipherSuites)
         let context = configuration.context
         try configuration.loadIdentity(certificateFile: certificateFile, privateKeyFile: privateKeyFile, what: "server")
         try configuration.loadTrust(caFile: caFile)
@@ -74,7 +76,8 @@ public final class TLSConfiguration: @unchecked Sendable {
         return configuration
     }
 
-    private convenience init(role: Role, method: OpaquePointer?, maximumVersion: TLSVersion) throws {
+    private convenience init(role: Role, method: OpaquePointer?, maximumVersion: TLSVersion,
+                             cipherSuites: String = defaultCipherSuites) throws {
         ERR_clear_error()
         guard let context = SSL_CTX_new(method) else {
             throw TLSError.drainingQueue("cannot create a TLS context")
@@ -91,7 +94,23 @@ public final class TLSConfiguration: @unchecked Sendable {
         _ = CJOpenSSL_CTX_set_mode(context, Int(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS))
         _ = SSL_CTX_set_options(context, CJOpenSSL_OP_NO_RENEGOTIATION() | CJOpenSSL_OP_NO_COMPRESSION()
                                     | CJOpenSSL_OP_CIPHER_SERVER_PREFERENCE())
+        // OpenSSL skips names it does not know and fails only when none is left.
+        guard !cipherSuites.isEmpty, SSL_CTX_set_ciphersuites(context, cipherSuites) == 1 else {
+            ERR_clear_error()
+            throw TLSError(reason: "cannot set the TLS 1.3 cipher suites '\(cipherSuites)': none is known to OpenSSL (known: \(TLSConfiguration.defaultCipherSuites))")
+        }
     }
+
+    /// Throws unless OpenSSL knows at least one suite in `cipherSuites` (a config file check).
+    public static func checkCipherSuites(_ cipherSuites: String) throws {
+        _ = try TLSConfiguration(role: .server, method: TLS_server_method(), maximumVersion: .tls13, cipherSuites: cipherSuites)
+    }
+
+    /// TLS 1.3 suites in our order of preference (the server's order wins). AES-128-GCM first, as
+    /// Go's crypto/tls and BoringSSL do on CPUs with AES instructions: 10 AES rounds per block
+    /// instead of 14, with the same 128-bit GCM tag; OpenSSL's default puts AES-256-GCM first.
+    /// ChaCha20-Poly1305 stays for clients without AES hardware.
+    public static let defaultCipherSuites = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 
     private func loadIdentity(certificateFile: String, privateKeyFile: String, what: String) throws {
         guard SSL_CTX_use_certificate_chain_file(context, certificateFile) == 1 else {

@@ -27,6 +27,8 @@ final class TLSHandshakeTests: XCTestCase {
         XCTAssertTrue(pair.client.isHandshakeComplete)
         XCTAssertEqual(pair.server.negotiatedALPN, "h2")
         XCTAssertEqual(pair.client.negotiatedALPN, "h2")
+        XCTAssertEqual(pair.server.negotiatedCipherSuite, "TLS_AES_128_GCM_SHA256")
+        XCTAssertEqual(pair.client.negotiatedCipherSuite, "TLS_AES_128_GCM_SHA256")
         let identity = try XCTUnwrap(pair.server.peerIdentity)
         XCTAssertEqual(identity.commonName, "admin-client")
         XCTAssertEqual(identity.organizationalUnits, ["admin"])

@@ -144,6 +144,18 @@ class Server:
         return self.proc.poll() is None
 
 
+def admin_tls_context(certs, alpn="h2", maximum_version=None):
+    """A plain Python ssl client context with the admin certificate (for TLS-level checks)."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if maximum_version is not None:
+        ctx.maximum_version = maximum_version
+    ctx.load_verify_locations(str(certs / "ca-cert.pem"))
+    ctx.load_cert_chain(str(certs / "admin-client-cert.pem"), str(certs / "admin-client-key.pem"))
+    ctx.set_alpn_protocols([alpn])
+    return ctx
+
+
 def start_jobletd(certs, data, *extra, log_path=None):
     binary = BUILD / "jobletd"
     assert binary.exists(), f"{binary} missing: run swift build first"

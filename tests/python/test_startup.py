@@ -3,7 +3,7 @@ import shutil
 import socket
 import subprocess
 
-from conftest import BUILD, start_jobletd, stop_jobletd
+from conftest import BUILD, admin_tls_context, start_jobletd, stop_jobletd
 
 
 def run_jobletd(*args, timeout=20):
@@ -75,3 +75,22 @@ def test_first_start_generates_a_development_pki(workdir):
     finally:
         stop_jobletd(s)
     assert s.proc.returncode == 0
+
+
+def test_tls_cipher_suites_setting(certs, workdir):
+    """server.tlsCipherSuites: an unknown list is refused at start; a known one is what TLS uses."""
+    bad = workdir / "ciphers-bad.yml"
+    bad.write_text("server:\n  tlsCipherSuites: TLS_NO_SUCH_SUITE\n")
+    line = reason(run_jobletd("--address", "127.0.0.1:0", "--certs", str(certs), "--data", str(workdir / "cbad"),
+                              "--config", str(bad)))
+    assert "server.tlsCipherSuites" in line and "TLS_NO_SUCH_SUITE" in line, line
+    good = workdir / "ciphers-aes256.yml"
+    good.write_text("server:\n  tlsCipherSuites: TLS_AES_256_GCM_SHA384\n")
+    srv = start_jobletd(certs, workdir / "caes256", "--config", str(good))
+    try:
+        ctx = admin_tls_context(certs)
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+                assert tls.cipher()[0] == "TLS_AES_256_GCM_SHA384"
+    finally:
+        stop_jobletd(srv)

@@ -6,6 +6,8 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2 as refl_alpha, reflection_pb2_grpc as refl_alpha_grpc
 
+from conftest import admin_tls_context
+
 
 def test_health_check_and_watch(server):
     with server.channel() as ch:
@@ -114,24 +116,28 @@ def test_bad_client_certificates_are_refused(server, identity):
 def test_tls12_only_client_is_refused(server):
     import ssl
     import socket
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_verify_locations(str(server.certs / "ca-cert.pem"))
-    ctx.load_cert_chain(str(server.certs / "admin-client-cert.pem"), str(server.certs / "admin-client-key.pem"))
-    ctx.set_alpn_protocols(["h2"])
+    ctx = admin_tls_context(server.certs, maximum_version=ssl.TLSVersion.TLSv1_2)
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
         with pytest.raises(ssl.SSLError):
             with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
                 tls.recv(1)
 
 
+def test_server_picks_aes128_gcm_over_client_order(server):
+    """OpenSSL clients (grpcio's C core included) offer AES-256-GCM first; the server's order wins."""
+    import socket
+    ctx = admin_tls_context(server.certs)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            assert tls.version() == "TLSv1.3"
+            assert tls.cipher()[0] == "TLS_AES_128_GCM_SHA256"
+            assert tls.selected_alpn_protocol() == "h2"
+
+
 def test_client_without_alpn_h2_is_refused(server):
     import ssl
     import socket
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.load_verify_locations(str(server.certs / "ca-cert.pem"))
-    ctx.load_cert_chain(str(server.certs / "admin-client-cert.pem"), str(server.certs / "admin-client-key.pem"))
-    ctx.set_alpn_protocols(["http/1.1"])
+    ctx = admin_tls_context(server.certs, alpn="http/1.1")
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
         with pytest.raises((ssl.SSLError, ConnectionError)):
             with ctx.wrap_socket(raw, server_hostname="localhost") as tls:

@@ -1,5 +1,6 @@
 import Foundation
 import JobletCore
+import TLS
 import Yams
 
 /// Everything jobletd is configured with. Precedence: flags, then the YAML file, then these defaults.
@@ -13,6 +14,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var eventLoops = 0            // 0: one per core
     public var drainTimeoutSeconds = 10.0
     public var logLevel = "info"
+    /// TLS 1.3 cipher suites in the server's order of preference (OpenSSL's colon-separated names).
+    public var tlsCipherSuites = TLSConfiguration.defaultCipherSuites
     /// Limits a job gets when its request leaves them 0 (Joblet's defaults: 100 %, 512 MB, unlimited I/O).
     public var jobDefaults = ResourceLimits(maxCPU: 100, maxMemoryMB: 512, maxIOBPS: 0, maxPIDs: 1024)
     /// StopJob: SIGTERM, this long, then SIGKILL to whatever is left in the job's cgroup.
@@ -82,6 +85,14 @@ public struct DaemonConfiguration: Sendable, Equatable {
             if let t = s.drainTimeoutSeconds { drainTimeoutSeconds = t }
             if let i = s.enableInteropTesting { enableInteropTesting = i }
             if let l = s.logLevel { logLevel = l }
+            if let c = s.tlsCipherSuites {
+                do {
+                    try TLSConfiguration.checkCipherSuites(c)
+                } catch {
+                    throw ConfigurationError("config \(path): server.tlsCipherSuites: \(error)")
+                }
+                tlsCipherSuites = c
+            }
         }
         if let sky = file.skypilot { skypilot = sky }
         if let j = file.jobs {
@@ -104,6 +115,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var drainTimeoutSeconds: Double?
             var enableInteropTesting: Bool?
             var logLevel: String?
+            var tlsCipherSuites: String?
         }
         struct Jobs: Decodable {
             var defaultMaxCPU: Int?

@@ -29,6 +29,7 @@ public struct Metadata: Sendable, Hashable, Sequence {
     }
 
     public var isEmpty: Bool { entries.isEmpty }
+    public var count: Int { entries.count }
 
     /// `key` in lower case; no new string when it is already (the usual case).
     private static func lower(_ key: String) -> String {

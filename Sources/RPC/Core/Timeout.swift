@@ -1,14 +1,14 @@
 /// `grpc-timeout`: up to 8 ASCII digits and a unit (H, M, S, m, u, n).
 public enum GRPCTimeout {
     public static func parse(_ value: String) -> Duration? {
-        let bytes = Array(value.utf8)
-        guard bytes.count >= 2, bytes.count <= 9 else { return nil }
+        let bytes = value.utf8  // walked in place: this runs on every call that has a deadline
+        guard bytes.count >= 2, bytes.count <= 9, let unit = bytes.last else { return nil }
         var amount: Int64 = 0
         for c in bytes.dropLast() {
             guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
             amount = amount * 10 + Int64(c - UInt8(ascii: "0"))
         }
-        switch bytes.last! {
+        switch unit {
         case UInt8(ascii: "H"): return .seconds(amount * 3600)
         case UInt8(ascii: "M"): return .seconds(amount * 60)
         case UInt8(ascii: "S"): return .seconds(amount)

@@ -10,6 +10,13 @@ protocol EventLoopHandler: AnyObject {
     func handleEvents(_ events: UInt32)
 }
 
+/// Something that writes once per loop batch (`EventLoop.markDirty`): a connection coalescing
+/// the responses of many calls into one TLS write.
+protocol EventLoopFlushable: AnyObject {
+    /// Called on the loop's thread after the batch in which it was marked dirty.
+    func flushFromLoop()
+}
+
 /// One epoll thread. It owns its sockets; other threads reach it only through `execute`,
 /// a lock-protected mailbox plus an eventfd wake-up, so a burst of results costs one wake.
 /// It is also a `TaskExecutor`: `.eventLoop` handlers run their Task on it (same mailbox), and a
@@ -31,8 +38,12 @@ public final class EventLoop: @unchecked Sendable {
     private let loopThread = Atomic<UInt>(0)
     private let stopped = Atomic<Bool>(false)
     /// Called on the loop thread after each batch of events and mailbox jobs (write flushing).
-    private var afterBatch: [() -> Void] = []
-    private var dirty: [ObjectIdentifier: () -> Void] = [:]
+    /// Marked dirty in this batch (the owners dedupe), and an emptied list kept for reuse.
+    private var dirty: [any EventLoopFlushable] = []
+    private var spareDirty: [any EventLoopFlushable] = []
+    /// Loop thread only: an emptied job list, swapped with the mailbox's on each drain so that
+    /// neither side allocates a new one per batch.
+    private var spareJobs: [Job] = []
     /// Scratch buffers shared by the loop's connections (loop thread only): a socket read
     /// lands here, so an idle connection holds no read buffer of its own.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
@@ -145,9 +156,10 @@ public final class EventLoop: @unchecked Sendable {
         timers.cancel(id)
     }
 
-    /// Loop thread only: `flush` runs once after the current batch (coalesces writes).
-    func markDirty(_ owner: AnyObject, flush: @escaping () -> Void) {
-        dirty[ObjectIdentifier(owner)] = flush
+    /// Loop thread only: `owner.flushFromLoop()` runs after the current batch (coalesces writes).
+    /// The owner marks itself at most once per batch.
+    func markDirty(_ owner: any EventLoopFlushable) {
+        dirty.append(owner)
     }
 
     private func run() {
@@ -192,27 +204,35 @@ public final class EventLoop: @unchecked Sendable {
 
     private func runMailbox() {
         while true {
-            let jobs = mailbox.withLock { box -> [Job] in
-                let jobs = box.jobs
-                box.jobs.removeAll(keepingCapacity: true)
+            var jobs = spareJobs
+            spareJobs = []
+            mailbox.withLock { box in
+                swap(&jobs, &box.jobs)
                 if jobs.isEmpty { box.wakePending = false }
-                return jobs
             }
-            if jobs.isEmpty { return }
+            if jobs.isEmpty {
+                spareJobs = jobs
+                return
+            }
             for job in jobs {
                 switch job {
                 case .closure(let body): body()
                 case .task(let task): task.runSynchronously(on: asUnownedTaskExecutor())
                 }
             }
+            jobs.removeAll(keepingCapacity: true)
+            if jobs.capacity <= 4096 { spareJobs = jobs }
         }
     }
 
     private func flushDirty() {
         while !dirty.isEmpty {
-            let work = dirty
-            dirty.removeAll(keepingCapacity: true)
-            for (_, flush) in work { flush() }
+            var work = spareDirty
+            spareDirty = []
+            swap(&work, &dirty)
+            for owner in work { owner.flushFromLoop() }
+            work.removeAll(keepingCapacity: true)
+            if work.capacity <= 4096 { spareDirty = work }
         }
     }
 }

@@ -9,7 +9,7 @@ import Synchronization
 /// One client connection: the socket and TLS. Once the handshake is done, the plaintext goes
 /// to a `GRPCServerSession`, which does everything HTTP/2 and gRPC. Confined to its event
 /// loop's thread; other threads reach it only through `loop.execute`, hence `@unchecked Sendable`.
-final class ServerConnection: EventLoopHandler, @unchecked Sendable {
+final class ServerConnection: EventLoopHandler, EventLoopFlushable, @unchecked Sendable {
     let fd: Int32
     let loop: EventLoop
     let server: ServerCore
@@ -23,6 +23,8 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
     private var wantsWritable = false
     private(set) var closed = false
     private var closeAfterFlush = false
+    /// Marked dirty on the loop for this batch already.
+    private var flushPending = false
 
     static let maxBufferedCiphertext = 1 << 20
 
@@ -125,7 +127,14 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
     // MARK: flushing
 
     func scheduleFlush() {
-        loop.markDirty(self) { [self] in flush() }
+        guard !flushPending else { return }
+        flushPending = true
+        loop.markDirty(self)
+    }
+
+    func flushFromLoop() {
+        flushPending = false
+        flush()
     }
 
     /// Moves what HTTP/2 wants to send through TLS onto the socket; stops pulling from the

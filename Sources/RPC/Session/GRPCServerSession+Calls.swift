@@ -5,13 +5,16 @@ extension GRPCServerSession {
     func startCall(_ id: HTTP2StreamID, _ headers: [HTTP2Header], endStream: Bool) {
         var method = "", path = "", contentType = "", timeout: String?, encoding: String?, accept = ""
         for h in headers {
-            switch h.name {
-            case ":method": method = h.value
-            case ":path": path = h.value
-            case "content-type": contentType = h.value
-            case "grpc-timeout": timeout = h.value
-            case "grpc-encoding": encoding = h.value
-            case "grpc-accept-encoding": accept = h.value
+            // Length and first byte pick the one name to compare (a native string's count is
+            // stored): every request runs this over all of its headers.
+            let name = h.name.utf8
+            switch (name.count, name.first) {
+            case (7, UInt8(ascii: ":")): if h.name == ":method" { method = h.value }
+            case (5, UInt8(ascii: ":")): if h.name == ":path" { path = h.value }
+            case (12, UInt8(ascii: "c")): if h.name == "content-type" { contentType = h.value }
+            case (12, UInt8(ascii: "g")): if h.name == "grpc-timeout" { timeout = h.value }
+            case (13, UInt8(ascii: "g")): if h.name == "grpc-encoding" { encoding = h.value }
+            case (20, UInt8(ascii: "g")): if h.name == "grpc-accept-encoding" { accept = h.value }
             default: break
             }
         }

@@ -2,13 +2,35 @@ import HTTP2
 
 /// Responses (posted by `ResponseWriter` through the executor) and ending calls.
 extension GRPCServerSession {
-    private func responseHeaders(_ metadata: Metadata, compressed: Bool) -> [HTTP2Header] {
-        var headers = [HTTP2Header(name: ":status", value: "200"),
-                       HTTP2Header(name: "content-type", value: "application/grpc")]
+    /// The response headers of nearly every call (no compression, no custom metadata), built once.
+    private static let plainResponseHeaders = [
+        HTTP2Header(name: ":status", value: "200"),
+        HTTP2Header(name: "content-type", value: "application/grpc"),
+        HTTP2Header(name: "grpc-accept-encoding", value: MessageEncoding.acceptHeaderValue),
+    ]
+    /// The trailers of a call that ended OK with no trailing metadata, built once.
+    private static let okTrailers = [HTTP2Header(name: "grpc-status", value: "0")]
+
+    private func responseHeaders(_ metadata: Metadata, compressed: Bool, reserving extra: Int = 0) -> [HTTP2Header] {
+        if !compressed && metadata.isEmpty && extra == 0 { return Self.plainResponseHeaders }
+        var headers: [HTTP2Header] = []
+        headers.reserveCapacity(4 + metadata.count + extra)
+        headers.append(HTTP2Header(name: ":status", value: "200"))
+        headers.append(HTTP2Header(name: "content-type", value: "application/grpc"))
         if compressed { headers.append(HTTP2Header(name: "grpc-encoding", value: "gzip")) }
         headers.append(HTTP2Header(name: "grpc-accept-encoding", value: MessageEncoding.acceptHeaderValue))
         metadata.appendHeaders(to: &headers)
         return headers
+    }
+
+    private func trailers(_ status: RPCStatusCode, _ message: String, _ metadata: Metadata) -> [HTTP2Header] {
+        if status == .ok && message.isEmpty && metadata.isEmpty { return Self.okTrailers }
+        var trailers: [HTTP2Header] = []
+        trailers.reserveCapacity(2 + metadata.count)
+        trailers.append(HTTP2Header(name: "grpc-status", value: String(status.rawValue)))
+        if !message.isEmpty { trailers.append(HTTP2Header(name: "grpc-message", value: GRPCMessageCoding.encode(message))) }
+        metadata.appendHeaders(to: &trailers)
+        return trailers
     }
 
     func sendMessage(stream id: HTTP2StreamID, framed: [UInt8], initialMetadata: Metadata?, compressed: Bool) {
@@ -31,14 +53,12 @@ extension GRPCServerSession {
         guard let st = streams[id], !st.finished else { return }
         st.finished = true
         if let t = st.deadlineTimer { executor.cancelTimer(t); st.deadlineTimer = nil }
-        var trailers = [HTTP2Header(name: "grpc-status", value: String(status.rawValue))]
-        if !message.isEmpty { trailers.append(HTTP2Header(name: "grpc-message", value: GRPCMessageCoding.encode(message))) }
-        trailingMetadata.appendHeaders(to: &trailers)
+        let trailers = trailers(status, message, trailingMetadata)
         do {
             if !st.headersSent && deferred == nil {
                 // Trailers-Only: one HEADERS frame carries the status.
                 st.headersSent = true
-                var headers = responseHeaders(initialMetadata ?? Metadata(), compressed: false)
+                var headers = responseHeaders(initialMetadata ?? Metadata(), compressed: false, reserving: trailers.count)
                 headers.append(contentsOf: trailers)
                 try h2.submitHeaders(stream: id, headers: headers, endStream: true)
             } else {

@@ -13,7 +13,7 @@ final class GRPCServerSession: @unchecked Sendable {
     let peer: PeerIdentity?
     let remoteAddress: String
     let h2: HTTP2Session
-    var streams: [HTTP2StreamID: ServerStreamState] = [:]
+    var streams = StreamTable<ServerStreamState>()
     var drainWatch: Set<HTTP2StreamID> = []
     /// Streams to reset once their status has been serialized (a reset submitted earlier
     /// would overtake the trailers in nghttp2's queue).
@@ -40,10 +40,10 @@ final class GRPCServerSession: @unchecked Sendable {
             try h2.receive(bytes)
         } catch {
             configuration.logger.info("HTTP/2 protocol error", metadata: ["peer": "\(remoteAddress)", "error": "\(error)"])
-            handle(h2.takeEvents())
+            h2.withEvents(handle)
             return false
         }
-        handle(h2.takeEvents())
+        h2.withEvents(handle)
         return true
     }
 
@@ -52,7 +52,7 @@ final class GRPCServerSession: @unchecked Sendable {
     func send(into buffer: inout [UInt8]) throws {
         guard !closed else { return }
         try h2.send(into: &buffer)
-        handle(h2.takeEvents())
+        h2.withEvents(handle)
         if !pendingResets.isEmpty {
             for id in pendingResets { try? h2.resetStream(id, errorCode: 0) }
             pendingResets.removeAll()
