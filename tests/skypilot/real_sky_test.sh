@@ -2,7 +2,8 @@
 # The SkyPilot backend against a REAL SkyPilot 0.14.1 API server on loopback, with no cloud access:
 #   - a GPU job reaches SkyPilot, goes PENDING/STARTING and ends FAILED with SkyPilot's
 #     "Cloud access is not set up" reason in its status and its log;
-#   - a GPU job stopped while pending ends STOPPED (CANCELLED at SkyPilot).
+#   - a GPU job stopped while pending ends STOPPED (CANCELLED at SkyPilot, or FAILED_PRECHECKS
+#     when its prechecks fail before the cancel takes).
 # Self-contained and idempotent: installs skypilot into its own venv and rsync if missing, keeps
 # all of SkyPilot's state under its own HOME (so ~/.sky below is that HOME's), seeds the small
 # accelerator catalog SkyPilot would otherwise download, starts `sky api start` on 127.0.0.1,
