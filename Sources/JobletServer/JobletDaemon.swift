@@ -56,6 +56,7 @@ public final class JobletDaemon: Sendable {
         var config = ServerConfiguration(host: configuration.host, port: configuration.port, tls: tls)
         config.maxReceiveMessageSize = configuration.maxReceiveMessageSize
         if configuration.eventLoops > 0 { config.eventLoops = configuration.eventLoops }
+        config.eventLoopSpinPolls = configuration.eventLoopSpinPolls
         server = try GRPCServer(configuration: config, router: router, interceptors: [RoleInterceptor()], logger: logger)
     }
 

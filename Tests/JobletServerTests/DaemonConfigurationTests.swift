@@ -55,6 +55,17 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertThrowsError(try c.load(yamlFile: wrongType))
     }
 
+    func testEventLoopSpinPolls() throws {
+        var c = DaemonConfiguration()
+        XCTAssertEqual(c.eventLoopSpinPolls, 50)
+        try c.load(yamlFile: try temporaryFile("server:\n  eventLoopSpinPolls: 0\n"))
+        XCTAssertEqual(c.eventLoopSpinPolls, 0)
+        XCTAssertThrowsError(try c.load(yamlFile: try temporaryFile("server:\n  eventLoopSpinPolls: -1\n"))) { error in
+            XCTAssertTrue("\(error)".contains("server.eventLoopSpinPolls must be 0...100000, got -1"), "\(error)")
+        }
+        XCTAssertEqual(c.eventLoopSpinPolls, 0)
+    }
+
     func testEmptyConfigFileKeepsDefaults() throws {
         var c = DaemonConfiguration()
         try c.load(yamlFile: try temporaryFile(""))

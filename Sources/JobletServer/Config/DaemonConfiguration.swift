@@ -1,5 +1,6 @@
 import Foundation
 import JobletCore
+import RPC
 import TLS
 import Yams
 
@@ -12,6 +13,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var enableInteropTesting = false
     public var maxReceiveMessageSize = 4 * 1024 * 1024
     public var eventLoops = 0            // 0: one per core
+    /// Polls before a busy event loop blocks (`ServerConfiguration.eventLoopSpinPolls`); 0: never.
+    public var eventLoopSpinPolls = EventLoopGroup.defaultSpinPolls
     public var drainTimeoutSeconds = 10.0
     public var logLevel = "info"
     /// TLS 1.3 cipher suites in the server's order of preference (OpenSSL's colon-separated names).
@@ -82,6 +85,12 @@ public struct DaemonConfiguration: Sendable, Equatable {
             if let d = s.data { dataDirectory = d }
             if let m = s.maxReceiveMessageSize { maxReceiveMessageSize = m }
             if let e = s.eventLoops { eventLoops = e }
+            if let p = s.eventLoopSpinPolls {
+                guard (0...100_000).contains(p) else {
+                    throw ConfigurationError("config \(path): server.eventLoopSpinPolls must be 0...100000, got \(p)")
+                }
+                eventLoopSpinPolls = p
+            }
             if let t = s.drainTimeoutSeconds { drainTimeoutSeconds = t }
             if let i = s.enableInteropTesting { enableInteropTesting = i }
             if let l = s.logLevel { logLevel = l }
@@ -112,6 +121,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var data: String?
             var maxReceiveMessageSize: Int?
             var eventLoops: Int?
+            var eventLoopSpinPolls: Int?
             var drainTimeoutSeconds: Double?
             var enableInteropTesting: Bool?
             var logLevel: String?

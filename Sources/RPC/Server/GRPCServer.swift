@@ -17,6 +17,9 @@ public struct ServerConfiguration: Sendable {
     /// Larger request messages get RESOURCE_EXHAUSTED; the connection stays up.
     public var maxReceiveMessageSize = 4 * 1024 * 1024
     public var eventLoops = EventLoopGroup.defaultThreadCount
+    /// While a loop is busy (its last wait ended within 100 µs), it polls for events this many
+    /// times, yielding between polls, before it blocks again. 0 always blocks.
+    public var eventLoopSpinPolls = EventLoopGroup.defaultSpinPolls
     /// A connection that has not finished its TLS handshake by then is closed.
     public var handshakeTimeout: Duration = .seconds(10)
 
@@ -102,7 +105,7 @@ public final class GRPCServer: Sendable {
     public init(configuration: ServerConfiguration, router: RPCRouter, interceptors: [any ServerInterceptor] = [],
                 logger: Logger = Logger(label: "jobletd.rpc")) throws {
         core = ServerCore(configuration: configuration, router: router, interceptors: interceptors, logger: logger)
-        group = try EventLoopGroup(threads: configuration.eventLoops)
+        group = try EventLoopGroup(threads: configuration.eventLoops, spinPolls: configuration.eventLoopSpinPolls)
     }
 
     /// Binds and starts accepting; returns the bound port (useful with port 0).

@@ -163,6 +163,37 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(resp.username, "plain")
     }
 
+    /// The loop polls before blocking only while busy (ServerConfiguration.eventLoopSpinPolls,
+    /// 50 by default, on here): once the calls stop, it blocks again instead of spinning.
+    func testABusyLoopStopsPollingWhenIdle() async throws {
+        let channel = self.channel!, req = request(10)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    for _ in 0..<200 {
+                        let _: Grpc_Testing_SimpleResponse = try await channel.unary(M.unaryCall, req)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let before = Self.processCPU()
+        try await Task.sleep(for: .seconds(1))
+        let used = Self.processCPU() - before
+        // A loop that kept polling would use most of a core in that second.
+        XCTAssertLessThan(used, 0.25, "CPU seconds used by an idle server in 1 s")
+        let resp: Grpc_Testing_SimpleResponse = try await channel.unary(M.unaryCall, req)
+        XCTAssertEqual(resp.payload?.body.count, 10)
+    }
+
+    static func processCPU() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
     func testErrorStatusAndMetadataRoundTrip() async throws {
         var req = request(1)
         req.responseStatus = Grpc_Testing_EchoStatus()
