@@ -173,8 +173,8 @@ public final class EventLoop: @unchecked Sendable {
         _ = CEventLoop_set_thread_name(threadName)
         // Busy polling: when the last blocking wait returned within `busyGap`, the next wait
         // first polls up to `spinPolls` times (yielding the CPU between polls) before it blocks.
-        // In a VM every block and wake-up of an idle vCPU costs a hypervisor exit; under a steady
-        // stream of requests a few microseconds of polling find the next batch without one.
+        // In a VM the sleep and wake-up of an idle vCPU are costly (hypervisor exits); under a steady
+        // stream of requests a few microseconds of polling find the next batch without sleeping.
         // A loop that waits longer than `busyGap` (one call in flight, idle) never polls.
         let busyGap = Duration.microseconds(100)
         var busy = false
