@@ -17,7 +17,13 @@ public final class TLSSession {
     public private(set) var peerIdentity: PeerIdentity?
     public private(set) var negotiatedALPN: String?
     /// The TLS 1.3 cipher suite in use, e.g. "TLS_AES_128_GCM_SHA256" (nil before the handshake).
-    public private(set) var negotiatedCipherSuite: String?
+    /// Asked of OpenSSL when wanted: a connection keeps no copy of the name.
+    public var negotiatedCipherSuite: String? {
+        guard isHandshakeComplete, let cipher = SSL_get_current_cipher(ssl), let name = SSL_CIPHER_get_name(cipher) else {
+            return nil
+        }
+        return String(cString: name)
+    }
     /// Plaintext written before the handshake finished; sent as soon as it does.
     private var pendingPlaintext: [UInt8] = []
     private var receivedCloseNotify = false
@@ -99,9 +105,6 @@ public final class TLSSession {
         // The server's ALPN callback refuses a wrong offer, but a client offering nothing never reaches it.
         guard negotiatedALPN == "h2" else {
             throw TLSError(reason: "TLS handshake failed: the peer did not negotiate ALPN h2 (gRPC needs HTTP/2)")
-        }
-        if let cipher = SSL_get_current_cipher(ssl), let name = SSL_CIPHER_get_name(cipher) {
-            negotiatedCipherSuite = String(cString: name)
         }
         if let certificate = SSL_get1_peer_certificate(ssl) {
             peerIdentity = PeerIdentity(certificate: certificate)

@@ -13,12 +13,10 @@ extension GRPCServerSession {
 
     private func responseHeaders(_ metadata: Metadata, compressed: Bool, reserving extra: Int = 0) -> [HTTP2Header] {
         if !compressed && metadata.isEmpty && extra == 0 { return Self.plainResponseHeaders }
-        var headers: [HTTP2Header] = []
+        var headers = Self.plainResponseHeaders
         headers.reserveCapacity(4 + metadata.count + extra)
-        headers.append(HTTP2Header(name: ":status", value: "200"))
-        headers.append(HTTP2Header(name: "content-type", value: "application/grpc"))
-        if compressed { headers.append(HTTP2Header(name: "grpc-encoding", value: "gzip")) }
-        headers.append(HTTP2Header(name: "grpc-accept-encoding", value: MessageEncoding.acceptHeaderValue))
+        // grpc-encoding goes before grpc-accept-encoding, as it always has.
+        if compressed { headers.insert(HTTP2Header(name: "grpc-encoding", value: "gzip"), at: 2) }
         metadata.appendHeaders(to: &headers)
         return headers
     }
