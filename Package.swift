@@ -37,8 +37,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
     ],
     targets: [
         // C libraries, each behind exactly one module.
@@ -54,18 +52,14 @@ let package = Package(
         .target(name: "JobletAPI", dependencies: ["ProtoWire"]),
         .target(name: "TLS", dependencies: ["COpenSSL", "CTLSBuffer"]),
         .target(name: "HTTP2", dependencies: ["CNghttp2"]),
-        .target(name: "RPC", dependencies: ["TLS", "HTTP2", "ProtoWire", "CZlib", "CEventLoop",
+        .target(name: "HTTP1"),
+        .target(name: "RPC", dependencies: ["TLS", "HTTP2", "HTTP1", "ProtoWire", "CZlib", "CEventLoop",
                                             .product(name: "Logging", package: "swift-log")]),
 
         // The domain and the backends.
         .target(name: "JobletCore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "Yams"]),
         .target(name: "JobletLinux", dependencies: ["JobletCore", "CJobletLinux"]),
-        .target(name: "SkyPilotAdapter", dependencies: ["JobletCore", "Yams",
-                                                        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                                                        .product(name: "NIOCore", package: "swift-nio"),
-                                                        .product(name: "NIOPosix", package: "swift-nio"),
-                                                        .product(name: "NIOHTTP1", package: "swift-nio"),
-                                                        .product(name: "NIOFoundationCompat", package: "swift-nio"),
+        .target(name: "SkyPilotAdapter", dependencies: ["JobletCore", "Yams", "RPC", "HTTP1",
                                                         .product(name: "Logging", package: "swift-log")]),
 
         // Services, client, executables.
@@ -93,12 +87,11 @@ let package = Package(
         .testTarget(name: "ProtoWireTests", dependencies: ["ProtoWire", "JobletAPI"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
-        .testTarget(name: "RPCTests", dependencies: ["RPC", "TLS", "HTTP2", "ProtoWire", "JobletAPI"]),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "RPCTests", dependencies: ["RPC", "TLS", "HTTP2", "HTTP1", "ProtoWire", "JobletAPI"]),
         .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore"]),
         .testTarget(name: "JobletLinuxTests", dependencies: ["JobletLinux", "JobletCore"]),
-        .testTarget(name: "SkyPilotAdapterTests", dependencies: ["SkyPilotAdapter", "JobletCore", "Yams",
-                                                              .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                                                              .product(name: "NIOFoundationCompat", package: "swift-nio"),
+        .testTarget(name: "SkyPilotAdapterTests", dependencies: ["SkyPilotAdapter", "JobletCore", "Yams", "RPC", "HTTP1",
                                                               .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "JobletServerTests", dependencies: ["JobletServer", "JobletAPI", "RPC"]),
         .testTarget(name: "JobletClientTests", dependencies: ["JobletClient"]),

@@ -22,6 +22,8 @@ public final class TLSConfiguration: @unchecked Sendable {
 
     public let role: Role
     let context: OpaquePointer
+    /// The ALPN protocol a handshake must end with ("h2" for gRPC); nil accepts any or none.
+    public private(set) var requiredALPN: String? = "h2"
 
     private init(role: Role, context: OpaquePointer) {
         self.role = role
@@ -76,14 +78,37 @@ public final class TLSConfiguration: @unchecked Sendable {
         return configuration
     }
 
-    private convenience init(role: Role, method: OpaquePointer?, maximumVersion: TLSVersion,
+    /// Client side for HTTPS/1.1 (the SkyPilot API server): TLS 1.2 or 1.3, the server verified
+    /// against `caFile`, or against the system's trust store (OpenSSL's default paths) when nil;
+    /// no client certificate; ALPN "http/1.1" offered, not required.
+    public static func webClient(caFile: String?) throws -> TLSConfiguration {
+        let configuration = try TLSConfiguration(role: .client, method: TLS_client_method(), maximumVersion: .tls13,
+                                                 minimumVersion: .tls12)
+        configuration.requiredALPN = nil
+        let context = configuration.context
+        if let caFile {
+            try configuration.loadTrust(caFile: caFile)
+        } else {
+            guard SSL_CTX_set_default_verify_paths(context) == 1 else {
+                throw TLSError.drainingQueue("cannot load the system's trusted CA certificates")
+            }
+        }
+        SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+        let protocols: [UInt8] = [8] + Array("http/1.1".utf8)
+        guard SSL_CTX_set_alpn_protos(context, protocols, UInt32(protocols.count)) == 0 else {
+            throw TLSError.drainingQueue("cannot set ALPN protocols")
+        }
+        return configuration
+    }
+
+    private convenience init(role: Role, method: OpaquePointer?, maximumVersion: TLSVersion, minimumVersion: TLSVersion? = nil,
                              cipherSuites: String = defaultCipherSuites) throws {
         ERR_clear_error()
         guard let context = SSL_CTX_new(method) else {
             throw TLSError.drainingQueue("cannot create a TLS context")
         }
         self.init(role: role, context: context)
-        let minimumVersion = maximumVersion == .tls13 ? TLS1_3_VERSION : TLS1_2_VERSION
+        let minimumVersion = minimumVersion?.openSSLValue ?? (maximumVersion == .tls13 ? TLS1_3_VERSION : TLS1_2_VERSION)
         guard CJOpenSSL_CTX_set_min_proto_version(context, minimumVersion) == 1,
               CJOpenSSL_CTX_set_max_proto_version(context, maximumVersion.openSSLValue) == 1 else {
             throw TLSError.drainingQueue("cannot restrict the TLS protocol version")

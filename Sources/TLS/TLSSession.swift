@@ -103,8 +103,9 @@ public final class TLSSession {
             negotiatedALPN = String(decoding: UnsafeBufferPointer(start: protocolName, count: Int(length)), as: UTF8.self)
         }
         // The server's ALPN callback refuses a wrong offer, but a client offering nothing never reaches it.
-        guard negotiatedALPN == "h2" else {
-            throw TLSError(reason: "TLS handshake failed: the peer did not negotiate ALPN h2 (gRPC needs HTTP/2)")
+        if let required = configuration.requiredALPN, negotiatedALPN != required {
+            throw TLSError(reason: "TLS handshake failed: the peer did not negotiate ALPN \(required)"
+                               + (required == "h2" ? " (gRPC needs HTTP/2)" : ""))
         }
         if let certificate = SSL_get1_peer_certificate(ssl) {
             peerIdentity = PeerIdentity(certificate: certificate)

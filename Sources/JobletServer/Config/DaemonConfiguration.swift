@@ -39,6 +39,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var maxPollIntervalSeconds: Double?
         public var requestTimeoutSeconds: Double?
         public var defaultAccelerator: String?
+        /// An https endpoint's CA certificates (PEM); unset: the system's CA store.
+        public var caFile: String?
 
         public init() {}
 

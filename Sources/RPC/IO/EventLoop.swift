@@ -282,9 +282,10 @@ public final class EventLoopGroup: @unchecked Sendable {
     /// Polls before blocking while busy: `ServerConfiguration.eventLoopSpinPolls`.
     public static let defaultSpinPolls = 50
 
-    public init(threads: Int, spinPolls: Int = 0) throws {
+    /// Threads are named `<name>-<index>` (15 bytes are kept).
+    public init(threads: Int, spinPolls: Int = 0, name: String = "jobletd-loop") throws {
         loops = try (0..<max(1, threads)).map { try EventLoop(index: $0, spinPolls: spinPolls) }
-        for loop in loops { loop.start(name: "jobletd-loop-\(loop.index)") }
+        for loop in loops { loop.start(name: "\(name)-\(loop.index)") }
     }
 
     func nextLoop() -> EventLoop {

@@ -1,14 +1,16 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOFoundationCompat
-import NIOHTTP1
-import NIOPosix
+import HTTP1
+import RPC
+
+/// An HTTP method SkyPilot's API uses.
+enum HTTPMethod: String, Sendable {
+    case GET, POST
+}
 
 /// One buffered HTTP answer.
 struct HTTPReply: Sendable {
     var status: Int
-    var headers: HTTPHeaders
+    var headers: [HTTP1Header]
     var data: Data
 
     /// The body's `detail` (string, or JSON text of an object), `message`, or the body itself.
@@ -52,19 +54,18 @@ extension SkyPilotClient {
         while true {
             let failure: String
             do {
-                let response = try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
-                let buffer = try await response.body.collect(upTo: 64 << 20)
-                let reply = HTTPReply(status: Int(response.status.code), headers: response.headers,
-                                      data: Data(buffer: buffer))
+                let response = try await http().execute(request, to: endpoint, timeout: timeout)
+                let body = try await response.body.collect(upTo: 64 << 20)
+                let reply = HTTPReply(status: response.status, headers: response.headers, data: Data(body))
                 guard reply.status == 503 else { return reply }
                 failure = "503 \(reply.detail)"
-            } catch let error where Self.isTransportFailure(error) {
-                let neverSent = Self.isConnectFailure(error)
-                if case .longPoll = retry, Self.isDeadline(error) { throw LongPollExpired() }
-                if case .onlyIfNotSent = retry, !neverSent {
-                    throw SkyPilotError.responseLost(path: path, detail: Self.describe(error))
+            } catch let error as HTTP1ClientError {
+                try rethrowUnlessRetryable(error, path: path)
+                if case .longPoll = retry, error.kind == .timedOut { throw LongPollExpired() }
+                if case .onlyIfNotSent = retry, error.requestMayHaveBeenSent {
+                    throw SkyPilotError.responseLost(path: path, detail: error.description)
                 }
-                failure = Self.describe(error)
+                failure = error.description
             }
             let wait = backoff.next()
             guard ContinuousClock.now + wait < giveUp else {
@@ -83,13 +84,15 @@ extension SkyPilotClient {
         let request = try makeRequest(method, path, query: query, body: body)
         var backoff = Backoff(min: configuration.retryBackoffMin, max: configuration.retryBackoffMax)
         let giveUp = ContinuousClock.now + configuration.retryWindow
-        var response: HTTPClientResponse
+        var response: HTTP1Response
         while true {
             do {
-                response = try await http.execute(request, timeout: .nanoseconds(configuration.logStreamMaxDuration.nanoseconds))
-                if response.status.code != 503 { break }
-            } catch let error where Self.isTransportFailure(error) && Self.isConnectFailure(error) {
+                response = try await http().execute(request, to: endpoint, timeout: configuration.logStreamMaxDuration)
+                if response.status != 503 { break }
+            } catch let error as HTTP1ClientError {
+                try rethrowUnlessRetryable(error, path: path)
                 // Not connected yet: nothing was streamed, so a retry cannot repeat lines.
+                if error.requestMayHaveBeenSent { throw error }
             }
             let wait = backoff.next()
             guard ContinuousClock.now + wait < giveUp else {
@@ -97,9 +100,9 @@ extension SkyPilotClient {
             }
             try await Task.sleep(for: wait)
         }
-        guard response.status.code == 200 else {
-            let buffer = try await response.body.collect(upTo: 1 << 20)
-            let reply = HTTPReply(status: Int(response.status.code), headers: response.headers, data: Data(buffer: buffer))
+        guard response.status == 200 else {
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            let reply = HTTPReply(status: response.status, headers: response.headers, data: Data(bytes))
             if reply.status == 404 { throw SkyPilotError.requestNotFound(requestID: query.first?.1 ?? path) }
             throw SkyPilotError.httpStatus(code: reply.status, path: path, detail: reply.detail)
         }
@@ -112,7 +115,7 @@ extension SkyPilotClient {
                 var splitter = LogLineSplitter()
                 for try await chunk in body {
                     lastByte.withLock { $0 = ContinuousClock.now }
-                    for line in splitter.feed(chunk.readableBytesView) {
+                    for line in splitter.feed(chunk) {
                         if let text = SkyPayload.logText(of: line) { try await onLine(ANSI.strip(text)) }
                     }
                 }
@@ -135,59 +138,45 @@ extension SkyPilotClient {
     }
 
     private func makeRequest(_ method: HTTPMethod, _ path: String, query: [(String, String)],
-                             body: (some Encodable)?) throws -> HTTPClientRequest {
+                             body: (some Encodable)?) throws -> HTTP1Request {
         var components = URLComponents(url: configuration.endpoint, resolvingAgainstBaseURL: false)
         let base = components?.path ?? ""
         components?.path = (base.hasSuffix("/") ? String(base.dropLast()) : base) + path
         if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
-        guard let url = components?.url?.absoluteString else {
+        guard let target = components?.percentEncodedPath, !target.isEmpty else {
             throw SkyPilotError.malformedResponse(path: path, detail: "cannot build a URL from \(configuration.endpoint)")
         }
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers.add(name: "X-SkyPilot-API-Version", value: String(configuration.clientAPIVersion))
-        request.headers.add(name: "X-SkyPilot-Version", value: configuration.clientVersion)
-        request.headers.add(name: "User-Agent", value: "jobletd-skypilot/\(configuration.clientVersion)")
+        var request = HTTP1Request(method: method.rawValue,
+                                   target: target + (components?.percentEncodedQuery.map { "?" + $0 } ?? ""))
+        request.headers.append(HTTP1Header(name: "X-SkyPilot-API-Version", value: String(configuration.clientAPIVersion)))
+        request.headers.append(HTTP1Header(name: "X-SkyPilot-Version", value: configuration.clientVersion))
+        request.headers.append(HTTP1Header(name: "User-Agent", value: "jobletd-skypilot/\(configuration.clientVersion)"))
         switch configuration.authentication {
         case .none: break
-        case .bearer(let token): request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        case .bearer(let token): request.headers.append(HTTP1Header(name: "Authorization", value: "Bearer \(token)"))
         case .basic(let user, let password):
-            request.headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())
+            request.headers.append(HTTP1Header(name: "Authorization", value: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()))
         }
         if let body {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: try encoder.encode(body)))
+            request.headers.append(HTTP1Header(name: "Content-Type", value: "application/json"))
+            request.body = Array(try encoder.encode(body))
         }
         return request
     }
 
-    static func isTransportFailure(_ error: any Error) -> Bool {
-        if error is CancellationError { return false }
-        if error is HTTPClientError || error is NIOConnectionError || error is IOError || error is ChannelError {
-            return true
+    /// Connection failures and timeouts are retried; a failed TLS handshake (a certificate that
+    /// does not verify, no common protocol) or a malformed answer would only fail again.
+    private func rethrowUnlessRetryable(_ error: HTTP1ClientError, path: String) throws {
+        switch error.kind {
+        case .connect, .timedOut, .connection:
+            return
+        case .tls:
+            throw SkyPilotError.unreachable(endpoint: configuration.endpoint.absoluteString, detail: error.description)
+        case .protocolViolation, .bodyTooLarge:
+            throw SkyPilotError.malformedResponse(path: path, detail: error.description)
         }
-        return false
-    }
-
-    /// Failures that prove the request never reached the server.
-    static func isConnectFailure(_ error: any Error) -> Bool {
-        if error is NIOConnectionError { return true }
-        if let error = error as? IOError { return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode) }
-        if let error = error as? ChannelError, case .connectTimeout = error { return true }
-        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
-        return false
-    }
-
-    static func isDeadline(_ error: any Error) -> Bool {
-        if let error = error as? HTTPClientError { return error == .deadlineExceeded || error == .readTimeout }
-        return false
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? IOError { return error.description }
-        return String(describing: error)
     }
 }
 

@@ -1,36 +1,62 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
-import NIOCore
-import NIOPosix
+import RPC
+import Synchronization
 
 /// REST client for SkyPilot's API server (protocol notes: shared/skypilot/PROTOCOL.md).
 ///
 /// Follows the server's asynchronous request model: a POST answers at once with an
 /// `X-Skypilot-Request-ID`; `/api/get` then long-polls until that request is done. Every call has
 /// a timeout; network errors and 503s are retried with jittered exponential back-off for
-/// `retryWindow`. Connections are pooled and reused by one `HTTPClient`.
+/// `retryWindow`. HTTP/1.1 goes through jobletd's own client (`RPC.HTTP1Client`: our event loop,
+/// OpenSSL for https), started on the first call.
 ///
-/// Concurrency: immutable after init, safe to share. Call `shutdown()` once when done.
+/// Concurrency: immutable after init apart from that lazily started client; safe to share. Call
+/// `shutdown()` once when done.
 public final class SkyPilotClient: Sendable {
     public let configuration: SkyPilotConfiguration
-    let http: HTTPClient
     let logger: Logger
+    let endpoint: HTTP1Endpoint
+    private let client = Mutex<HTTP1Client?>(nil)
+    private let isShutDown = Atomic<Bool>(false)
 
     public init(configuration: SkyPilotConfiguration, logger: Logger = Logger(label: "jobletd.skypilot")) {
         self.configuration = configuration
         self.logger = logger
-        var config = HTTPClient.Configuration()
-        config.timeout = .init(connect: .seconds(5))
-        config.connectionPool = .init(idleTimeout: .seconds(60))
-        config.redirectConfiguration = .disallow
-        config.decompression = .disabled
-        self.http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: config)
+        let url = configuration.endpoint
+        let secure = url.scheme?.lowercased() == "https"
+        endpoint = HTTP1Endpoint(secure: secure, host: url.host ?? "127.0.0.1", port: url.port ?? (secure ? 443 : 80))
     }
 
-    /// Closes pooled connections. The client cannot be used afterwards.
+    /// The HTTP client, started on first use.
+    func http() throws -> HTTP1Client {
+        try client.withLock { current in
+            if let current { return current }
+            guard !isShutDown.load(ordering: .acquiring) else {
+                throw SkyPilotError.unreachable(endpoint: configuration.endpoint.absoluteString, detail: "the client was shut down")
+            }
+            var settings = HTTP1Client.Configuration()
+            settings.connectTimeout = .seconds(5)
+            settings.caFile = configuration.caFile
+            let made: HTTP1Client
+            do {
+                made = try HTTP1Client(configuration: settings)
+            } catch {
+                throw SkyPilotError.unreachable(endpoint: configuration.endpoint.absoluteString, detail: "cannot start the HTTP client: \(error)")
+            }
+            current = made
+            return made
+        }
+    }
+
+    /// Ends the calls still running and stops the HTTP client. The client cannot be used afterwards.
     public func shutdown() async throws {
-        try await http.shutdown()
+        isShutDown.store(true, ordering: .releasing)
+        let running = client.withLock { current -> HTTP1Client? in
+            defer { current = nil }
+            return current
+        }
+        await running?.shutdown()
     }
 
     // MARK: Health

@@ -51,6 +51,10 @@ public struct SkyPilotConfiguration: Sendable, Hashable, CustomStringConvertible
     public var clientAPIVersion: Int
     public var clientVersion: String
 
+    /// For an https endpoint: the CA certificates (PEM) that sign the server's certificate;
+    /// nil trusts the system's CA store.
+    public var caFile: String?
+
     public init(endpoint: URL, authentication: Authentication = .none,
                 pollIntervalMin: Duration = .seconds(2), pollIntervalMax: Duration = .seconds(30),
                 requestTimeout: Duration = .seconds(30), resultTimeout: Duration = .seconds(60),

@@ -1,7 +1,6 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOFoundationCompat
+import HTTP1
+import RPC
 import XCTest
 
 /// tests/skypilot/standin.py, started for one test on a free port and stopped when it ends.
@@ -44,13 +43,17 @@ final class StandIn: @unchecked Sendable {
 
     @discardableResult
     func control(_ path: String, _ body: [String: Any] = [:]) async throws -> Any {
-        var request = HTTPClientRequest(url: url.appendingPathComponent("_standin/\(path)").absoluteString)
-        request.method = body.isEmpty && (path == "requests" || path == "jobs") ? .GET : .POST
-        if request.method == .POST {
-            request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
+        let method = body.isEmpty && (path == "requests" || path == "jobs") ? "GET" : "POST"
+        var request = HTTP1Request(method: method, target: "/_standin/\(path)")
+        if method == "POST" {
+            request.headers.append(HTTP1Header(name: "Content-Type", value: "application/json"))
+            request.body = Array(try JSONSerialization.data(withJSONObject: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        let data = Data(buffer: try await response.body.collect(upTo: 16 << 20))
+        let client = try HTTP1Client()
+        defer { Task { await client.shutdown() } }
+        let response = try await client.execute(request, to: HTTP1Endpoint(secure: false, host: "127.0.0.1", port: port),
+                                                timeout: .seconds(10))
+        let data = Data(try await response.body.collect(upTo: 16 << 20))
         return try JSONSerialization.jsonObject(with: data)
     }
 
