@@ -6,7 +6,9 @@
 # Sources/jobletd/jobletd.order together (Package.swift; docs/benchmarks.md, "Idle memory").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-flags=(-c release --static-swift-stdlib --scratch-path .build-static -Xswiftc -Xfrontend -Xswiftc -function-sections)
+# libstdc++ is linked statically too (scripts/link-static-libstdc++/libstdc++.so says how).
+flags=(-c release --static-swift-stdlib --scratch-path .build-static -Xswiftc -Xfrontend -Xswiftc -function-sections
+       -Xswiftc -L"$PWD/scripts/link-static-libstdc++")
 # SwiftPM does not recompile a module whose sources are unchanged when only the command-line
 # flags changed; start .build-static afresh when they differ from the last build's.
 if [ -d .build-static ] && [ "$(cat .build-static/jobletd-build-flags 2>/dev/null)" != "${flags[*]}" ]; then

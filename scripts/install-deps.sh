@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what jobletd's build and tests need, only what is missing (Debian 12, as root).
 set -euo pipefail
-pkgs=(libnghttp2-dev libssl-dev libsqlite3-dev zlib1g-dev pkg-config protobuf-compiler openssl procps)
+# libstdc++-12-dev: libstdc++.a, which scripts/build-release.sh links statically.
+pkgs=(libnghttp2-dev libssl-dev libsqlite3-dev zlib1g-dev pkg-config protobuf-compiler openssl procps libstdc++-12-dev)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

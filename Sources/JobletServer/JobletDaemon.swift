@@ -51,7 +51,7 @@ public final class JobletDaemon: Sendable {
                                                   Grpc_Reflection_V1alpha_ServerReflection.descriptor.name]
         health = HealthService(services: serviceNames)
         health.register(on: router)
-        ReflectionService(files: JobletAPIRegistry.files, serviceNames: serviceNames).register(on: router)
+        ReflectionService(files: { JobletAPIRegistry.files }, serviceNames: serviceNames).register(on: router)
 
         var config = ServerConfiguration(host: configuration.host, port: configuration.port, tls: tls)
         config.maxReceiveMessageSize = configuration.maxReceiveMessageSize

@@ -7,7 +7,7 @@ import JobletCore
 import SkyPilotAdapter
 
 @main
-struct Jobletd: AsyncParsableCommand {
+struct Jobletd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobletd",
         abstract: "Runs jobs on this host (namespaces, cgroups) or on GPUs through SkyPilot; speaks gRPC over mutual TLS 1.3.",
@@ -42,7 +42,23 @@ struct Jobletd: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String?
 
-    func run() async throws {
+    /// The main thread parses the command line, then waits here while the daemon runs on the
+    /// concurrency pool, and exits when it is done. A synchronous main, not `AsyncParsableCommand`:
+    /// an async main ends the main thread in `dispatch_main` → `pthread_exit`, whose forced unwind
+    /// reads the executable's unwind tables (~0.7 MiB resident for the life of the process;
+    /// docs/benchmarks.md, "Idle memory").
+    func run() throws {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) let command = self
+        Task {
+            await command.serve()
+            done.signal()
+        }
+        done.wait()
+        Foundation.exit(0)
+    }
+
+    private func serve() async {
         signal(SIGPIPE, SIG_IGN)  // a client vanishing mid-write is an EPIPE, not our death
         var cfg = DaemonConfiguration()
         do {
@@ -84,7 +100,7 @@ struct Jobletd: AsyncParsableCommand {
             }
             daemon = try JobletDaemon(configuration: cfg, backends: backends, logger: logger)
             let port = try await daemon.start()
-            let host = cfg.host.contains(":") ? "[\(cfg.host)]" : cfg.host
+            let host = cfg.host.utf8.contains(UInt8(ascii: ":")) ? "[\(cfg.host)]" : cfg.host
             FileHandle.standardOutput.write(Data("jobletd listening on \(host):\(port) (mTLS, certs \(cfg.certsDirectory), data \(cfg.dataDirectory))\n".utf8))
         } catch {
             Jobletd.die("\(error)")
@@ -114,6 +130,7 @@ struct Jobletd: AsyncParsableCommand {
         if let v = s.maxPollIntervalSeconds { c.pollIntervalMax = .milliseconds(Int64(v * 1000)) }
         if let v = s.requestTimeoutSeconds { c.requestTimeout = .milliseconds(Int64(v * 1000)) }
         if let v = s.defaultAccelerator { c.defaultAccelerator = v }
+        if let v = s.caFile, !v.isEmpty { c.caFile = v }
         return c
     }
 

@@ -30,6 +30,22 @@ final class CgroupLayoutTests: XCTestCase {
         XCTAssertEqual(layout.summary, "cgroup layout: v1 hybrid (cpu=/sys/fs/cgroup/cpu,cpuacct cpuacct=/sys/fs/cgroup/cpu,cpuacct cpuset=/sys/fs/cgroup/cpuset memory=/sys/fs/cgroup/memory blkio=/sys/fs/cgroup/blkio pids=/sys/fs/cgroup/pids); cgroup2 at /sys/fs/cgroup/unified has no usable controllers")
     }
 
+    /// Optional fields before the "-" separator, and octal escapes in the mount point.
+    func testOptionalFieldsAndEscapedMountPoints() {
+        let mountinfo = #"""
+        27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+        35 31 0:32 / /sys/fs/cgroup/my\040memory\134x rw,relatime shared:9 master:3 - cgroup cgroup rw,memory
+        bad line without separator
+        36 31 0:33 / /short - cgroup
+        """#
+        let layout = CgroupLayout.detect(mountinfo: mountinfo, controllersOf: { _ in "" })
+        guard case .v1(let hierarchies, let unified) = layout else { return XCTFail("\(layout)") }
+        XCTAssertEqual(hierarchies, ["memory": #"/sys/fs/cgroup/my memory\x"#])
+        XCTAssertNil(unified)
+        XCTAssertEqual(CgroupLayout.unescapeMountField(#"/a\011b\012c\9"#), "/a\tb\nc" + #"\9"#)
+        XCTAssertEqual(CgroupLayout.unescapeMountField(#"/end\04"#), #"/end\04"#)
+    }
+
     func testCgroup2WithControllersIsUnified() {
         let layout = CgroupLayout.detect(mountinfo: Self.unified, controllersOf: { _ in "cpuset cpu io memory pids" })
         XCTAssertEqual(layout, .unified(root: "/sys/fs/cgroup", controllers: ["cpuset", "cpu", "io", "memory", "pids"]))

@@ -22,18 +22,19 @@ public enum CgroupLayout: Sendable, Equatable {
     static func detect(mountinfo: String, controllersOf: (String) -> String) -> CgroupLayout {
         var hierarchies: [String: String] = [:]
         var unifiedMount: String?
+        // Standard-library string operations only: Foundation's `contains` / `replacingOccurrences`
+        // would bring CoreFoundation's Unicode tables into memory at start-up for this one parse.
         for line in mountinfo.split(separator: "\n") {
-            let halves = line.split(separator: " - ", maxSplits: 1)
-            guard halves.count == 2 else { continue }
-            let before = halves[0].split(separator: " "), after = halves[1].split(separator: " ")
-            guard before.count >= 5, after.count >= 3 else { continue }
-            let mountPoint = String(before[4]).replacingOccurrences(of: "\\040", with: " ")
-            switch after[0] {
+            // ID PARENT MAJ:MIN ROOT MOUNT-POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER-OPTIONS
+            let fields = line.split(separator: " ")
+            guard let dash = fields.firstIndex(of: "-"), dash >= 5, fields.count >= dash + 4 else { continue }
+            let mountPoint = unescapeMountField(fields[4])
+            switch fields[dash + 1] {
             case "cgroup2":
                 if unifiedMount == nil { unifiedMount = mountPoint }
             case "cgroup":
-                for option in after[2].split(separator: ",") where hierarchies[String(option)] == nil {
-                    if option == "rw" || option == "ro" || option.contains("=") { continue }
+                for option in fields[dash + 3].split(separator: ",") where hierarchies[String(option)] == nil {
+                    if option == "rw" || option == "ro" || option.contains("=" as Character) { continue }
                     hierarchies[String(option)] = mountPoint
                 }
             default:
@@ -46,6 +47,29 @@ public enum CgroupLayout: Sendable, Equatable {
         }
         if hierarchies["memory"] != nil { return .v1(hierarchies: hierarchies, unifiedMount: unifiedMount) }
         return .unavailable("no cgroup2 mount with \(requiredV2.joined(separator: ", ")) controllers and no v1 memory hierarchy in mountinfo")
+    }
+
+    /// A mountinfo path field with its octal escapes (`\040` space, `\011` tab, `\012` newline,
+    /// `\134` backslash) decoded.
+    static func unescapeMountField(_ field: Substring) -> String {
+        let u = Array(field.utf8)
+        guard u.contains(UInt8(ascii: "\\")) else { return String(field) }
+        var out: [UInt8] = []
+        var i = 0
+        while i < u.count {
+            if u[i] == UInt8(ascii: "\\"), i + 3 < u.count,
+               u[(i + 1)...(i + 3)].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "7") }) {
+                let value = (Int(u[i + 1] - 48) << 6) | (Int(u[i + 2] - 48) << 3) | Int(u[i + 3] - 48)
+                if value < 256 {
+                    out.append(UInt8(value))
+                    i += 4
+                    continue
+                }
+            }
+            out.append(u[i])
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// One line for the server log.

@@ -1,6 +1,7 @@
 import ProtoWire
 import JobletAPI
 import RPC
+import Synchronization
 
 /// Server reflection (`grpc.reflection.v1` and `v1alpha`), so grpcurl-style tools can list
 /// services and fetch descriptors. Both versions share one resolver; only the types differ.
@@ -11,24 +12,49 @@ public struct ReflectionService: Sendable {
         case error(RPCStatusCode, String)
     }
 
-    let files: [String: ProtoFileDescriptor]
-    let symbolIndex: [String: String]  // symbol → file name
+    /// The descriptors by file name and the symbol → file index, built on the first request
+    /// that needs them: decoding the registry's descriptor bytes at start-up would keep them
+    /// (and the pages they were read from) resident in a server nobody reflects on.
+    private let catalog: Catalog
     let serviceNames: [String]
 
-    public init(files: [ProtoFileDescriptor], serviceNames: [String]) {
-        var byName: [String: ProtoFileDescriptor] = [:]
-        var index: [String: String] = [:]
-        for f in files {
-            byName[f.name] = f
-            for s in f.symbols { index[s] = f.name }
+    private final class Catalog: Sendable {
+        struct Index {
+            var files: [String: ProtoFileDescriptor] = [:]
+            var symbols: [String: String] = [:]  // symbol → file name
         }
-        self.files = byName
-        self.symbolIndex = index
+        private let load: @Sendable () -> [ProtoFileDescriptor]
+        private let index = Mutex<Index?>(nil)
+
+        init(load: @escaping @Sendable () -> [ProtoFileDescriptor]) { self.load = load }
+
+        func get() -> Index {
+            index.withLock { built in
+                if let built { return built }
+                var new = Index()
+                for f in load() {
+                    new.files[f.name] = f
+                    for s in f.symbols { new.symbols[s] = f.name }
+                }
+                built = new
+                return new
+            }
+        }
+    }
+
+    /// `files` is called once, on the first request that needs a descriptor.
+    public init(files: @escaping @Sendable () -> [ProtoFileDescriptor], serviceNames: [String]) {
+        self.catalog = Catalog(load: files)
         self.serviceNames = serviceNames.sorted()
+    }
+
+    public init(files: [ProtoFileDescriptor], serviceNames: [String]) {
+        self.init(files: { files }, serviceNames: serviceNames)
     }
 
     /// A file and everything it imports, the file itself first (as grpc-go answers).
     func closure(of name: String) -> [[UInt8]]? {
+        let files = catalog.get().files
         guard files[name] != nil else { return nil }
         var order: [String] = []
         var seen: Set<String> = []
@@ -50,7 +76,7 @@ public struct ReflectionService: Sendable {
     func fileContainingSymbol(_ symbol: String) -> Answer {
         var s = symbol
         if s.hasPrefix(".") { s.removeFirst() }
-        if let file = symbolIndex[s], let c = closure(of: file) { return .files(c) }
+        if let file = catalog.get().symbols[s], let c = closure(of: file) { return .files(c) }
         return .error(.notFound, "symbol not found: \(symbol)")
     }
 
