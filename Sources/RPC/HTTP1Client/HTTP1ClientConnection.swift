@@ -28,7 +28,7 @@ final class HTTP1ClientConnection: EventLoopHandler, @unchecked Sendable {
     private var out: [UInt8] = []
     private var outOffset = 0
     private var requestQueued = false
-    private var wantsWritable = false
+    private var registered = false
     private var readingPaused = false
     private var deadlineTimer: UInt64?
     private var connectTimer: UInt64?
@@ -100,7 +100,7 @@ final class HTTP1ClientConnection: EventLoopHandler, @unchecked Sendable {
                 continue
             }
             fd = s
-            wantsWritable = true
+            registered = true
             let target = Socket.describe(address.storage)
             connectTimer = loop.scheduleTimer(at: .now + configuration.connectTimeout) { [self] in
                 connectTimer = nil
@@ -174,11 +174,30 @@ final class HTTP1ClientConnection: EventLoopHandler, @unchecked Sendable {
         updateInterest()
     }
 
+    /// While the reader is behind and nothing is to be written, the socket leaves epoll
+    /// altogether: the loop is level-triggered, and a hang-up (reported whatever the mask) would
+    /// otherwise wake it again and again. What the peer sent meanwhile waits in the socket.
     private func updateInterest() {
         guard fd >= 0 else { return }
         let wantOut = outOffset < out.count
-        wantsWritable = wantOut
-        loop.modify(fd: fd, events: CEventLoop_EPOLLRDHUP | (readingPaused ? 0 : CEventLoop_EPOLLIN) | (wantOut ? CEventLoop_EPOLLOUT : 0))
+        if readingPaused && !wantOut {
+            if registered {
+                loop.deregister(fd: fd)
+                registered = false
+            }
+            return
+        }
+        let events = CEventLoop_EPOLLRDHUP | (readingPaused ? 0 : CEventLoop_EPOLLIN) | (wantOut ? CEventLoop_EPOLLOUT : 0)
+        if registered {
+            loop.modify(fd: fd, events: events)
+        } else {
+            do {
+                try loop.register(fd: fd, events: events, handler: self)
+                registered = true
+            } catch {
+                fail(HTTP1ClientError(.connection, sent: true, "cannot watch the connection to \(endpoint): \(error)"))
+            }
+        }
     }
 
     private func readAvailable() {
@@ -317,7 +336,8 @@ final class HTTP1ClientConnection: EventLoopHandler, @unchecked Sendable {
 
     private func closeSocket() {
         guard fd >= 0 else { return }
-        loop.deregister(fd: fd)
+        if registered { loop.deregister(fd: fd) }
+        registered = false
         Glibc.close(fd)
         fd = -1
     }

@@ -110,6 +110,30 @@ final class HTTP1ClientTests: XCTestCase {
         XCTAssertEqual(peer.outcomes(atLeast: 1), ["complete"])
     }
 
+    /// The peer sends 768 KiB and closes while the reader has stopped reading: the paused
+    /// connection must not spin on the hang-up (the loop is level-triggered), and once the reader
+    /// goes on, every byte still arrives.
+    func testAPausedReaderCostsNoCPUAfterThePeerClosed() async throws {
+        let size = 768 << 10  // past the 256 KiB high-water mark, small enough for the socket buffers to take the rest and the FIN
+        let peer = try Peer(self, mode: "chunked", extra: ["--size", String(size)])
+        let response = try await client.execute(HTTP1Request(method: "GET", target: "/"), to: peer.endpoint, timeout: .seconds(60))
+        var iterator = response.body.makeAsyncIterator()
+        var received = try await iterator.next()?.count ?? 0
+        XCTAssertEqual(peer.outcomes(atLeast: 1), ["complete"], "the peer should have sent everything into the socket")
+        let before = Self.cpuSeconds()
+        try await Task.sleep(for: .seconds(1))
+        let spent = Self.cpuSeconds() - before
+        XCTAssertLessThan(spent, 0.3, "a paused connection used \(spent) s of CPU in 1 s")
+        while let chunk = try await iterator.next() { received += chunk.count }
+        XCTAssertEqual(received, size)
+    }
+
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
     func testTheDeadlineEndsASilentServer() async throws {
         let peer = try Peer(self, mode: "silent")
         let start = ContinuousClock.now
