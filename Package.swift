@@ -83,15 +83,16 @@ let package = Package(
         // bench/jobs: the load client for the job benchmarks (issue 3).
         .executableTarget(name: "jobs-bench", dependencies: ["JobletClient", "JobletAPI"], path: "bench/jobs/jobs-bench"),
 
-        // Tests mirror the source tree.
+        // Tests mirror the source tree; TestSupport holds what several test targets share.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ProtoWireTests", dependencies: ["ProtoWire", "JobletAPI"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
-        .testTarget(name: "RPCTests", dependencies: ["RPC", "TLS", "HTTP2", "HTTP1", "ProtoWire", "JobletAPI"]),
+        .testTarget(name: "RPCTests", dependencies: ["RPC", "TLS", "HTTP2", "HTTP1", "ProtoWire", "JobletAPI", "TestSupport"]),
         .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore"]),
         .testTarget(name: "JobletLinuxTests", dependencies: ["JobletLinux", "JobletCore"]),
-        .testTarget(name: "SkyPilotAdapterTests", dependencies: ["SkyPilotAdapter", "JobletCore", "Yams", "RPC", "HTTP1",
+        .testTarget(name: "SkyPilotAdapterTests", dependencies: ["SkyPilotAdapter", "JobletCore", "Yams", "RPC", "HTTP1", "TestSupport",
                                                               .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "JobletServerTests", dependencies: ["JobletServer", "JobletAPI", "RPC"]),
         .testTarget(name: "JobletClientTests", dependencies: ["JobletClient"]),

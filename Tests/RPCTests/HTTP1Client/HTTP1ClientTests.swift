@@ -1,42 +1,21 @@
 import Foundation
 import HTTP1
 @testable import RPC
+import TestSupport
 import XCTest
 
 /// RPC.HTTP1Client against a real peer: tests/http1/peer.py (Python's socket and ssl modules).
 final class HTTP1ClientTests: XCTestCase {
     /// The peer, started for one test and killed when it ends.
     final class Peer: @unchecked Sendable {
-        let process = Process()
-        let port: Int
+        let peer: PythonPeer
         let log: String
+        var port: Int { peer.port }
 
         init(_ test: XCTestCase, mode: String, extra: [String] = []) throws {
-            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().deletingLastPathComponent().path
-            log = NSTemporaryDirectory() + "http1-peer-\(getpid())-\(UUID().uuidString).log"
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", root + "/tests/http1/peer.py", "--mode", mode, "--log", log] + extra
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            var line = Data()
-            while true {
-                let byte = output.fileHandleForReading.readData(ofLength: 1)
-                if byte.isEmpty || byte == Data("\n".utf8) { break }
-                line.append(byte)
-            }
-            let text = String(decoding: line, as: UTF8.self)
-            guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
-                process.terminate()
-                throw XCTSkip("peer did not start: \(text)")
-            }
-            self.port = port
-            let process = self.process
-            let log = self.log
-            test.addTeardownBlock {
-                process.terminate()
-                process.waitUntilExit()
+            let log = NSTemporaryDirectory() + "http1-peer-\(getpid())-\(UUID().uuidString).log"
+            self.log = log
+            peer = try PythonPeer(test, script: "tests/http1/peer.py", arguments: ["--mode", mode, "--log", log] + extra) {
                 try? FileManager.default.removeItem(atPath: log)
             }
         }

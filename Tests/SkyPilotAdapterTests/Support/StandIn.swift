@@ -1,44 +1,17 @@
 import Foundation
 import HTTP1
 import RPC
+import TestSupport
 import XCTest
 
 /// tests/skypilot/standin.py, started for one test on a free port and stopped when it ends.
 final class StandIn: @unchecked Sendable {
-    let process = Process()
-    let port: Int
+    let peer: PythonPeer
+    var port: Int { peer.port }
     var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
-    static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-    }
-
     init(_ test: XCTestCase, arguments: [String] = []) throws {
-        let script = Self.repositoryRoot.appendingPathComponent("tests/skypilot/standin.py").path
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--port", "0", "--heartbeat", "0.2"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        // The first line is "PORT <n>".
-        var line = Data()
-        while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
-            process.terminate()
-            throw XCTSkip("stand-in did not start: \(text)")
-        }
-        self.port = port
-        let process = self.process
-        test.addTeardownBlock {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        peer = try PythonPeer(test, script: "tests/skypilot/standin.py", arguments: ["--port", "0", "--heartbeat", "0.2"] + arguments)
     }
 
     @discardableResult
