@@ -144,7 +144,10 @@ public final class HTTP1Client: Sendable {
         connection.onClose = { [live] in _ = live.map.withLock { $0.removeValue(forKey: id) } }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                loop.execute { connection.start(continuation) }
+                if !loop.tryExecute({ connection.start(continuation) }) {
+                    connection.onClose?()
+                    continuation.resume(throwing: HTTP1ClientError(.connect, sent: false, "the HTTP client was shut down"))
+                }
             }
         } onCancel: {
             loop.execute { connection.cancel() }

@@ -115,6 +115,11 @@ public final class EventLoop: @unchecked Sendable {
         _ = post(.closure(job))
     }
 
+    /// Like `execute`, but says whether the job was taken: false once the loop has stopped.
+    func tryExecute(_ job: @escaping @Sendable () -> Void) -> Bool {
+        post(.closure(job))
+    }
+
     /// False when the loop has stopped and the job was not taken.
     private func post(_ job: Job) -> Bool {
         // From the loop thread itself, the loop drains the mailbox before it sleeps again.

@@ -204,6 +204,30 @@ final class HTTP1ClientTests: XCTestCase {
         XCTAssertEqual(peer.outcomes(atLeast: 1, within: 10), ["closed-early"])
     }
 
+    /// A request in flight when the client shuts down fails; one sent afterwards fails at once.
+    func testShutdownEndsRequestsAndRefusesNewOnes() async throws {
+        let peer = try Peer(self, mode: "silent")
+        let doomed = try HTTP1Client()
+        let task = Task {
+            try await doomed.execute(HTTP1Request(method: "GET", target: "/api/get"), to: peer.endpoint, timeout: .seconds(30))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        await doomed.shutdown()
+        do {
+            _ = try await task.value
+            XCTFail("a request survived the shutdown")
+        } catch let error as HTTP1ClientError {
+            XCTAssertTrue(error.description.contains("shut down"), error.description)
+        }
+        do {
+            _ = try await doomed.execute(HTTP1Request(method: "GET", target: "/"), to: peer.endpoint, timeout: .seconds(5))
+            XCTFail("a shut-down client sent a request")
+        } catch let error as HTTP1ClientError {
+            XCTAssertFalse(error.requestMayHaveBeenSent)
+        }
+        await doomed.shutdown()  // idempotent
+    }
+
     func testCancellingTheCallerEndsTheRequest() async throws {
         let peer = try Peer(self, mode: "silent")
         let client = self.client!
