@@ -49,7 +49,7 @@ final class HTTP1ClientConnection: EventLoopHandler, @unchecked Sendable {
     }
 
     /// Connected and past the TLS handshake: from here on, the server may have the request.
-    private var requestMayHaveBeenSent: Bool { requestQueued && (tls == nil || tls!.isHandshakeComplete) }
+    private var requestMayHaveBeenSent: Bool { requestQueued && (tls?.isHandshakeComplete ?? true) }
 
     // MARK: loop thread
 
