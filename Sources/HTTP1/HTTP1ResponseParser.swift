@@ -47,18 +47,6 @@ public struct HTTP1ResponseParser: Sendable {
         self.maxHeadBytes = maxHeadBytes
     }
 
-    /// True once `.end` was produced.
-    public var isComplete: Bool {
-        if case .done = state { return true }
-        return false
-    }
-
-    /// True while the response's head is not complete (no status yet, or interim responses only).
-    public var awaitingHead: Bool {
-        if case .head = state { return true }
-        return false
-    }
-
     /// Parses `bytes`, appending what they complete to `events`. Bytes after the end of the
     /// response are ignored (we send one request per connection).
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, into events: inout [HTTP1ParseEvent]) throws {
