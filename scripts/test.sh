@@ -20,6 +20,16 @@ set -e
 echo "== python suites (grpcio against jobletd)"
 python3 -m pytest -q tests/python "$@"
 
+echo "== release build (what the README's first command runs; C libraries linked statically)"
+scripts/build-release.sh
+release=.build-static/release
+if ldd "$release/jobletd" | grep -E "lib(ssl|crypto|nghttp2|sqlite3|z|stdc\+\+)\.so"; then
+  echo "release jobletd links a shared library that scripts/link-static should have made static" >&2
+  exit 1
+fi
+JOBLETD_BUILD="$PWD/$release" python3 -m pytest -q tests/python/test_interop.py tests/python/test_transport.py \
+  tests/python/test_hostile.py tests/python/test_sdk_jobs.py tests/python/test_startup.py
+
 echo "== real SkyPilot 0.14.1 API server on loopback (no cloud access): GPU jobs through the Joblet SDK"
 JOBLETD="$PWD/.build/debug/jobletd" SKY_SMOKE="$(swift build --show-bin-path)/skypilot-smoke" \
   bash tests/skypilot/real_sky_test.sh
