@@ -21,6 +21,7 @@ let jobletdLinkerFlags = [
     "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
     "-Xlinker", "--symbol-ordering-file=\(packageRoot)Sources/jobletd/jobletd.order",
     "-Xlinker", "--no-warn-symbol-ordering",
+    "-Xlinker", "-T", "-Xlinker", "\(packageRoot)Sources/jobletd/jobletd.ld",
 ]
 
 let package = Package(
@@ -69,7 +70,7 @@ let package = Package(
         .executableTarget(name: "jobletd", dependencies: ["JobletServer", "JobletLinux", "SkyPilotAdapter",
                                                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                                           .product(name: "Logging", package: "swift-log")],
-                          exclude: ["jobletd.order"],
+                          exclude: ["jobletd.order", "jobletd.ld"],
                           linkerSettings: [.unsafeFlags(jobletdLinkerFlags)]),
         .executableTarget(name: "rnx", dependencies: ["JobletClient",
                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
