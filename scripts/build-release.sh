@@ -19,7 +19,14 @@ if [ -d .build-static ] && [ "$(cat .build-static/jobletd-build-flags 2>/dev/nul
   echo "build-release: build flags changed; rebuilding .build-static from scratch" >&2
   rm -rf .build-static
 fi
+log=$(mktemp /tmp/jobletd-build-release.XXXXXX)
+trap 'rm -f "$log"' EXIT
 for product in jobletd joblet-init "$@"; do
-  swift build "${flags[@]}" --product "$product" 2>&1 | grep -v "warning: the use of \`mktemp'" | tail -1
+  if ! swift build "${flags[@]}" --product "$product" >"$log" 2>&1; then
+    grep -v "warning: the use of \`mktemp'" "$log" | grep -E -A6 "error:" | head -60 >&2
+    echo "build-release: building $product failed (the errors are above)" >&2
+    exit 1
+  fi
+  tail -1 "$log"
 done
 echo "${flags[*]}" > .build-static/jobletd-build-flags

@@ -22,6 +22,10 @@ public struct ServerConfiguration: Sendable {
     public var eventLoopSpinPolls = EventLoopGroup.defaultSpinPolls
     /// A connection that has not finished its TLS handshake by then is closed.
     public var handshakeTimeout: Duration = .seconds(10)
+    /// Encrypted output a connection may hold that the socket has not taken yet; past it, the
+    /// connection stops pulling frames from HTTP/2, so unsent bytes stay counted per stream
+    /// (back-pressure reaches the handlers) and control frames are not queued behind megabytes.
+    public var maxBufferedCiphertext = 1 << 20
 
     public init(host: String, port: Int, tls: TLSConfiguration) {
         self.host = host

@@ -26,8 +26,6 @@ final class ServerConnection: EventLoopHandler, EventLoopFlushable, @unchecked S
     /// Marked dirty on the loop for this batch already.
     private var flushPending = false
 
-    static let maxBufferedCiphertext = 1 << 20
-
     init(fd: Int32, loop: EventLoop, server: ServerCore, remoteAddress: String) throws {
         self.fd = fd
         self.loop = loop
@@ -141,7 +139,12 @@ final class ServerConnection: EventLoopHandler, EventLoopFlushable, @unchecked S
     /// session while the socket is backed up, so unsent bytes stay counted per stream.
     func flush() {
         guard !closed else { return }
-        if let session, tls.pendingCiphertextCount < ServerConnection.maxBufferedCiphertext {
+        // Ciphertext already backed up: leave the session's frames where they are this time, and
+        // come back (writable interest) once the socket took what is buffered, even if it takes
+        // it all in this call; otherwise a stream with more to send would wait for an event that
+        // never comes.
+        let pullDeferred = session != nil && tls.pendingCiphertextCount >= server.configuration.maxBufferedCiphertext
+        if let session, !pullDeferred {
             var plain = loop.takeScratch()
             do {
                 try session.send(into: &plain)
@@ -153,7 +156,7 @@ final class ServerConnection: EventLoopHandler, EventLoopFlushable, @unchecked S
             }
             loop.returnScratch(&plain)
         }
-        writeSocket()
+        writeSocket(comeBack: pullDeferred)
         if closed { return }
         session?.reportDrain()
         if !tls.hasPendingCiphertext {
@@ -162,8 +165,9 @@ final class ServerConnection: EventLoopHandler, EventLoopFlushable, @unchecked S
         }
     }
 
-    /// Writes the TLS session's ciphertext straight from its buffer until the socket is full.
-    private func writeSocket() {
+    /// Writes the TLS session's ciphertext straight from its buffer until the socket is full;
+    /// asks for writability while some is left, or when `comeBack` (a flush held frames back).
+    private func writeSocket(comeBack: Bool) {
         var failure: Int32 = 0
         while tls.hasPendingCiphertext && failure == 0 {
             var full = false
@@ -182,7 +186,7 @@ final class ServerConnection: EventLoopHandler, EventLoopFlushable, @unchecked S
             close(reason: "write: \(String(cString: strerror(failure)))")
             return
         }
-        setWritableInterest(tls.hasPendingCiphertext)
+        setWritableInterest(tls.hasPendingCiphertext || comeBack)
     }
 
     private func setWritableInterest(_ on: Bool) {

@@ -319,6 +319,38 @@ final class EndToEndTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(streamedBytes.get, ranAhead + (2 << 20), "send resumed once the client read")
     }
 
+    /// A connection whose ciphertext is backed up past `maxBufferedCiphertext` leaves frames in
+    /// HTTP/2; when the socket then takes all of it in one go, the connection must come back for
+    /// the rest. It used to wait for an event that never came: the stream stalled until its
+    /// deadline. A small cap makes that happen many times in one 48 MiB stream.
+    func testStreamDoesNotStallWhenBufferedCiphertextDrainsAtOnce() async throws {
+        var config = ServerConfiguration(host: "127.0.0.1", port: 0, tls: try .server(
+            certificateFile: pki.path("server-cert.pem"), privateKeyFile: pki.path("server-key.pem"), caFile: pki.path("ca-cert.pem")))
+        config.eventLoops = 1
+        config.maxBufferedCiphertext = 16 << 10
+        let small = try GRPCServer(configuration: config, router: router())
+        let port = try small.start()
+        var client = ClientConfiguration(host: "127.0.0.1", port: port, tls: try clientTLS(), serverName: "localhost")
+        // Windows larger than the stream: the client sends no WINDOW_UPDATE, so nothing it sends
+        // wakes the server's connection up (grpc C++ clients, with BDP-sized windows, do the same).
+        client.http2.initialWindowSize = 64 << 20
+        client.http2.connectionWindowSize = 64 << 20
+        let channel = try GRPCChannel(configuration: client)
+        defer { channel.close() }
+        var out = Grpc_Testing_StreamingOutputCallRequest()
+        out.responseParameters = (0..<768).map { _ in var p = Grpc_Testing_ResponseParameters(); p.size = 64 << 10; return p }
+        let call: StreamingCall<Grpc_Testing_StreamingOutputCallRequest, Grpc_Testing_StreamingOutputCallResponse> =
+            try await channel.serverStreaming(M.streamingOutputCall, out, options: CallOptions(timeout: .seconds(40)))
+        var received = 0
+        do {
+            for try await r in call.responses { received += r.payload?.body.count ?? 0 }
+        } catch {
+            XCTFail("stream ended after \(received) of \(768 << 16) bytes: \(error)")
+        }
+        XCTAssertEqual(received, 768 << 16)
+        await small.shutdown(drainTimeout: .seconds(1))
+    }
+
     func testGracefulShutdownFinishesInFlightCallsAndRefusesNewConnections() async throws {
         var req = request(1)
         req.fillUsername = true  // 300 ms
