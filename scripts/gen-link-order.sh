@@ -12,7 +12,8 @@
 #
 # Run it after large changes to what runs at start-up or per call; a stale file is harmless
 # (names that no longer exist are skipped, new functions go after the listed ones), it only
-# costs some resident text. Needs valgrind (apt) and the Python grpcio package; takes ~2 min.
+# costs some resident text. Needs valgrind (apt) and the Python grpcio package; takes ~20 s
+# after the release build.
 # Jobs are not driven: valgrind cannot run the vfork-style clone() that spawns them.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what jobletd's build and tests need, only what is missing (Debian 12, as root).
 set -euo pipefail
-# libstdc++-12-dev: libstdc++.a, which scripts/build-release.sh links statically.
+# libstdc++-12-dev: libstdc++.a; scripts/build-release.sh links it, and the .a archives of the
+# -dev packages above (OpenSSL, nghttp2, SQLite, zlib), statically (scripts/link-static/README.md).
 pkgs=(libnghttp2-dev libssl-dev libsqlite3-dev zlib1g-dev pkg-config protobuf-compiler openssl procps libstdc++-12-dev)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
