@@ -86,7 +86,7 @@ public final class HTTP1Client: Sendable {
 
     public let configuration: Configuration
     private let group: EventLoopGroup
-    private let tls = Mutex<Result<TLSConfiguration, TLSError>?>(nil)
+    private let tls = Mutex<TLSConfiguration?>(nil)
     private let isShutDown = Atomic<Bool>(false)
     /// Connections with a request in flight, so that `shutdown` can fail them.
     private let live = LiveConnections()
@@ -154,19 +154,20 @@ public final class HTTP1Client: Sendable {
         }
     }
 
+    /// The https context, made on first use and kept. A failure (an unreadable `caFile`, say) is
+    /// not kept: the next request tries again, so fixing the file needs no restart.
     private func webTLS() throws -> TLSConfiguration {
         let result = tls.withLock { cached -> Result<TLSConfiguration, TLSError> in
-            if let cached { return cached }
-            let made: Result<TLSConfiguration, TLSError>
+            if let cached { return .success(cached) }
             do {
-                made = .success(try TLSConfiguration.webClient(caFile: configuration.caFile))
+                let made = try TLSConfiguration.webClient(caFile: configuration.caFile)
+                cached = made
+                return .success(made)
             } catch let error as TLSError {
-                made = .failure(error)
+                return .failure(error)
             } catch {
-                made = .failure(TLSError(reason: "\(error)"))
+                return .failure(TLSError(reason: "\(error)"))
             }
-            cached = made
-            return made
         }
         switch result {
         case .success(let configuration): return configuration

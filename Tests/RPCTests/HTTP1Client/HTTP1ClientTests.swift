@@ -193,6 +193,31 @@ final class HTTP1ClientTests: XCTestCase {
         }
     }
 
+    /// A CA file that cannot be read fails the request (never sent); once the file is there,
+    /// the same client's next request succeeds: the failure was not kept.
+    func testAnUnreadableCAFileFailsUntilItIsFixed() async throws {
+        let pki = TestPKI.shared
+        let peer = try Peer(self, mode: "echo", extra: ["--tls", pki.directory])
+        let caFile = NSTemporaryDirectory() + "http1-ca-\(UUID().uuidString).pem"
+        defer { try? FileManager.default.removeItem(atPath: caFile) }
+        var settings = HTTP1Client.Configuration()
+        settings.caFile = caFile
+        let client = try HTTP1Client(configuration: settings)
+        defer { Task { await client.shutdown() } }
+        let endpoint = HTTP1Endpoint(secure: true, host: "localhost", port: peer.port)
+        do {
+            _ = try await client.execute(HTTP1Request(method: "GET", target: "/api/health"), to: endpoint, timeout: .seconds(10))
+            XCTFail("a missing CA file was accepted")
+        } catch let error as HTTP1ClientError {
+            XCTAssertEqual(error.kind, .tls)
+            XCTAssertFalse(error.requestMayHaveBeenSent)
+            XCTAssertTrue(error.description.contains(caFile), error.description)
+        }
+        try FileManager.default.copyItem(atPath: pki.path("ca-cert.pem"), toPath: caFile)
+        let response = try await client.execute(HTTP1Request(method: "GET", target: "/api/health"), to: endpoint, timeout: .seconds(10))
+        XCTAssertEqual(response.status, 200)
+    }
+
     func testDroppingTheBodyClosesTheConnection() async throws {
         let peer = try Peer(self, mode: "chunked", extra: ["--size", String(256 << 20)])
         do {
