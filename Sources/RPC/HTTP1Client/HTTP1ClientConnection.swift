@@ -119,7 +119,7 @@ final class HTTP1ClientConnection: EventLoopHandler, @unchecked Sendable {
             guard events & (CEventLoop_EPOLLOUT | CEventLoop_EPOLLERR | CEventLoop_EPOLLHUP) != 0 else { return }
             let err = Socket.pendingError(fd)
             if err != 0 {
-                connectErrors.append("\(endpoint.host):\(endpoint.port): \(String(cString: strerror(err)))")
+                connectErrors.append("\(Socket.describe(addresses[nextAddress - 1].storage)): \(String(cString: strerror(err)))")
                 return connectNext()
             }
             if let connectTimer { loop.cancelTimer(connectTimer) }

@@ -137,14 +137,17 @@ final class HTTP1ClientTests: XCTestCase {
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         let port = Int(UInt16(bigEndian: address.sin_port))
         close(fd)
-        do {
-            _ = try await client.execute(HTTP1Request(method: "POST", target: "/jobs/launch"),
-                                         to: HTTP1Endpoint(secure: false, host: "127.0.0.1", port: port), timeout: .seconds(5))
-            XCTFail("connected to a closed port")
-        } catch let error as HTTP1ClientError {
-            XCTAssertEqual(error.kind, .connect)
-            XCTAssertFalse(error.requestMayHaveBeenSent)
-            XCTAssertTrue(error.description.contains("Connection refused"), error.description)
+        // "localhost" resolves to ::1 and 127.0.0.1 here: each refusal names the address tried.
+        for host in ["127.0.0.1", "localhost"] {
+            do {
+                _ = try await client.execute(HTTP1Request(method: "POST", target: "/jobs/launch"),
+                                             to: HTTP1Endpoint(secure: false, host: host, port: port), timeout: .seconds(5))
+                XCTFail("connected to a closed port")
+            } catch let error as HTTP1ClientError {
+                XCTAssertEqual(error.kind, .connect)
+                XCTAssertFalse(error.requestMayHaveBeenSent)
+                XCTAssertTrue(error.description.contains("127.0.0.1:\(port): Connection refused"), error.description)
+            }
         }
     }
 
