@@ -18,6 +18,13 @@ extension HTTP2Session {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             return 0
         }
+        if pullingControlFramesOnly {
+            if !queue.deferred {
+                queue.deferred = true
+                parkedByReceive.append(id)
+            }
+            return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+        }
         let copied = min(length, queue.queuedBytes - queue.reserved)
         queue.reserved += copied
         if copied > 0 { flags.pointee |= NGHTTP2_DATA_FLAG_NO_COPY.rawValue }

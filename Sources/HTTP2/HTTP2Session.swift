@@ -33,6 +33,14 @@ public final class HTTP2Session {
     var spareQueues: [OutboundQueue] = []
     /// Frames pulled out of nghttp2 during `receive()`, to be handed out by the next `send(into:)`.
     private var pendingOutput: [UInt8] = []
+    /// True while `receive()` pulls frames: DATA stays in its stream's queue then (the data
+    /// provider parks the stream), so only `send(into:)`, which the owner calls when its output
+    /// has room, turns DATA into frames. Otherwise every frame a peer sends (a PING, say) would
+    /// move all queued DATA into `pendingOutput`, past the owner's limits: a peer that pings and
+    /// never reads could make us buffer a whole stream.
+    var pullingControlFramesOnly = false
+    /// Streams parked by `receive()`'s pull; `send(into:)` resumes them.
+    var parkedByReceive: [HTTP2StreamID] = []
     /// While `flush` runs: where no-copy DATA frames go (the same buffer mem_send's bytes go to,
     /// so frame order is kept: nghttp2 finishes one outbound item before starting the next).
     var noCopyTarget: UnsafeMutablePointer<[UInt8]>?
@@ -116,6 +124,8 @@ public final class HTTP2Session {
         }
         // Many connection errors (an oversized frame, for one) nghttp2 handles by queueing GOAWAY and
         // swallowing input while returning success; pulling the frames out is how we see them.
+        pullingControlFramesOnly = true
+        defer { pullingControlFramesOnly = false }
         try flush(into: &pendingOutput)
         if let terminalError { throw terminalError }
     }
@@ -143,6 +153,12 @@ public final class HTTP2Session {
 
     /// Appends every frame nghttp2 wants to write now to `buffer`.
     public func send(into buffer: inout [UInt8]) throws {
+        if !parkedByReceive.isEmpty {
+            for id in parkedByReceive {
+                if let queue = outbound[id] { resume(id, queue) }
+            }
+            parkedByReceive.removeAll(keepingCapacity: true)
+        }
         if !pendingOutput.isEmpty {
             if buffer.isEmpty {
                 swap(&buffer, &pendingOutput)

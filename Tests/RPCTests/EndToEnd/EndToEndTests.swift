@@ -319,6 +319,29 @@ final class EndToEndTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(streamedBytes.get, ranAhead + (2 << 20), "send resumed once the client read")
     }
 
+    /// A client that grants 2 GiB windows and keeps sending frames (PINGs) but never reads its
+    /// socket: whatever wakes the connection, the server must not pull more frames than its caps
+    /// allow, or the handler runs on and the server buffers the whole stream.
+    func testAClientThatPingsButNeverReadsCannotMakeTheServerBuffer() async throws {
+        let client = try RawTLSClient(port: port, tls: try clientTLS(),
+                                      settings: HTTP2Settings(initialWindowSize: 0x7fff_ffff, connectionWindowSize: 0x7fff_ffff))
+        var out = Grpc_Testing_StreamingOutputCallRequest()
+        out.responseParameters = (0..<1024).map { _ in var p = Grpc_Testing_ResponseParameters(); p.size = 64 << 10; return p }  // 64 MiB
+        let id = try client.h2.submitRequest(headers: SessionDriver.requestHeaders(M.streamingOutputCall.path), endStream: false)
+        try client.h2.submitData(stream: id, bytes: MessageFramer.frame(out.serializedBytes(), compressed: false), endStream: true)
+        try client.write()
+        let end = ContinuousClock.now + .seconds(2)
+        while ContinuousClock.now < end {
+            try client.h2.submitPing()
+            try client.write()
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let ranAhead = streamedBytes.get
+        print("pinging, not reading: handler ran ahead by \(ranAhead) bytes")
+        // The kernel's socket buffers on both sides (up to ~10 MiB on loopback) plus our caps.
+        XCTAssertLessThan(ranAhead, 24 << 20, "the server buffered \(ranAhead) bytes for a client that reads nothing")
+    }
+
     /// A connection whose ciphertext is backed up past `maxBufferedCiphertext` leaves frames in
     /// HTTP/2; when the socket then takes all of it in one go, the connection must come back for
     /// the rest. It used to wait for an event that never came: the stream stalled until its
