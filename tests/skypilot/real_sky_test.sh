@@ -9,14 +9,36 @@
 # accelerator catalog SkyPilot would otherwise download, starts `sky api start` on 127.0.0.1,
 # runs the skypilot-smoke harness (SkyPilotBackend through a JobEngine), and stops the server.
 #
-# Environment: SKY_TEST_DIR (state, default /tmp/jobletd-sky-real), SKY_PORT (default 46590),
+# Environment: SKY_TEST_DIR (state, default /tmp/jobletd-sky-real), SKY_PORT (default: a free port
+# below the kernel's ephemeral range),
 # SKY_SMOKE (a built skypilot-smoke binary; default: swift build --product skypilot-smoke).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 STATE=${SKY_TEST_DIR:-/tmp/jobletd-sky-real}
 VENV=$STATE/venv
-PORT=${SKY_PORT:-46590}
+# The server's port sits below the ephemeral range (ip_local_port_range): a fixed port inside it
+# (this script used 46590) is now and then the local end of one of the suites' earlier client
+# connections, still in TIME_WAIT, and `sky api start` then exits with "Port … is not available".
+free_port() {
+  python3 - <<'PY'
+import socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for port in range(max(1024, low - 3000), low):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+else:
+    raise SystemExit("real_sky_test: no free port below the ephemeral range")
+PY
+}
+PORT=${SKY_PORT:-$(free_port)}
 ENDPOINT=http://127.0.0.1:$PORT
 
 mkdir -p "$STATE/home" "$STATE/tmp"
