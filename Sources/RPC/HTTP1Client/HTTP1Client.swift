@@ -157,21 +157,15 @@ public final class HTTP1Client: Sendable {
     /// The https context, made on first use and kept. A failure (an unreadable `caFile`, say) is
     /// not kept: the next request tries again, so fixing the file needs no restart.
     private func webTLS() throws -> TLSConfiguration {
-        let result = tls.withLock { cached -> Result<TLSConfiguration, TLSError> in
-            if let cached { return .success(cached) }
+        try tls.withLock { cached in
+            if let cached { return cached }
             do {
                 let made = try TLSConfiguration.webClient(caFile: configuration.caFile)
                 cached = made
-                return .success(made)
-            } catch let error as TLSError {
-                return .failure(error)
+                return made
             } catch {
-                return .failure(TLSError(reason: "\(error)"))
+                throw HTTP1ClientError(.tls, sent: false, "cannot set up TLS: \(error)")
             }
-        }
-        switch result {
-        case .success(let configuration): return configuration
-        case .failure(let error): throw HTTP1ClientError(.tls, sent: false, "cannot set up TLS: \(error)")
         }
     }
 }
