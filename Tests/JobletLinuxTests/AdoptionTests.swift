@@ -55,6 +55,28 @@ final class AdoptionTests: XCTestCase {
         XCTAssertEqual(exit.reason, "exited with code 5")
     }
 
+    /// jobletd died after spawning but before the handle was stored: the restart finds only the
+    /// job id. What runs in its cgroup is killed and the cgroup removed (the soak found these left).
+    func testAJobWithNoRecordedHandleIsKilledAndItsCgroupRemoved() async throws {
+        let fixture = try JobFixture()
+        let spec = fixture.spec("sleep 30")
+        let handle = try fixture.runner.start(spec)
+        fixture.runner.detach()
+        XCTAssertFalse(fixture.runner.cgroups.processes(in: handle.cgroup).isEmpty)
+
+        let restarted = try LocalJobRunner(log: { _ in })
+        defer { restarted.detach() }
+        restarted.discardUnrecorded(jobID: handle.jobID)
+        XCTAssertTrue(restarted.cgroups.processes(in: handle.cgroup).isEmpty)
+        let pidfd = PidFD.open(pid: handle.pid)
+        XCTAssertTrue(pidfd == nil || pidfd!.hasExited)
+        for dir in ["memory", "pids", "cpu"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "/sys/fs/cgroup/\(dir)/\(handle.cgroup.relativePath)"),
+                           "\(dir) cgroup of the job is left")
+        }
+        restarted.discardUnrecorded(jobID: handle.jobID)  // again: nothing there, no error
+    }
+
     func testAReusedPidIsNotAdopted() async throws {
         let fixture = try JobFixture()
         let spec = fixture.spec("sleep 5")

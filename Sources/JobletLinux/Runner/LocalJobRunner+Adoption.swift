@@ -31,3 +31,21 @@ extension LocalJobRunner {
         return .exited(exit)
     }
 }
+
+extension LocalJobRunner {
+    /// A job stored before its handle was (jobletd died between creating the cgroup and recording
+    /// RUNNING): whatever it may have started is killed and its cgroup removed, so nothing runs or
+    /// stays that no record watches. A job id with no cgroup is fine.
+    public func discardUnrecorded(jobID: String) {
+        guard let cgroup = try? type(of: cgroups).cgroup(forJobID: jobID) else { return }
+        do {
+            if !cgroups.processes(in: cgroup).isEmpty {
+                log("job \(jobID): killing processes started before jobletd stopped, with no record")
+                try cgroups.killAll(in: cgroup, timeout: config.killTimeout)
+            }
+            try cgroups.remove(cgroup)
+        } catch {
+            log("job \(jobID): cleaning up cgroup \(cgroup.relativePath): \(error)")
+        }
+    }
+}

@@ -1,0 +1,575 @@
+#!/usr/bin/env python3
+"""Soak with chaos: a bounded mixed load against one jobletd on loopback, jobletd killed with -9
+at random points and started again, the SkyPilot stand-in dropping connections, and at the end
+an account of every job and every host resource a job can leave behind.
+
+Usage (bench/soak.sh wraps it): soak.py --minutes N [--chaos] [--out DIR]
+Env: JOBLETD_BUILD (folder holding jobletd and joblet-init; default .build/debug).
+
+What runs, every loop bounded in count and time (the deadline, and per-loop caps):
+- short jobs: each prints a numbered sequence tagged with its own token and exits 0 or 3;
+- long jobs (~8 s of numbered lines, one every 50 ms) followed live by three readers each;
+- GPU jobs through the SkyPilot stand-in (protocol-faithful; no cloud);
+- status and list calls as admin and as viewer; a viewer's RunJob must be PERMISSION_DENIED;
+- connections opened and dropped; hostile connections (garbage, a TLS client that stops
+  mid-handshake, half-open TCP).
+
+The account (exit 1 if anything is off):
+- every job whose RunJob answered OK ended exactly once, with the status its command implies,
+  and its log holds its whole sequence exactly once (a job that ran twice would show it twice);
+- a RunJob cut off by a kill is looked up by its unique name: absent (never accepted) or final;
+- after the load, two equal rounds of work: jobletd's RSS, fds and threads drift < 5 % between them;
+- after DeleteAllJobs: no job mount, cgroup, network namespace, veth, loop device, workspace or
+  log file of ours is left.
+"""
+import argparse
+import json
+import os
+import pathlib
+import random
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "python"))
+from conftest import _generate_stubs, start_jobletd, stop_jobletd  # noqa: E402
+
+import grpc  # noqa: E402
+
+FINAL = {"COMPLETED", "FAILED", "STOPPED", "CANCELED"}
+TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED, grpc.StatusCode.DEADLINE_EXCEEDED,
+             grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL}
+
+
+def log(msg):
+    print(f"[soak {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+class Harness:
+    def __init__(self, args, work):
+        self.args, self.work = args, work
+        self.deadline = time.monotonic() + args.minutes * 60
+        self.lock = threading.Lock()
+        self.jobs = {}          # name -> dict(kind, expect_code, lines, token, uuid, state)
+        self.counts = {k: 0 for k in ("runjob_ok", "runjob_cut", "runjob_refused", "reads", "viewer_denied",
+                                      "conns", "hostile", "kills", "standin_drops", "followers",
+                                      "follow_reconnects", "transient_errors")}
+        self.problems = []
+        self.server = None
+        self.port = None
+        self.generation = 0
+        self.stop_event = threading.Event()
+        self.all_ids = set()    # every job id seen, the steady rounds' included
+
+    # ---- server lifecycle -------------------------------------------------------------------
+    def start_server(self):
+        extra = ["--config", str(self.work / "config.yml")]
+        if self.port:
+            extra += ["--address", f"127.0.0.1:{self.port}"]
+        self.generation += 1
+        logp = self.work / f"jobletd-{self.generation}.log"
+        for attempt in range(50):
+            try:
+                s = start_jobletd(self.args.certs, self.work / "data", *extra, log_path=logp)
+                break
+            except RuntimeError:
+                time.sleep(0.2)  # the port can be busy for a moment after a kill
+        else:
+            raise RuntimeError(f"jobletd would not start again; see {logp}")
+        self.server, self.port = s, s.port
+        return s
+
+    def kill9(self):
+        s = self.server
+        s.proc.send_signal(signal.SIGKILL)
+        s.proc.wait(timeout=10)
+        s.log.close()
+        self.counts["kills"] += 1
+
+    def channel(self, identity="admin"):
+        return self.server.channel(identity)
+
+    def alive(self):
+        return time.monotonic() < self.deadline and not self.stop_event.is_set()
+
+    def note(self, key, n=1):
+        with self.lock:
+            self.counts[key] += n
+
+    def problem(self, text):
+        with self.lock:
+            self.problems.append(text)
+        log("PROBLEM: " + text)
+
+    # ---- the stubs ---------------------------------------------------------------------------
+    def stubs(self, identity="admin"):
+        import joblet_pb2_grpc
+        ch = self.channel(identity)
+        return ch, joblet_pb2_grpc.JobServiceStub(ch)
+
+
+def short_command(token, lines, code):
+    return ["-c", f'i=1; while [ $i -le {lines} ]; do echo "{token} $i"; i=$((i+1)); done; exit {code}']
+
+
+def long_command(token, lines):
+    return ["-c", f'i=1; while [ $i -le {lines} ]; do echo "{token} $i"; i=$((i+1)); sleep 0.05; done']
+
+
+def submit(h, kind, name, command, args, expect_code, lines, token, gpu=False):
+    import joblet_pb2
+    rec = dict(kind=kind, expect_code=expect_code, lines=lines, token=token, uuid=None, state="cut")
+    with h.lock:
+        h.jobs[name] = rec
+    req = joblet_pb2.RunJobRequest(name=name, command=command, args=args, maxMemory=64)
+    if gpu:
+        req.gpu_count = 1
+    ch, stub = h.stubs()
+    try:
+        r = stub.RunJob(req, timeout=10)
+        rec["uuid"], rec["state"] = r.jobUuid, "accepted"
+        with h.lock:
+            h.all_ids.add(r.jobUuid)
+        h.note("runjob_ok")
+    except grpc.RpcError as e:
+        if e.code() in TRANSIENT:
+            h.note("runjob_cut")  # resolved at the end by name
+        elif e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+            rec["state"] = "refused"
+            h.note("runjob_refused")
+        else:
+            h.problem(f"RunJob {name}: {e.code()} {e.details()}")
+            rec["state"] = "refused"
+    finally:
+        ch.close()
+    return rec
+
+
+def short_jobs(h, worker):
+    n = 0
+    rnd = random.Random(worker)
+    while h.alive() and n < 5000:
+        n += 1
+        token = f"s{worker}x{n}"
+        lines = rnd.randint(1, 200)
+        code = 3 if rnd.random() < 0.2 else 0
+        submit(h, "short", f"soak-{token}", "sh", short_command(token, lines, code), code, lines, token)
+        time.sleep(rnd.uniform(0.05, 0.3))
+
+
+def follower(h, uuid, token, lines, results, idx):
+    """Follows GetJobLogs until the stream ends OK; reconnects after a kill and starts over."""
+    import joblet_pb2
+    for attempt in range(100):
+        if time.monotonic() > h.deadline + 120:
+            break
+        ch, stub = h.stubs("viewer" if idx == 2 else "admin")
+        got = bytearray()
+        try:
+            for chunk in stub.GetJobLogs(joblet_pb2.GetJobLogsReq(uuid=uuid), timeout=60):
+                got += chunk.payload
+            results[idx] = bytes(got)
+            return
+        except grpc.RpcError as e:
+            if e.code() not in TRANSIENT:
+                h.problem(f"follower {idx} of {uuid}: {e.code()} {e.details()}")
+                return
+            h.note("follow_reconnects")
+            time.sleep(0.3)
+        finally:
+            ch.close()
+
+
+def long_jobs(h, worker):
+    n = 0
+    while h.alive() and n < 200:
+        n += 1
+        token = f"l{worker}x{n}"
+        lines = 160
+        rec = submit(h, "long", f"soak-{token}", "sh", long_command(token, lines), 0, lines, token)
+        if rec["uuid"] is None:
+            time.sleep(0.5)
+            continue
+        results = [None, None, None]
+        threads = [threading.Thread(target=follower, args=(h, rec["uuid"], token, lines, results, i), daemon=True)
+                   for i in range(3)]
+        for t in threads:
+            t.start()
+        h.note("followers", 3)
+        for t in threads:
+            t.join(timeout=h.args.minutes * 60 + 180)
+        want = expected_log(token, lines)
+        for i, got in enumerate(results):
+            if got is not None and got != want:
+                h.problem(f"follower {i} of long job {rec['uuid']} read {len(got)} bytes, not the {len(want)} written")
+
+
+def gpu_jobs(h, worker):
+    n = 0
+    while h.alive() and n < 300:
+        n += 1
+        submit(h, "gpu", f"soak-g{worker}x{n}", "python3", ["train.py"], 0, 0, "", gpu=True)
+        time.sleep(1.0)
+
+
+def readers(h, worker):
+    import joblet_pb2
+    n = 0
+    while h.alive() and n < 100000:
+        n += 1
+        identity = "viewer" if n % 2 else "admin"
+        ch, stub = h.stubs(identity)
+        try:
+            jobs = stub.ListJobs(joblet_pb2.EmptyRequest(), timeout=10).jobs
+            if jobs:
+                stub.GetJobStatus(joblet_pb2.GetJobStatusReq(uuid=random.choice(jobs).uuid), timeout=10)
+            h.note("reads")
+            if identity == "viewer" and n % 10 == 1:
+                try:
+                    stub.RunJob(joblet_pb2.RunJobRequest(command="true"), timeout=10)
+                    h.problem("a viewer's RunJob was accepted")
+                except grpc.RpcError as e:
+                    if e.code() == grpc.StatusCode.PERMISSION_DENIED:
+                        h.note("viewer_denied")
+                    elif e.code() not in TRANSIENT:
+                        h.problem(f"viewer RunJob: {e.code()} {e.details()}")
+        except grpc.RpcError as e:
+            if e.code() in TRANSIENT:
+                h.note("transient_errors")
+            elif e.code() != grpc.StatusCode.NOT_FOUND:  # a job deleted between list and status
+                h.problem(f"read as {identity}: {e.code()} {e.details()}")
+        finally:
+            ch.close()
+        time.sleep(0.05)
+
+
+def churn(h, worker):
+    """Connections opened for one health check and dropped, and hostile ones."""
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    n = 0
+    rnd = random.Random(1000 + worker)
+    while h.alive() and n < 20000:
+        n += 1
+        kind = rnd.choice(["health", "health", "garbage", "half-open", "tls-stall", "tls-garbage"])
+        try:
+            if kind == "health":
+                ch = h.channel()
+                try:
+                    health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=5)
+                except grpc.RpcError as e:
+                    if e.code() not in TRANSIENT:
+                        h.problem(f"health: {e.code()} {e.details()}")
+                ch.close()
+                h.note("conns")
+                continue
+            s = socket.create_connection(("127.0.0.1", h.port), timeout=3)
+            if kind == "garbage":
+                s.sendall(os.urandom(rnd.randint(1, 4096)))
+            elif kind == "half-open":
+                s.shutdown(socket.SHUT_WR)
+            elif kind == "tls-stall":
+                s.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")  # a ClientHello cut short
+            elif kind == "tls-garbage":
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                ctx.load_verify_locations(str(h.args.certs / "ca-cert.pem"))
+                ctx.load_cert_chain(str(h.args.certs / "admin-client-cert.pem"), str(h.args.certs / "admin-client-key.pem"))
+                ctx.set_alpn_protocols(["h2"])
+                s = ctx.wrap_socket(s, server_hostname="localhost")
+                s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + os.urandom(rnd.randint(1, 512)))
+            time.sleep(rnd.uniform(0, 0.5))
+            s.close()
+            h.note("hostile")
+        except OSError:
+            h.note("transient_errors")
+        time.sleep(rnd.uniform(0.02, 0.2))
+
+
+def chaos(h, standin):
+    """Kills jobletd with -9 at random points, at least `kills` times; drops the stand-in's
+    connections (and its request ids) in between."""
+    total = h.args.minutes * 60
+    kills = max(2, int(round(h.args.minutes / 30 * 6)))
+    times = sorted(random.uniform(0.1 * total, 0.9 * total) for _ in range(kills))
+    drops = sorted(random.uniform(0.05 * total, 0.95 * total) for _ in range(kills))
+    start = time.monotonic()
+    events = sorted([(t, "kill") for t in times] + [(t, "drop") for t in drops])
+    for at, what in events:
+        while time.monotonic() - start < at:
+            if h.stop_event.wait(0.1):
+                return
+        if what == "kill":
+            log(f"chaos: kill -9 jobletd (pid {h.server.proc.pid})")
+            h.kill9()
+            time.sleep(random.uniform(0, 1.0))
+            h.start_server()
+            log(f"chaos: jobletd back (pid {h.server.proc.pid})")
+        else:
+            control(standin, "/_standin/outage", {"mode": "refuse", "seconds": random.uniform(0.5, 2.0), "wipe": True})
+            h.note("standin_drops")
+
+
+def control(standin, path, body=None):
+    req = urllib.request.Request(standin + path, data=json.dumps(body or {}).encode(),
+                                 headers={"content-type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"null")
+
+
+def expected_log(token, lines):
+    return "".join(f"{token} {i}\n" for i in range(1, lines + 1)).encode()
+
+
+def read_log(h, uuid):
+    import joblet_pb2
+    ch, stub = h.stubs()
+    try:
+        return b"".join(c.payload for c in stub.GetJobLogs(joblet_pb2.GetJobLogsReq(uuid=uuid), timeout=30))
+    finally:
+        ch.close()
+
+
+def account(h):
+    """Every job: final, the right status, the whole log exactly once."""
+    import joblet_pb2
+    ch, stub = h.stubs()
+    by_name = {}
+    for j in stub.ListJobs(joblet_pb2.EmptyRequest(), timeout=30).jobs:
+        by_name.setdefault(j.name, []).append(j)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        pending = [j for js in by_name.values() for j in js if j.status not in FINAL]
+        if not pending:
+            break
+        time.sleep(0.5)
+        by_name = {}
+        for j in stub.ListJobs(joblet_pb2.EmptyRequest(), timeout=30).jobs:
+            by_name.setdefault(j.name, []).append(j)
+    ch.close()
+    tally = {"checked": 0, "cut_absent": 0, "cut_present": 0, "cut_lost_at_start": 0, "gpu": 0}
+    for name, rec in sorted(h.jobs.items()):
+        found = by_name.get(name, [])
+        if rec["state"] == "refused":
+            if found:
+                h.problem(f"{name}: refused at RunJob, yet stored")
+            continue
+        if len(found) > 1:
+            h.problem(f"{name}: stored {len(found)} times")
+            continue
+        if not found:
+            if rec["state"] == "accepted":
+                h.problem(f"{name} ({rec['uuid']}): accepted, then lost")
+            else:
+                tally["cut_absent"] += 1
+            continue
+        j = found[0]
+        h.all_ids.add(j.uuid)
+        if rec["state"] == "cut":
+            tally["cut_present"] += 1
+        elif j.uuid != rec["uuid"]:
+            h.problem(f"{name}: RunJob said {rec['uuid']}, the store has {j.uuid}")
+        if j.status not in FINAL:
+            h.problem(f"{name} ({j.uuid}): still {j.status} two minutes after the load ended")
+            continue
+        if rec["kind"] == "gpu":
+            tally["gpu"] += 1
+            text = read_log(h, j.uuid).decode(errors="replace")
+            if j.status != "COMPLETED" or text.count("training done") != 1:
+                h.problem(f"GPU job {j.uuid}: {j.status}, 'training done' {text.count('training done')} times")
+            continue
+        want_status = "COMPLETED" if rec["expect_code"] == 0 else "FAILED"
+        if rec["state"] == "cut" and j.status == "FAILED" and j.exitCode == -1:
+            # Stored, then jobletd died before the process started and before RunJob answered:
+            # the client never heard of it; the next start ends it FAILED with that reason.
+            tally["cut_lost_at_start"] += 1
+            continue
+        if j.status != want_status or j.exitCode != rec["expect_code"]:
+            h.problem(f"{name} ({j.uuid}): {j.status} exit {j.exitCode}, wanted {want_status} exit {rec['expect_code']}")
+        got = read_log(h, j.uuid)
+        want = expected_log(rec["token"], rec["lines"])
+        if got != want:
+            h.problem(f"{name} ({j.uuid}): log {len(got)} bytes, wanted exactly {len(want)} "
+                      f"({len(got.splitlines())} lines, wanted {rec['lines']})")
+        tally["checked"] += 1
+    return tally
+
+
+def proc_sample(pid):
+    status = pathlib.Path(f"/proc/{pid}/status").read_text()
+    rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+    return {"rss_kb": rss, "fds": len(os.listdir(f"/proc/{pid}/fd")), "threads": len(os.listdir(f"/proc/{pid}/task"))}
+
+
+def steady_round(h, n=40):
+    import joblet_pb2
+    ch, stub = h.stubs()
+    ids = []
+    for i in range(n):
+        ids.append(stub.RunJob(joblet_pb2.RunJobRequest(name=f"steady-{i}", command="sh",
+                                                       args=["-c", "echo steady"]), timeout=10).jobUuid)
+    h.all_ids.update(ids)
+    for uid in ids:
+        for _ in range(400):
+            if stub.GetJobStatus(joblet_pb2.GetJobStatusReq(uuid=uid), timeout=10).status in FINAL:
+                break
+            time.sleep(0.05)
+        b"".join(c.payload for c in stub.GetJobLogs(joblet_pb2.GetJobLogsReq(uuid=uid), timeout=10))
+    for _ in range(200):
+        stub.ListJobs(joblet_pb2.EmptyRequest(), timeout=10)
+    stub.DeleteAllJobs(joblet_pb2.DeleteAllJobsReq(), timeout=30)
+    ch.close()
+    time.sleep(1.0)
+
+
+def drift(h):
+    """Two equal rounds after a warm-up one; RSS, fds and threads compared between them."""
+    steady_round(h)
+    steady_round(h)
+    a = proc_sample(h.server.proc.pid)
+    steady_round(h)
+    steady_round(h)
+    b = proc_sample(h.server.proc.pid)
+    out = {}
+    for k in a:
+        d = (b[k] - a[k]) / a[k] * 100 if a[k] else 0.0
+        out[k] = (a[k], b[k], round(d, 2))
+        # fds and threads are small integers: one more is noise below 5 % only above 20.
+        if d >= 5.0 and not (k != "rss_kb" and b[k] - a[k] <= 1):
+            h.problem(f"{k} drifted {d:.1f} % between two equal rounds ({a[k]} -> {b[k]})")
+    return out
+
+
+def host_snapshot(data, ids=()):
+    """What jobs can leave on the host, as sets of names. Cgroups, processes and their network
+    namespaces are attributed by job id, so other servers on this host do not count."""
+    ids = set(ids)
+    snap = {}
+    mounts = pathlib.Path("/proc/self/mountinfo").read_text().splitlines()
+    snap["mounts"] = {m.split()[4] for m in mounts if str(data) in m}
+    cg = set()
+    for ctrl in pathlib.Path("/sys/fs/cgroup").iterdir():
+        for base in (ctrl / "joblet", ctrl):
+            if base.is_dir():
+                cg |= {f"{ctrl.name}/{p.name}" for p in base.iterdir() if p.name in ids}
+    snap["cgroups"] = cg
+    procs, netns = set(), set()
+    for p in pathlib.Path("/proc").iterdir():
+        if not p.name.isdigit():
+            continue
+        try:
+            text = (p / "cgroup").read_text()
+        except OSError:
+            continue
+        if any(i in text for i in ids):
+            procs.add(p.name)
+            try:
+                netns.add(os.readlink(p / "ns" / "net"))
+            except OSError:
+                pass
+    snap["processes"], snap["netns"] = procs, netns
+    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout.splitlines()
+    snap["veths"] = {l.split(":")[1].strip() for l in links if "veth" in l}
+    loops = subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout.splitlines()
+    snap["loops"] = {l.split(":")[0] for l in loops if str(data) in l}
+    snap["workspaces"] = {p.name for p in (data / "jobs").iterdir()} if (data / "jobs").is_dir() else set()
+    snap["logs"] = {p.name for p in (data / "logs").iterdir()} if (data / "logs").is_dir() else set()
+    return snap
+
+
+def leaks(h, before):
+    import joblet_pb2
+    ch, stub = h.stubs()
+    ids = {j.uuid for j in stub.ListJobs(joblet_pb2.EmptyRequest(), timeout=30).jobs} | h.all_ids
+    stub.DeleteAllJobs(joblet_pb2.DeleteAllJobsReq(), timeout=60)
+    left = stub.ListJobs(joblet_pb2.EmptyRequest(), timeout=30).jobs
+    ch.close()
+    if left:
+        h.problem(f"{len(left)} jobs left after DeleteAllJobs: {[j.status for j in left][:5]}")
+    time.sleep(1.0)
+    after = host_snapshot(h.work / "data", ids)
+    table = {}
+    for k in after:
+        new = after[k] - before.get(k, set())
+        table[k] = len(new)
+        if new:
+            h.problem(f"left behind ({k}): {sorted(new)[:5]}{' …' if len(new) > 5 else ''}")
+    return table
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--minutes", type=float, default=2.0)
+    p.add_argument("--chaos", action="store_true")
+    p.add_argument("--out", default=None)
+    args = p.parse_args()
+    work = pathlib.Path(tempfile.mkdtemp(prefix="jobletd-soak-", dir=os.environ.get("SOAK_TMP", "/var/tmp")))
+    args.certs = work / "certs"
+    subprocess.run([str(ROOT / "scripts" / "gen-certs.sh"), str(args.certs)], check=True, stdout=subprocess.DEVNULL)
+    stubs = work / "stubs"
+    stubs.mkdir()
+    _generate_stubs(stubs)
+    sys.path.insert(0, str(stubs))
+
+    standin_proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "skypilot" / "standin.py"), "--port", "0",
+                                     "--heartbeat", "0.2", "--token", "sky_soak", "--speed", "4"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    m = re.match(r"PORT (\d+)", standin_proc.stdout.readline())
+    assert m, "the SkyPilot stand-in did not start"
+    standin = f"http://127.0.0.1:{m.group(1)}"
+    (work / "config.yml").write_text(f"skypilot:\n  endpoint: {standin}\n  token: sky_soak\n"
+                                     f"  pollIntervalSeconds: 0.2\n  maxPollIntervalSeconds: 1\n")
+
+    h = Harness(args, work)
+    before = host_snapshot(work / "data")
+    h.start_server()
+    log(f"jobletd on port {h.port}, data {work / 'data'}, {args.minutes} min, chaos {'on' if args.chaos else 'off'}")
+    loops = [(short_jobs, 3), (long_jobs, 1), (gpu_jobs, 1), (readers, 2), (churn, 2)]
+    threads = [threading.Thread(target=f, args=(h, i), daemon=True, name=f"{f.__name__}-{i}")
+               for f, k in loops for i in range(k)]
+    chaos_thread = threading.Thread(target=chaos, args=(h, standin), daemon=True) if args.chaos else None
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    if chaos_thread:
+        chaos_thread.start()
+    for t in threads:
+        t.join(timeout=max(1.0, h.deadline - time.monotonic()) + 240)
+        if t.is_alive():
+            h.problem(f"load thread {t.name} did not end within 4 minutes of the deadline")
+    h.stop_event.set()
+    if chaos_thread:
+        chaos_thread.join(timeout=60)
+    load_s = time.monotonic() - t0
+    log(f"load ended after {load_s:.0f} s; accounting")
+    tally = account(h)
+    d = drift(h)
+    leak = leaks(h, before)
+    stop_jobletd(h.server)
+    standin_proc.terminate()
+    standin_proc.wait(timeout=10)
+    if h.server.proc.returncode != 0:
+        h.problem(f"jobletd exited {h.server.proc.returncode} after SIGTERM")
+
+    result = {"minutes": args.minutes, "chaos": args.chaos, "load_seconds": round(load_s), "counts": h.counts,
+              "jobs": {k: sum(1 for r in h.jobs.values() if r["kind"] == k) for k in ("short", "long", "gpu")},
+              "account": tally, "drift": d, "leaks": leak, "problems": h.problems}
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        pathlib.Path(args.out).write_text(text + "\n")
+    if h.problems:
+        log(f"FAILED: {len(h.problems)} problem(s); jobletd logs in {work}")
+        sys.exit(1)
+    log("passed: every job accounted for, no drift, nothing left behind")
+    subprocess.run(["rm", "-rf", str(work)])
+
+
+if __name__ == "__main__":
+    main()
