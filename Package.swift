@@ -82,7 +82,9 @@ let package = Package(
         .executableTarget(name: "skypilot-smoke", dependencies: ["SkyPilotAdapter", "JobletCore",
                                                                  .product(name: "Logging", package: "swift-log")]),
         // bench/jobs: the load client for the job benchmarks (issue 3).
-        .executableTarget(name: "jobs-bench", dependencies: ["JobletClient", "JobletAPI"], path: "bench/jobs/jobs-bench"),
+        // lld, as for jobletd: scripts/link-static's `INPUT(-l:libX.a)` scripts are not found by gold.
+        .executableTarget(name: "jobs-bench", dependencies: ["JobletClient", "JobletAPI"], path: "bench/jobs/jobs-bench",
+                          linkerSettings: [.unsafeFlags(["-use-ld=lld"])]),
 
         // Tests mirror the source tree; TestSupport holds what several test targets share.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

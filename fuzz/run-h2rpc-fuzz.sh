@@ -41,12 +41,13 @@ module ProtoWire "-swift-version 6 -package-name jobletd -sanitize=fuzzer,addres
 module JobletAPI "-swift-version 6 -package-name jobletd " Sources/JobletAPI/grpc_testing_*.pb.swift
 module HTTP2 "-swift-version 6 -package-name jobletd -sanitize=fuzzer,address" Sources/HTTP2/*.swift
 module TLS "-swift-version 6 -package-name jobletd " Sources/TLS/*.swift
+module HTTP1 "-swift-version 6 -package-name jobletd " Sources/HTTP1/*.swift
 module RPC "-swift-version 6 -package-name jobletd -sanitize=fuzzer,address -enable-testing" $(find Sources/RPC -name '*.swift')
 bin=$out/h2rpc-fuzz
 if [ ! -x "$bin" ] || [ -n "$(find fuzz/H2RPCFuzz "$mods" "$out/CEventLoop.o" "$out/CTLSBuffer.o" -newer "$bin" -print -quit)" ]; then
   echo "== link $bin"
   nice swiftc "${common[@]}" -swift-version 6 -sanitize=fuzzer,address -module-name H2RPCFuzz fuzz/H2RPCFuzz/*.swift \
-    "$out"/{Logging,ProtoWire,JobletAPI,HTTP2,TLS,RPC,CEventLoop,CTLSBuffer}.o -lnghttp2 -lssl -lcrypto -lz -o "$bin"
+    "$out"/{Logging,ProtoWire,JobletAPI,HTTP2,TLS,HTTP1,RPC,CEventLoop,CTLSBuffer}.o -lnghttp2 -lssl -lcrypto -lz -o "$bin"
 fi
 
 H2RPC_WRITE_SEEDS="$corpus" "$bin" >/dev/null 2>&1 || { echo "seed writing failed"; H2RPC_WRITE_SEEDS="$corpus" "$bin"; exit 1; }

@@ -30,6 +30,12 @@ fi
 JOBLETD_BUILD="$PWD/$release" python3 -m pytest -q tests/python/test_interop.py tests/python/test_transport.py \
   tests/python/test_hostile.py tests/python/test_sdk_jobs.py tests/python/test_startup.py
 
+echo "== benchmark smoke: every bench/ script once, in its smallest form (bench/smoke.sh)"
+bench/smoke.sh
+
+echo "== fuzzing smoke: each libFuzzer target for ${FUZZ_SECONDS:-60} s from the committed seeds (fuzz/ci-smoke.sh)"
+fuzz/ci-smoke.sh
+
 echo "== real SkyPilot 0.14.1 API server on loopback (no cloud access): GPU jobs through the Joblet SDK"
 JOBLETD="$PWD/.build/debug/jobletd" SKY_SMOKE="$(swift build --show-bin-path)/skypilot-smoke" \
   bash tests/skypilot/real_sky_test.sh

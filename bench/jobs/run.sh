@@ -9,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 KIT=${KIT:-../shared/bench}
 [[ -d $KIT ]] || KIT=/work/shared/bench   # a git worktree sits one level deeper than the checkout
+# SMOKE=1: one small round of each workload (bench/smoke.sh; proves the script works, no figure).
+SMOKE=${SMOKE:-0}
+if [[ $SMOKE == 1 ]]; then REPS=1; N_LAT=20; N_LAUNCH=50; N_SLEEP=20; WRITE_MB=16; else N_LAT=200; N_LAUNCH=2000; N_SLEEP=1000; WRITE_MB=1024; fi
 REPS=${REPS:-3}
 OUT=${OUT:-bench/results-raw/jobs-$(date -u +%Y%m%dT%H%M%SZ)}
 CERTS=${CERTS:-/tmp/jobletd-bench-certs}
@@ -64,15 +67,15 @@ for w in "${want[@]}"; do
   latency)  # 1. RunJob round trip, and RunJob sent → first instruction after exec (the stamp's clock)
     for r in $(seq "$REPS"); do
       load
-      $BENCH latency "${T[@]}" --n 200 --warmup 10 --stamp "$OUT/stamp" --wait 120 | tee -a "$OUT/latency.jsonl"
+      $BENCH latency "${T[@]}" --n "$N_LAT" --warmup 10 --stamp "$OUT/stamp" --wait 120 | tee -a "$OUT/latency.jsonl"
     done ;;
   launch)   # 2. launch throughput: 2000 x `true`, 32 RunJobs in flight over 2 connections
     for r in $(seq "$REPS"); do
       load
       c0=$(cpu_ticks)
-      $BENCH launch "${T[@]}" --n 2000 --concurrency 32 --channels 2 --wait 120 -- true | tee -a "$OUT/launch.jsonl"
+      $BENCH launch "${T[@]}" --n "$N_LAUNCH" --concurrency 32 --channels 2 --wait 120 -- true | tee -a "$OUT/launch.jsonl"
       c1=$(cpu_ticks)
-      note "launch: jobletd + reaped children CPU $(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / 2000 )) us per job"
+      note "launch: jobletd + reaped children CPU $(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / N_LAUNCH )) us per job"
     done
     if [[ ${PERF:-0} == 1 ]]; then
       load
@@ -84,7 +87,7 @@ for w in "${want[@]}"; do
       perf report -i "$OUT/launch.perf.data" --no-children --sort dso,sym --stdio 2>/dev/null | head -80 > "$OUT/launch.perf.txt" || true
     fi ;;
   write)    # 3. 1 GiB to stdout (the job's log) vs the same command into a file
-    for cmd in "dd if=/dev/zero bs=1M count=1024 status=none" "head -c 1G /dev/zero"; do
+    for cmd in "dd if=/dev/zero bs=1M count=$WRITE_MB status=none" "head -c ${WRITE_MB}M /dev/zero"; do
       for r in $(seq "$REPS"); do
         load
         sync; rm -f "$data/host-out"; sync
@@ -120,7 +123,7 @@ for w in "${want[@]}"; do
     done ;;
   logs)     # 4. GetJobLogs of a finished 1 GiB log: jobload alone, then side by side with the reference
     load
-    uuid=$($BENCH timejob "${T[@]}" -- dd if=/dev/zero bs=1M count=1024 status=none | python3 -c 'import json,sys; print(json.load(sys.stdin)["uuid"])')
+    uuid=$($BENCH timejob "${T[@]}" -- dd if=/dev/zero bs=1M count="$WRITE_MB" status=none | python3 -c 'import json,sys; print(json.load(sys.stdin)["uuid"])')
     bytes=$(stat -c %s "$data/logs/$uuid.log")
     note "joblogs job $uuid, $bytes bytes"
     for r in $(seq "$REPS"); do
@@ -130,15 +133,15 @@ for w in "${want[@]}"; do
     done
     load
     bash "$KIT/compare.sh" --target "127.0.0.1:$port" --certs "$CERTS" --target-pid "$pid" --method joblogs \
-      --uuid "$uuid" --reps 5 --out "$OUT/compare-joblogs" | tee "$OUT/compare-joblogs.txt" ;;
+      --uuid "$uuid" --reps "$([[ $SMOKE == 1 ]] && echo 1 || echo 5)" --out "$OUT/compare-joblogs" | tee "$OUT/compare-joblogs.txt" ;;
   sleepers) # 5. 1000 concurrent `sleep 60`: jobletd RSS, threads and fds before, during, after
     load
     echo "{\"when\": \"before\", $(proc_sample | cut -c2-)" | tee -a "$OUT/sleepers.jsonl"
-    $BENCH launch "${T[@]}" --n 1000 --concurrency 32 --channels 2 --ids-out "$OUT/sleep.ids" --wait 50 -- sleep 60 \
+    $BENCH launch "${T[@]}" --n "$N_SLEEP" --concurrency 32 --channels 2 --ids-out "$OUT/sleep.ids" --wait 50 -- sleep 60 \
       | tee -a "$OUT/sleepers.jsonl"
     sleep 2
     running=$(while read -r id; do grep -qs . "/sys/fs/cgroup/memory/joblet/$id/cgroup.procs" && echo yes || true; done < "$OUT/sleep.ids" | wc -l)
-    echo "{\"when\": \"1000 running\", \"job_cgroups_with_processes\": $running, $(proc_sample | cut -c2-)" | tee -a "$OUT/sleepers.jsonl"
+    echo "{\"when\": \"$N_SLEEP running\", \"job_cgroups_with_processes\": $running, $(proc_sample | cut -c2-)" | tee -a "$OUT/sleepers.jsonl"
     $BENCH stop "${T[@]}" --ids "$OUT/sleep.ids" --concurrency 32 | tee -a "$OUT/sleepers.jsonl"
     $BENCH wait "${T[@]}" --ids "$OUT/sleep.ids" --wait 60 | tee -a "$OUT/sleepers.jsonl"
     rm -f "$OUT/sleep.ids"

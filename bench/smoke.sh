@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every benchmark script once, in its smallest form (SMOKE=1), so none of them rots: .ci/run runs
+# this after the release build. No figure is judged here; docs/benchmarks.md has the real runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export SMOKE=1
+run() {
+  local name=$1; shift
+  local log; log=$(mktemp /tmp/jobletd-bench-smoke.XXXXXX)
+  local t0; t0=$(date +%s)
+  if "$@" >"$log" 2>&1; then
+    echo "bench smoke $name: ok ($(( $(date +%s) - t0 )) s)"
+  else
+    echo "bench smoke $name: FAILED; the last lines:" >&2
+    tail -30 "$log" >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+}
+OUT=$(mktemp -d /tmp/jobletd-bench-smoke-out.XXXXXX)
+export OUT
+run jobs bench/jobs/run.sh
+run transport bench/transport.sh
+for script in bench/*/smoke.sh; do
+  [ -x "$script" ] && run "$(basename "$(dirname "$script")")" "$script"
+done
+rm -rf "$OUT"
