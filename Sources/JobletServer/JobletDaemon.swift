@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import JobletAPI
 import JobletCore
+import JobletLinux
 import RPC
 import TLS
 
@@ -12,6 +13,8 @@ public final class JobletDaemon: Sendable {
     let health: HealthService
     let logger: Logger
     public let engine: JobEngine
+    /// A UUID kept in the data directory (`NodeIdentity`).
+    public let nodeID: String
 
     public init(configuration: DaemonConfiguration, backends: [any JobBackend], logger: Logger) throws {
         self.configuration = configuration
@@ -36,8 +39,12 @@ public final class JobletDaemon: Sendable {
                            validator: .forThisHost(defaults: configuration.jobDefaults),
                            defaultStopGrace: .milliseconds(configuration.stopGraceMilliseconds))
 
+        nodeID = try NodeIdentity.loadOrCreate(dataDirectory: data)
+        let usage = JobUsageTracker(engine: engine, sources: backends.compactMap { $0 as? any JobUsageSource })
+
         let router = RPCRouter()
-        JobService(engine: engine).register(on: router)
+        JobService(engine: engine, nodeID: nodeID, usage: usage).register(on: router)
+        MonitoringService(sampler: SystemSampler(), nodeID: nodeID, engine: engine, usage: usage).register(on: router)
         var services = [Joblet_JobService.descriptor, Joblet_NetworkService.descriptor, Joblet_VolumeService.descriptor,
                         Joblet_MonitoringService.descriptor, Joblet_RuntimeService.descriptor, Joblet_JobletService.descriptor]
         if configuration.enableInteropTesting {

@@ -90,7 +90,8 @@ struct Jobletd: ParsableCommand {
             try FileManager.default.createDirectory(atPath: cfg.dataDirectory, withIntermediateDirectories: true)
             let runner = try LocalJobRunner(config: LocalJobRunnerConfig(initPath: cfg.jobInitPath),
                                             log: { logger.info("\($0)") })
-            let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory))
+            let nodeID = try NodeIdentity.loadOrCreate(dataDirectory: URL(fileURLWithPath: cfg.dataDirectory))
+            let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory), nodeID: nodeID)
             var backends: [any JobBackend] = [local]
             if let settings = try Jobletd.skyPilotConfiguration(cfg.skypilot, dataDirectory: cfg.dataDirectory) {
                 let backend = SkyPilotBackend(configuration: settings, logger: Logger(label: "jobletd.skypilot"))
