@@ -15,6 +15,9 @@ public final class JobletDaemon: Sendable {
     public let engine: JobEngine
     /// A UUID kept in the data directory (`NodeIdentity`).
     public let nodeID: String
+    /// Made only with `metricsAddress` (JobletDaemon+Metrics).
+    let metrics: ServerMetrics?
+    let metricsRuntime = MetricsRuntime()
 
     public init(configuration: DaemonConfiguration, backends: [any JobBackend], logger: Logger) throws {
         self.configuration = configuration
@@ -64,6 +67,10 @@ public final class JobletDaemon: Sendable {
         config.maxReceiveMessageSize = configuration.maxReceiveMessageSize
         if configuration.eventLoops > 0 { config.eventLoops = configuration.eventLoops }
         config.eventLoopSpinPolls = configuration.eventLoopSpinPolls
+        let metrics = configuration.metricsAddress == nil ? nil : ServerMetrics(
+            engine: engine, quickUsage: backends.compactMap { $0 as? any JobQuickUsageSource })
+        config.callObserver = metrics
+        self.metrics = metrics
         server = try GRPCServer(configuration: config, router: router, interceptors: [RoleInterceptor()], logger: logger)
     }
 
@@ -72,15 +79,19 @@ public final class JobletDaemon: Sendable {
     @discardableResult
     public func start() async throws -> Int {
         try await engine.start()
+        let port: Int
         do {
-            return try server.start()
+            port = try server.start()
         } catch {
             throw ConfigurationError("cannot listen on \(configuration.host):\(configuration.port): \(error)")
         }
+        try startMetrics()
+        return port
     }
 
     public func shutdown() async {
         health.markAllNotServing()
+        stopMetrics()
         await server.shutdown(drainTimeout: .milliseconds(Int64(configuration.drainTimeoutSeconds * 1000)))
         // Jobs keep running: the next start re-adopts them.
         await engine.shutdown()

@@ -36,3 +36,22 @@ public protocol JobUsageSource: Sendable {
     /// nil when the job is not this backend's, or has no cgroup (not started, or ended).
     func usage(of job: Job) -> JobUsage?
 }
+
+/// A running job as /metrics lists it: no JSON columns decoded.
+public struct ActiveJob: Sendable, Hashable {
+    public var id: String
+    public var backend: String
+    public var status: JobStatus
+    public init(id: String, backend: String, status: JobStatus) {
+        self.id = id
+        self.backend = backend
+        self.status = status
+    }
+}
+
+/// A backend that can read a job's CPU and memory cheaply by id (no stored state decoded), for
+/// scrapes that cover every running job.
+public protocol JobQuickUsageSource: Sendable {
+    /// CPU seconds so far and memory bytes now; nil when the job is not this backend's or has no cgroup.
+    func cpuAndMemory(ofJob id: String, backend: String) -> (cpuSeconds: Double, memoryBytes: Int64)?
+}

@@ -25,3 +25,25 @@ extension JobStore {
         }
     }
 }
+
+/// Cheap queries for /metrics: counts and ids, without decoding jobs.
+extension JobStore {
+    public func countsByStatus() throws -> [JobStatus: Int] {
+        try read("counting jobs") { db in
+            var r: [JobStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM job GROUP BY status") {
+                if let s = JobStatus(rawValue: row["status"]) { r[s] = row["n"] }
+            }
+            return r
+        }
+    }
+
+    public func activeJobs() throws -> [ActiveJob] {
+        let active = JobStatus.allCases.filter { !$0.isFinal }.map { "'\($0.rawValue)'" }.joined(separator: ",")
+        return try read("listing active jobs") { db in
+            try Row.fetchAll(db, sql: "SELECT id, backend, status FROM job WHERE status IN (\(active))").compactMap { row in
+                JobStatus(rawValue: row["status"]).map { ActiveJob(id: row["id"], backend: row["backend"], status: $0) }
+            }
+        }
+    }
+}

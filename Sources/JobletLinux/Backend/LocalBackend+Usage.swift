@@ -18,3 +18,13 @@ extension LocalBackend: JobUsageSource {
                  pids: Int(clamping: u.pids ?? 0))
     }
 }
+
+extension LocalBackend: JobQuickUsageSource {
+    /// Two cgroup reads by the job's id: a local job's cgroup is always `joblet/<id>`.
+    public func cpuAndMemory(ofJob id: String, backend: String) -> (cpuSeconds: Double, memoryBytes: Int64)? {
+        guard backend == name, let cgroup = try? type(of: runner.cgroups).cgroup(forJobID: id) else { return nil }
+        let (cpu, memory) = runner.cgroups.cpuAndMemory(of: cgroup)
+        guard cpu != nil || memory != nil else { return nil }
+        return (Double(cpu ?? 0) / 1e9, Int64(clamping: memory ?? 0))
+    }
+}

@@ -135,6 +135,11 @@ public struct CgroupV1Controller: CgroupController {
         return usage
     }
 
+    public func cpuAndMemory(of cgroup: JobCgroup) -> (cpuNanoseconds: UInt64?, memoryBytes: UInt64?) {
+        (dir("cpuacct", cgroup).flatMap { FileIO.readTrimmed("\($0)/cpuacct.usage") }.flatMap { UInt64($0) },
+         dir("memory", cgroup).flatMap { FileIO.readTrimmed("\($0)/memory.usage_in_bytes") }.flatMap { UInt64($0) })
+    }
+
     /// blkio.throttle.io_service_bytes: "8:0 Read 4096" … per device and operation, then "Total N".
     static func ioBytes(serviceBytes: String) -> (UInt64, UInt64) {
         var read: UInt64 = 0, written: UInt64 = 0

@@ -99,6 +99,12 @@ public struct CgroupV2Controller: CgroupController {
         return usage
     }
 
+    public func cpuAndMemory(of cgroup: JobCgroup) -> (cpuNanoseconds: UInt64?, memoryBytes: UInt64?) {
+        let d = dir(cgroup)
+        return ((FileIO.readTrimmed("\(d)/cpu.stat") ?? "").keyedCounters["usage_usec"].map { $0 * 1000 },
+                FileIO.readTrimmed("\(d)/memory.current").flatMap { UInt64($0) })
+    }
+
     /// io.stat: "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" per device, summed.
     static func ioBytes(ioStat: String) -> (UInt64, UInt64) {
         var read: UInt64 = 0, written: UInt64 = 0
