@@ -1,6 +1,8 @@
 """MonitoringService against a real jobletd: values checked against what this test reads from
 /proc itself; streams; per-job usage from the job's cgroup; roles; the SDK's health_check()."""
+import json
 import os
+import re
 import pathlib
 import socket
 import time
@@ -199,3 +201,42 @@ def test_job_metrics_errors(mon_server, pb):
         stub.GetJobMetrics(pb[0].JobMetricsReq(uuid=uuid), timeout=10)
     assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "SCHEDULED" in e.value.details()
     jobs(mon_server, pb).CancelJob(pb[0].CancelJobReq(uuid=uuid), timeout=10)
+
+
+def rnx(server, *args, identity="viewer", timeout=60):
+    from test_rnx import rnx as run_rnx
+    return run_rnx(*args, server=server, identity=identity, timeout=timeout)
+
+
+def test_rnx_monitor_status_top_and_watch(mon_server):
+    r = rnx(mon_server, "monitor", "status")
+    assert r.returncode == 0, r.stderr
+    assert socket.gethostname() in r.stdout and "Memory" in r.stdout and "[" in r.stdout and "#" in r.stdout
+    assert re.search(r"^  /\s+\[[#-]{20}\]", r.stdout, re.M), r.stdout
+    assert (mon_server.data / "node-id").read_text().strip() in r.stdout
+    j = rnx(mon_server, "monitor", "status", "--json")
+    assert j.returncode == 0 and json.loads(j.stdout)["host"]["cpuCount"] == os.cpu_count()
+    top = rnx(mon_server, "monitor", "top", "--interval", "1", "--count", "2")
+    assert top.returncode == 0, top.stderr
+    assert top.stdout.count("PID") == 2 and "COMMAND" in top.stdout
+    w = rnx(mon_server, "monitor", "watch", "--interval", "1", "--count", "3", "--json", "--type", "memory")
+    assert w.returncode == 0, w.stderr
+    samples = [json.loads(l) for l in w.stdout.splitlines()]
+    assert len(samples) == 3 and len({s["timestamp"] for s in samples}) == 3
+    assert all("memory" in s and "cpu" not in s for s in samples)
+    bad = rnx(mon_server, "monitor", "watch", "--interval", "0")
+    assert bad.returncode != 0 and "--interval" in bad.stderr
+
+
+def test_rnx_job_metrics_and_status_usage(mon_server, pb):
+    uuid = run(mon_server, pb, "sh", ["-c", "sleep 2"], maxMemory=64)
+    w = rnx(mon_server, "job", "metrics", "--watch", "--json", uuid[:8])
+    assert w.returncode == 0, w.stderr
+    lines = [json.loads(l) for l in w.stdout.splitlines()]
+    assert lines and lines[-1]["final"] and lines[-1]["status"] == "COMPLETED"
+    one = rnx(mon_server, "job", "metrics", uuid)
+    assert one.returncode == 0 and "peak" in one.stdout and "final totals" in one.stdout
+    st = rnx(mon_server, "status", uuid)
+    assert st.returncode == 0 and "CPU Used" in st.stdout and "Peak Memory" in st.stdout
+    missing = rnx(mon_server, "job", "metrics", "00000000")
+    assert missing.returncode == 1 and "not found" in missing.stderr
