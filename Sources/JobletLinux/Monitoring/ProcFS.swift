@@ -17,6 +17,21 @@ public struct ProcFS: Sendable {
     func proc(_ name: String) -> String? { read("\(proc)/\(name)") }
     func trimmed(_ path: String) -> String? { FileIO.readTrimmed(path) }
 
+    /// Reads a small file into `buffer` (reused across calls); the bytes read, or nil.
+    func read(_ path: String, into buffer: inout [UInt8]) -> Int? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var total = 0
+        while total < buffer.count {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, $0.count - total) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            total += n
+        }
+        return total
+    }
+
     /// Numeric entries of /proc.
     func pids() -> [Int32] {
         guard let dir = opendir(proc) else { return [] }

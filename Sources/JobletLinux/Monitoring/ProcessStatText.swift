@@ -13,20 +13,47 @@ public struct ProcessStatText: Sendable, Equatable {
 
     /// The name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
     public static func parse(_ text: Substring) -> ProcessStatText? {
-        guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"), open < close,
-              let pid = Int32(text[..<open].trimmingCharacters(in: .whitespaces)) else { return nil }
-        let f = text[text.index(after: close)...].split(separator: " ")
-        // f[0] is field 3 (state): field n is f[n - 3].
-        guard f.count > 21, let state = f[0].first else { return nil }
+        Array(text.utf8).withUnsafeBufferPointer { parse(bytes: $0) }
+    }
+
+    /// The same over raw bytes, allocating only the name: the process table reads one of these
+    /// per process per sample.
+    public static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> ProcessStatText? {
+        guard let open = b.firstIndex(of: UInt8(ascii: "(")), let close = b.lastIndex(of: UInt8(ascii: ")")), open < close
+        else { return nil }
+        var pid: Int32 = 0
+        for i in 0..<open where b[i] != UInt8(ascii: " ") {
+            guard b[i] >= 48 && b[i] <= 57 else { return nil }
+            pid = pid &* 10 &+ Int32(b[i] - 48)
+        }
+        // Field n (n >= 3) starts after the (n-2)th space following ')'.
+        var fields = [Int](repeating: 0, count: 22)
+        var count = 0, i = close + 1
+        while i < b.count && count < 22 {
+            if b[i] == UInt8(ascii: " ") {
+                var j = i + 1
+                while j < b.count && b[j] == UInt8(ascii: " ") { j += 1 }
+                if j < b.count { fields[count] = j; count += 1 }
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        guard count == 22 else { return nil }
+        func number(_ f: Int) -> UInt64 {
+            var n: UInt64 = 0, k = fields[f]
+            while k < b.count, b[k] >= 48, b[k] <= 57 { n = n &* 10 &+ UInt64(b[k] - 48); k += 1 }
+            return n
+        }
         var r = ProcessStatText()
         r.pid = pid
-        r.name = String(text[text.index(after: open)..<close])
-        r.state = state
-        r.ppid = Int32(f[1]) ?? 0
-        r.cpuTicks = (UInt64(f[11]) ?? 0) &+ (UInt64(f[12]) ?? 0)
-        r.threads = Int(f[17]) ?? 0
-        r.startTicks = UInt64(f[19]) ?? 0
-        r.rssPages = Int64(f[21]) ?? 0
+        r.name = String(decoding: UnsafeBufferPointer(rebasing: b[(open + 1)..<close]), as: UTF8.self)
+        r.state = Character(Unicode.Scalar(b[fields[0]]))
+        r.ppid = Int32(truncatingIfNeeded: number(1))
+        r.cpuTicks = number(11) &+ number(12)
+        r.threads = Int(number(17))
+        r.startTicks = number(19)
+        r.rssPages = Int64(number(21))
         return r
     }
 

@@ -160,8 +160,11 @@ public final class SystemSampler: Sendable {
         var ticks: [Int32: (UInt64, UInt64)] = [:]
         var rows: [(ProcessStatText, Double)] = []
         let uptime = fs.proc("uptime")?.split(separator: " ").first.flatMap { Double($0) } ?? 0
+        var buffer = [UInt8](repeating: 0, count: 4096)
         for pid in fs.pids() {
-            guard let text = fs.proc("\(pid)/stat"), let p = ProcessStatText.parse(Substring(text)) else { continue }
+            guard let n = fs.read("\(fs.proc)/\(pid)/stat", into: &buffer),
+                  let p = buffer.withUnsafeBufferPointer({ ProcessStatText.parse(bytes: UnsafeBufferPointer(rebasing: $0[..<n])) })
+            else { continue }
             r.total += 1
             r.threads += p.threads
             switch p.state {

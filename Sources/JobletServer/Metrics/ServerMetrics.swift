@@ -35,15 +35,19 @@ public final class ServerMetrics: ServerCallObserver, Sendable {
         set { connections.withLock { $0 = newValue } }
     }
 
+    /// A metric's full name (no namespace or unit suffix added) and help text.
+    static func metric(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
     // MARK: RPCs
 
     public func callEnded(path: String, code: RPCStatusCode, duration: Duration) {
         let method = String(path.dropFirst())  // "joblet.JobService/RunJob"
-        registry.makeCounter(name: "jobletd_rpc_requests_total", labels: [("method", method), ("code", code.description)],
-                             help: "gRPC calls finished, by method and status code").increment()
+        registry.makeCounter(descriptor: Self.metric("jobletd_rpc_requests_total", "gRPC calls finished, by method and status code"), labels: [("method", method), ("code", code.description)]).increment()
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        registry.makeValueHistogram(name: "jobletd_rpc_duration_seconds", labels: [("method", method)],
-                                    buckets: Self.rpcBuckets, help: "gRPC handler time, by method").record(seconds)
+        registry.makeValueHistogram(descriptor: Self.metric("jobletd_rpc_duration_seconds", "gRPC handler time, by method"),
+                                    labels: [("method", method)], buckets: Self.rpcBuckets).record(seconds)
     }
 
     // MARK: Jobs
@@ -58,8 +62,9 @@ public final class ServerMetrics: ServerCallObserver, Sendable {
                 launches("started").increment()
                 let since = job.scheduledAt.map { max($0, job.createdAt) } ?? job.createdAt
                 let at = job.startedAt ?? job.updatedAt
-                registry.makeValueHistogram(name: "jobletd_job_launch_latency_seconds", buckets: Self.launchBuckets,
-                                            help: "time from RunJob (or the scheduled time) to the job running or accepted by its backend")
+                let latency = Self.metric("jobletd_job_launch_latency_seconds",
+                                          "time from RunJob (or the scheduled time) to the job running or accepted by its backend")
+                registry.makeValueHistogram(descriptor: latency, buckets: Self.launchBuckets)
                     .record(max(0, at.timeIntervalSince(since)))
             case (.initializing, .failed):
                 launches("failed").increment()
@@ -70,8 +75,7 @@ public final class ServerMetrics: ServerCallObserver, Sendable {
     }
 
     private func launches(_ result: String) -> Counter {
-        registry.makeCounter(name: "jobletd_job_launches_total", labels: [("result", result)],
-                             help: "jobs launched (started or accepted by a remote backend) and launches that failed")
+        registry.makeCounter(descriptor: Self.metric("jobletd_job_launches_total", "jobs launched (started or accepted by a remote backend) and launches that failed"), labels: [("result", result)])
     }
 
     // MARK: Scrape
@@ -80,13 +84,13 @@ public final class ServerMetrics: ServerCallObserver, Sendable {
     public func scrape() -> [UInt8] {
         updateJobGauges()
         let me = SelfProcessStats.read()
-        registry.makeGauge(name: "process_resident_memory_bytes", help: "jobletd's resident memory").set(Double(me.residentBytes))
-        registry.makeGauge(name: "process_open_fds", help: "jobletd's open file descriptors").set(Double(me.openFDs))
-        registry.makeGauge(name: "process_threads", help: "jobletd's threads").set(Double(me.threads))
-        registry.makeGauge(name: "process_cpu_seconds_total", help: "jobletd's CPU time (user + system)").set(me.cpuSeconds)
-        registry.makeGauge(name: "process_start_time_seconds", help: "when jobletd started, seconds since the epoch").set(me.startTimeSeconds)
-        registry.makeGauge(name: "jobletd_open_connections", help: "gRPC connections open now").set(Double(connectionCount?() ?? 0))
-        registry.makeGauge(name: "jobletd_skypilot_request_errors", help: "SkyPilot API requests that failed (retries included) since start")
+        registry.makeGauge(descriptor: Self.metric("process_resident_memory_bytes", "jobletd's resident memory")).set(Double(me.residentBytes))
+        registry.makeGauge(descriptor: Self.metric("process_open_fds", "jobletd's open file descriptors")).set(Double(me.openFDs))
+        registry.makeGauge(descriptor: Self.metric("process_threads", "jobletd's threads")).set(Double(me.threads))
+        registry.makeGauge(descriptor: Self.metric("process_cpu_seconds_total", "jobletd's CPU time (user + system)")).set(me.cpuSeconds)
+        registry.makeGauge(descriptor: Self.metric("process_start_time_seconds", "when jobletd started, seconds since the epoch")).set(me.startTimeSeconds)
+        registry.makeGauge(descriptor: Self.metric("jobletd_open_connections", "gRPC connections open now")).set(Double(connectionCount?() ?? 0))
+        registry.makeGauge(descriptor: Self.metric("jobletd_skypilot_request_errors", "SkyPilot API requests that failed (retries included) since start"))
             .set(Double(SkyPilotMetrics.requestErrors))
         return registry.emitToBuffer()
     }
@@ -94,7 +98,7 @@ public final class ServerMetrics: ServerCallObserver, Sendable {
     private func updateJobGauges() {
         let counts = (try? engine.store.countsByStatus()) ?? [:]
         for status in JobStatus.allCases {
-            registry.makeGauge(name: "jobletd_jobs", labels: [("status", status.rawValue)], help: "jobs in the database, by status")
+            registry.makeGauge(descriptor: Self.metric("jobletd_jobs", "jobs in the database, by status"), labels: [("status", status.rawValue)])
                 .set(Double(counts[status] ?? 0))
         }
         let active = (try? engine.store.activeJobs()) ?? []
@@ -119,15 +123,15 @@ public final class ServerMetrics: ServerCallObserver, Sendable {
             registry.unregisterGauge(cpuGauge(id))
             registry.unregisterGauge(memoryGauge(id))
         }
-        registry.makeGauge(name: "jobletd_active_jobs_log_bytes", help: "bytes in the log files of jobs not finished yet")
+        registry.makeGauge(descriptor: Self.metric("jobletd_active_jobs_log_bytes", "bytes in the log files of jobs not finished yet"))
             .set(Double(logBytes))
     }
 
     private func cpuGauge(_ id: String) -> Gauge {
-        registry.makeGauge(name: "jobletd_job_cpu_seconds", labels: [("job", id)], help: "a running job's CPU time so far")
+        registry.makeGauge(descriptor: Self.metric("jobletd_job_cpu_seconds", "a running job's CPU time so far"), labels: [("job", id)])
     }
 
     private func memoryGauge(_ id: String) -> Gauge {
-        registry.makeGauge(name: "jobletd_job_memory_bytes", labels: [("job", id)], help: "a running job's memory now (its cgroup's)")
+        registry.makeGauge(descriptor: Self.metric("jobletd_job_memory_bytes", "a running job's memory now (its cgroup's)"), labels: [("job", id)])
     }
 }
