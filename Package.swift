@@ -38,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // /metrics registry and text exposition (issue 17); brings swift-metrics' CoreMetrics and swift-atomics.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries, each behind exactly one module.
@@ -65,7 +67,8 @@ let package = Package(
 
         // Services, client, executables.
         .target(name: "JobletServer", dependencies: ["RPC", "JobletAPI", "ProtoWire", "JobletCore", "JobletLinux", "SkyPilotAdapter", "Yams",
-                                                     .product(name: "Logging", package: "swift-log")]),
+                                                     .product(name: "Logging", package: "swift-log"),
+                                                     .product(name: "Prometheus", package: "swift-prometheus")]),
         .target(name: "JobletClient", dependencies: ["RPC", "JobletAPI", "Yams"]),
         .executableTarget(name: "jobletd", dependencies: ["JobletServer", "JobletLinux", "SkyPilotAdapter",
                                                           .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -13,9 +13,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if [ "${1:-}" = "--test" ]; then
-  py=(grpcio grpcio-tools grpcio-health-checking grpcio-reflection protobuf pytest h2 joblet-sdk-python==1.1.5)
+  py=(grpcio grpcio-tools grpcio-health-checking grpcio-reflection protobuf pytest h2 joblet-sdk-python==1.1.5 prometheus-client)
   need=0
-  python3 -c "import grpc, grpc_tools, grpc_health, grpc_reflection, google.protobuf, pytest, h2, joblet" 2>/dev/null || need=1
+  python3 -c "import grpc, grpc_tools, grpc_health, grpc_reflection, google.protobuf, pytest, h2, joblet, prometheus_client" 2>/dev/null || need=1
   if [ $need -eq 1 ]; then
     echo "install-deps: pip install ${py[*]}"
     python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "${py[@]}"

@@ -286,6 +286,7 @@ public struct Joblet_GetJobStatusRes: ProtoMessage {
     public var skypilotFailureReason: String = ""
     public var skypilotRecoveryCount: Int32 = 0
     public var skypilotJobId: Int64 = 0
+    public var usage: Joblet_JobMetricsSample?
     public var unknownFields = UnknownFields()
 
     public init() {}
@@ -324,6 +325,7 @@ public struct Joblet_GetJobStatusRes: ProtoMessage {
         if !self.skypilotFailureReason.isEmpty { n += 2 + ProtoSize.string(self.skypilotFailureReason) }
         if self.skypilotRecoveryCount != 0 { n += 2 + ProtoSize.int32(self.skypilotRecoveryCount) }
         if self.skypilotJobId != 0 { n += 2 + ProtoSize.int64(self.skypilotJobId) }
+        if let v = self.usage { n += 2 + ProtoSize.message(v) }
         return n
     }
 
@@ -374,6 +376,7 @@ public struct Joblet_GetJobStatusRes: ProtoMessage {
         if !self.skypilotFailureReason.isEmpty { writer.writeTag(826); writer.writeString(self.skypilotFailureReason) }
         if self.skypilotRecoveryCount != 0 { writer.writeTag(832); writer.writeInt32(self.skypilotRecoveryCount) }
         if self.skypilotJobId != 0 { writer.writeTag(840); writer.writeInt64(self.skypilotJobId) }
+        if let v = self.usage { writer.writeTag(882); writer.writeMessage(v) }
         writer.writeUnknown(unknownFields)
     }
 
@@ -419,6 +422,7 @@ public struct Joblet_GetJobStatusRes: ProtoMessage {
             case 826: self.skypilotFailureReason = try reader.readString()
             case 832: self.skypilotRecoveryCount = try reader.readInt32()
             case 840: self.skypilotJobId = try reader.readInt64()
+            case 882: var v = self.usage ?? Joblet_JobMetricsSample(); try reader.readMessage(into: &v); self.usage = v
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -3630,6 +3634,116 @@ public struct Joblet_RunJobRes: ProtoMessage {
     }
 }
 
+public struct Joblet_JobMetricsReq: ProtoMessage {
+    public static let protoMessageName = "joblet.JobMetricsReq"
+
+    public var uuid: String = ""
+    public var intervalSeconds: Int32 = 0
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.uuid.isEmpty { n += 1 + ProtoSize.string(self.uuid) }
+        if self.intervalSeconds != 0 { n += 1 + ProtoSize.int32(self.intervalSeconds) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.uuid.isEmpty { writer.writeTag(10); writer.writeString(self.uuid) }
+        if self.intervalSeconds != 0 { writer.writeTag(16); writer.writeInt32(self.intervalSeconds) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 10: self.uuid = try reader.readString()
+            case 16: self.intervalSeconds = try reader.readInt32()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_JobMetricsSample: ProtoMessage {
+    public static let protoMessageName = "joblet.JobMetricsSample"
+
+    public var uuid: String = ""
+    public var timestamp: String = ""
+    public var status: String = ""
+    public var cpuSeconds: Double = 0
+    public var cpuPercent: Double = 0
+    public var memoryBytes: Int64 = 0
+    public var peakMemoryBytes: Int64 = 0
+    public var ioReadBytes: Int64 = 0
+    public var ioWriteBytes: Int64 = 0
+    public var pids: Int32 = 0
+    public var cpuLimitPercent: Int32 = 0
+    public var memoryLimitBytes: Int64 = 0
+    public var final: Bool = false
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.uuid.isEmpty { n += 1 + ProtoSize.string(self.uuid) }
+        if !self.timestamp.isEmpty { n += 1 + ProtoSize.string(self.timestamp) }
+        if !self.status.isEmpty { n += 1 + ProtoSize.string(self.status) }
+        if self.cpuSeconds.bitPattern != 0 { n += 1 + ProtoSize.fixed64(self.cpuSeconds) }
+        if self.cpuPercent.bitPattern != 0 { n += 1 + ProtoSize.fixed64(self.cpuPercent) }
+        if self.memoryBytes != 0 { n += 1 + ProtoSize.int64(self.memoryBytes) }
+        if self.peakMemoryBytes != 0 { n += 1 + ProtoSize.int64(self.peakMemoryBytes) }
+        if self.ioReadBytes != 0 { n += 1 + ProtoSize.int64(self.ioReadBytes) }
+        if self.ioWriteBytes != 0 { n += 1 + ProtoSize.int64(self.ioWriteBytes) }
+        if self.pids != 0 { n += 1 + ProtoSize.int32(self.pids) }
+        if self.cpuLimitPercent != 0 { n += 1 + ProtoSize.int32(self.cpuLimitPercent) }
+        if self.memoryLimitBytes != 0 { n += 1 + ProtoSize.int64(self.memoryLimitBytes) }
+        if self.final { n += 1 + ProtoSize.bool(self.final) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.uuid.isEmpty { writer.writeTag(10); writer.writeString(self.uuid) }
+        if !self.timestamp.isEmpty { writer.writeTag(18); writer.writeString(self.timestamp) }
+        if !self.status.isEmpty { writer.writeTag(26); writer.writeString(self.status) }
+        if self.cpuSeconds.bitPattern != 0 { writer.writeTag(33); writer.writeDouble(self.cpuSeconds) }
+        if self.cpuPercent.bitPattern != 0 { writer.writeTag(41); writer.writeDouble(self.cpuPercent) }
+        if self.memoryBytes != 0 { writer.writeTag(48); writer.writeInt64(self.memoryBytes) }
+        if self.peakMemoryBytes != 0 { writer.writeTag(56); writer.writeInt64(self.peakMemoryBytes) }
+        if self.ioReadBytes != 0 { writer.writeTag(64); writer.writeInt64(self.ioReadBytes) }
+        if self.ioWriteBytes != 0 { writer.writeTag(72); writer.writeInt64(self.ioWriteBytes) }
+        if self.pids != 0 { writer.writeTag(80); writer.writeInt32(self.pids) }
+        if self.cpuLimitPercent != 0 { writer.writeTag(88); writer.writeInt32(self.cpuLimitPercent) }
+        if self.memoryLimitBytes != 0 { writer.writeTag(96); writer.writeInt64(self.memoryLimitBytes) }
+        if self.final { writer.writeTag(104); writer.writeBool(self.final) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 10: self.uuid = try reader.readString()
+            case 18: self.timestamp = try reader.readString()
+            case 26: self.status = try reader.readString()
+            case 33: self.cpuSeconds = try reader.readDouble()
+            case 41: self.cpuPercent = try reader.readDouble()
+            case 48: self.memoryBytes = try reader.readInt64()
+            case 56: self.peakMemoryBytes = try reader.readInt64()
+            case 64: self.ioReadBytes = try reader.readInt64()
+            case 72: self.ioWriteBytes = try reader.readInt64()
+            case 80: self.pids = try reader.readInt32()
+            case 88: self.cpuLimitPercent = try reader.readInt32()
+            case 96: self.memoryLimitBytes = try reader.readInt64()
+            case 104: self.final = try reader.readBool()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
 public enum Joblet_JobService {
     public static let descriptor = ServiceDescriptor(name: "joblet.JobService", methods: [
         Method.runJob,
@@ -3748,6 +3862,8 @@ public enum Joblet_MonitoringService {
     public static let descriptor = ServiceDescriptor(name: "joblet.MonitoringService", methods: [
         Method.getSystemStatus,
         Method.streamSystemMetrics,
+        Method.getJobMetrics,
+        Method.streamJobMetrics,
     ])
 
     public enum Method {
@@ -3759,6 +3875,14 @@ public enum Joblet_MonitoringService {
             service: "joblet.MonitoringService", method: "StreamSystemMetrics",
             clientStreaming: false, serverStreaming: true,
             inputType: "joblet.StreamMetricsReq", outputType: "joblet.SystemMetricsRes")
+        public static let getJobMetrics = MethodDescriptor(
+            service: "joblet.MonitoringService", method: "GetJobMetrics",
+            clientStreaming: false, serverStreaming: false,
+            inputType: "joblet.JobMetricsReq", outputType: "joblet.JobMetricsSample")
+        public static let streamJobMetrics = MethodDescriptor(
+            service: "joblet.MonitoringService", method: "StreamJobMetrics",
+            clientStreaming: false, serverStreaming: true,
+            inputType: "joblet.JobMetricsReq", outputType: "joblet.JobMetricsSample")
     }
 }
 

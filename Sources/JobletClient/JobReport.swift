@@ -37,6 +37,7 @@ public enum JobReport {
         }
         if !s.backend.isEmpty { lines.append(("Backend", s.backend)) }
         if !s.nodeId.isEmpty { lines.append(("Node", s.nodeId)) }
+        lines += MonitorReport.usageLines(s.usage)
         return keyValues(lines)
     }
 

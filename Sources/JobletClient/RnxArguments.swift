@@ -32,6 +32,13 @@ public enum RnxArguments {
                 }
             }
         }
+        // A command group's subcommand takes the flags: `rnx --server h:p monitor status`.
+        if commandGroups.contains(command), let sub = rest.first, !sub.hasPrefix("-") {
+            return [command, sub] + moved + rest.dropFirst()
+        }
         return [command] + moved + rest
     }
+
+    /// Commands whose first argument is a subcommand (`rnx monitor status`, `rnx job metrics`).
+    public static let commandGroups: Set<String> = ["monitor", "job"]
 }

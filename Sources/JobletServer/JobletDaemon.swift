@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import JobletAPI
 import JobletCore
+import JobletLinux
 import RPC
 import TLS
 
@@ -12,6 +13,11 @@ public final class JobletDaemon: Sendable {
     let health: HealthService
     let logger: Logger
     public let engine: JobEngine
+    /// A UUID kept in the data directory (`NodeIdentity`).
+    public let nodeID: String
+    /// Made only with `metricsAddress` (JobletDaemon+Metrics).
+    let metrics: ServerMetrics?
+    let metricsRuntime = MetricsRuntime()
 
     public init(configuration: DaemonConfiguration, backends: [any JobBackend], logger: Logger) throws {
         self.configuration = configuration
@@ -36,8 +42,12 @@ public final class JobletDaemon: Sendable {
                            validator: .forThisHost(defaults: configuration.jobDefaults),
                            defaultStopGrace: .milliseconds(configuration.stopGraceMilliseconds))
 
+        nodeID = try NodeIdentity.loadOrCreate(dataDirectory: data)
+        let usage = JobUsageTracker(engine: engine, sources: backends.compactMap { $0 as? any JobUsageSource })
+
         let router = RPCRouter()
-        JobService(engine: engine).register(on: router)
+        JobService(engine: engine, nodeID: nodeID, usage: usage).register(on: router)
+        MonitoringService(sampler: SystemSampler(), nodeID: nodeID, engine: engine, usage: usage).register(on: router)
         var services = [Joblet_JobService.descriptor, Joblet_NetworkService.descriptor, Joblet_VolumeService.descriptor,
                         Joblet_MonitoringService.descriptor, Joblet_RuntimeService.descriptor, Joblet_JobletService.descriptor]
         if configuration.enableInteropTesting {
@@ -57,6 +67,10 @@ public final class JobletDaemon: Sendable {
         config.maxReceiveMessageSize = configuration.maxReceiveMessageSize
         if configuration.eventLoops > 0 { config.eventLoops = configuration.eventLoops }
         config.eventLoopSpinPolls = configuration.eventLoopSpinPolls
+        let metrics = configuration.metricsAddress == nil ? nil : ServerMetrics(
+            engine: engine, quickUsage: backends.compactMap { $0 as? any JobQuickUsageSource })
+        config.callObserver = metrics
+        self.metrics = metrics
         server = try GRPCServer(configuration: config, router: router, interceptors: [RoleInterceptor()], logger: logger)
     }
 
@@ -65,15 +79,19 @@ public final class JobletDaemon: Sendable {
     @discardableResult
     public func start() async throws -> Int {
         try await engine.start()
+        let port: Int
         do {
-            return try server.start()
+            port = try server.start()
         } catch {
             throw ConfigurationError("cannot listen on \(configuration.host):\(configuration.port): \(error)")
         }
+        try startMetrics()
+        return port
     }
 
     public func shutdown() async {
         health.markAllNotServing()
+        stopMetrics()
         await server.shutdown(drainTimeout: .milliseconds(Int64(configuration.drainTimeoutSeconds * 1000)))
         // Jobs keep running: the next start re-adopts them.
         await engine.shutdown()

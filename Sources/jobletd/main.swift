@@ -39,6 +39,9 @@ struct Jobletd: ParsableCommand {
     @Option(help: "SkyPilot API server for GPU jobs, e.g. http://127.0.0.1:46580 (or JOBLET_SKYPILOT_ENDPOINT).")
     var skypilotEndpoint: String?
 
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (plain HTTP; off by default).")
+    var metricsAddress: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String?
 
@@ -68,6 +71,7 @@ struct Jobletd: ParsableCommand {
             if let data { cfg.dataDirectory = data }
             if enableInteropTesting { cfg.enableInteropTesting = true }
             if let logLevel { cfg.logLevel = logLevel }
+            if let metricsAddress { cfg.metricsAddress = try DaemonConfiguration.parseAddress(metricsAddress) }
             if let skypilotEndpoint { cfg.skypilot.endpoint = skypilotEndpoint }
             cfg.skypilot.apply(environment: ProcessInfo.processInfo.environment)
         } catch {
@@ -90,7 +94,8 @@ struct Jobletd: ParsableCommand {
             try FileManager.default.createDirectory(atPath: cfg.dataDirectory, withIntermediateDirectories: true)
             let runner = try LocalJobRunner(config: LocalJobRunnerConfig(initPath: cfg.jobInitPath),
                                             log: { logger.info("\($0)") })
-            let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory))
+            let nodeID = try NodeIdentity.loadOrCreate(dataDirectory: URL(fileURLWithPath: cfg.dataDirectory))
+            let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory), nodeID: nodeID)
             var backends: [any JobBackend] = [local]
             if let settings = try Jobletd.skyPilotConfiguration(cfg.skypilot, dataDirectory: cfg.dataDirectory) {
                 let backend = SkyPilotBackend(configuration: settings, logger: Logger(label: "jobletd.skypilot"))
@@ -102,6 +107,7 @@ struct Jobletd: ParsableCommand {
             let port = try await daemon.start()
             let host = cfg.host.utf8.contains(UInt8(ascii: ":")) ? "[\(cfg.host)]" : cfg.host
             FileHandle.standardOutput.write(Data("jobletd listening on \(host):\(port) (mTLS, certs \(cfg.certsDirectory), data \(cfg.dataDirectory))\n".utf8))
+            if let metricsPort = daemon.metricsPort { logger.notice("serving Prometheus metrics on port \(metricsPort) at /metrics") }
         } catch {
             Jobletd.die("\(error)")
         }

@@ -17,5 +17,6 @@ struct Rnx: AsyncParsableCommand {
           rnx log f47ac10b
         """,
         subcommands: [RunCommand.self, StatusCommand.self, ListCommand.self, StopCommand.self, CancelCommand.self,
-                      DeleteCommand.self, DeleteAllCommand.self, LogCommand.self])
+                      DeleteCommand.self, DeleteAllCommand.self, LogCommand.self,
+                      MonitorCommand.self, JobCommand.self])
 }

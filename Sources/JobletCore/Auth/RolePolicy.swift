@@ -16,7 +16,7 @@ public struct RolePolicy: Sendable {
                                    "GetWorkflowJobs"]),
             ("joblet.NetworkService", ["ListNetworks"]),
             ("joblet.VolumeService", ["ListVolumes"]),
-            ("joblet.MonitoringService", ["GetSystemStatus", "StreamSystemMetrics"]),
+            ("joblet.MonitoringService", ["GetSystemStatus", "StreamSystemMetrics", "GetJobMetrics", "StreamJobMetrics"]),
             ("joblet.RuntimeService", ["ListRuntimes", "GetRuntimeInfo", "ValidateRuntimeSpec"]),
             ("joblet.JobletService", ["GetJobStatus", "ListJobs", "GetJobLogs"]),
         ]

@@ -49,6 +49,18 @@ extension JobStore {
                 );
                 """)
         }
+        migrator.registerMigration("monitoring-v1: what each finished job used") { db in
+            try db.execute(sql: """
+                CREATE TABLE job_usage (
+                    job_id TEXT PRIMARY KEY NOT NULL REFERENCES job(id) ON DELETE CASCADE,
+                    cpu_seconds REAL NOT NULL,
+                    peak_memory_bytes INTEGER NOT NULL,
+                    io_read_bytes INTEGER NOT NULL,
+                    io_write_bytes INTEGER NOT NULL,
+                    recorded_at TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

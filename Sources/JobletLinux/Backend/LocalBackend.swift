@@ -9,12 +9,15 @@ public final class LocalBackend: JobBackend {
     let runner: LocalJobRunner
     let jobsDirectory: URL
     let user: JobUser?
+    /// Stored with each job it runs (the server's node id; the host name when none is given).
+    let nodeID: String
 
     /// `dataDirectory/jobs/<id>` holds each job's workspace and exit status.
-    public init(runner: LocalJobRunner, dataDirectory: URL, user: JobUser? = nil) {
+    public init(runner: LocalJobRunner, dataDirectory: URL, user: JobUser? = nil, nodeID: String? = nil) {
         self.runner = runner
         self.jobsDirectory = dataDirectory.appendingPathComponent("jobs")
         self.user = user
+        self.nodeID = nodeID ?? Self.hostName
     }
 
     public func canRun(_ request: JobRequest) -> JobletError? {
@@ -64,7 +67,7 @@ public final class LocalBackend: JobBackend {
         }
         // The handle (what a restarted server re-adopts by) is stored with RUNNING, in one commit.
         do {
-            try await events.transition(to: .running, state: try JSONEncoder().encode(handle), nodeID: Self.hostName)
+            try await events.transition(to: .running, state: try JSONEncoder().encode(handle), nodeID: nodeID)
         } catch {
             // Stopped (or deleted) while it was being spawned: nothing may run that no record watches.
             _ = try? await runner.stop(handle, grace: .zero)
@@ -115,6 +118,7 @@ public final class LocalBackend: JobBackend {
 
     private func report(_ exit: JobExit, events: JobEventSink) async {
         events.logAppended()
+        if exit.usage.cpuNanoseconds != nil { try? events.recordFinalUsage(Self.jobUsage(exit.usage)) }
         let status: JobStatus = exit.stopped ? .stopped : (exit.exitCode == 0 && exit.signal == nil ? .completed : .failed)
         // DESIGN: a stopped job's code is -1 unless it exited by itself (a TERM handler's `exit 3`).
         let code = exit.stopped && exit.signal != nil ? -1 : exit.exitCode

@@ -12,6 +12,8 @@ public protocol CgroupController: Sendable {
     func contains(pid: Int32, in cgroup: JobCgroup) -> Bool
     func processes(in cgroup: JobCgroup) -> [Int32]
     func usage(of cgroup: JobCgroup) -> JobResourceUsage
+    /// CPU nanoseconds and memory bytes now, in two reads: what /metrics needs for each running job.
+    func cpuAndMemory(of cgroup: JobCgroup) -> (cpuNanoseconds: UInt64?, memoryBytes: UInt64?)
     /// SIGKILLs everything in the cgroup and waits until it is empty.
     func killAll(in cgroup: JobCgroup, timeout: Duration) throws
     func remove(_ cgroup: JobCgroup) throws

@@ -123,11 +123,32 @@ public struct CgroupV1Controller: CgroupController {
             // "oom_kill N" exists since 4.13; older kernels only count limit hits.
             let oom = (FileIO.readTrimmed("\(memory)/memory.oom_control") ?? "").keyedCounters
             usage.oomKills = oom["oom_kill"] ?? 0
+            usage.memoryBytes = FileIO.readTrimmed("\(memory)/memory.usage_in_bytes").flatMap { UInt64($0) }
         }
         if let pids = dir("pids", cgroup) {
             usage.pidsLimitHits = (FileIO.readTrimmed("\(pids)/pids.events") ?? "").keyedCounters["max"]
+            usage.pids = FileIO.readTrimmed("\(pids)/pids.current").flatMap { UInt64($0) }
+        }
+        if let blkio = dir("blkio", cgroup), let text = FileIO.readTrimmed("\(blkio)/blkio.throttle.io_service_bytes") {
+            (usage.ioReadBytes, usage.ioWriteBytes) = Self.ioBytes(serviceBytes: text)
         }
         return usage
+    }
+
+    public func cpuAndMemory(of cgroup: JobCgroup) -> (cpuNanoseconds: UInt64?, memoryBytes: UInt64?) {
+        (dir("cpuacct", cgroup).flatMap { FileIO.readTrimmed("\($0)/cpuacct.usage") }.flatMap { UInt64($0) },
+         dir("memory", cgroup).flatMap { FileIO.readTrimmed("\($0)/memory.usage_in_bytes") }.flatMap { UInt64($0) })
+    }
+
+    /// blkio.throttle.io_service_bytes: "8:0 Read 4096" … per device and operation, then "Total N".
+    static func ioBytes(serviceBytes: String) -> (UInt64, UInt64) {
+        var read: UInt64 = 0, written: UInt64 = 0
+        for line in serviceBytes.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            guard f.count == 3, let n = UInt64(f[2]) else { continue }
+            if f[1] == "Read" { read &+= n } else if f[1] == "Write" { written &+= n }
+        }
+        return (read, written)
     }
 
     public func killAll(in cgroup: JobCgroup, timeout: Duration) throws {

@@ -91,7 +91,30 @@ public struct CgroupV2Controller: CgroupController {
         usage.peakMemoryBytes = FileIO.readTrimmed("\(d)/memory.peak").flatMap { UInt64($0) }
         usage.oomKills = (FileIO.readTrimmed("\(d)/memory.events") ?? "").keyedCounters["oom_kill"] ?? 0
         usage.pidsLimitHits = (FileIO.readTrimmed("\(d)/pids.events") ?? "").keyedCounters["max"]
+        usage.memoryBytes = FileIO.readTrimmed("\(d)/memory.current").flatMap { UInt64($0) }
+        usage.pids = FileIO.readTrimmed("\(d)/pids.current").flatMap { UInt64($0) }
+        if let io = FileIO.readTrimmed("\(d)/io.stat") {
+            (usage.ioReadBytes, usage.ioWriteBytes) = Self.ioBytes(ioStat: io)
+        }
         return usage
+    }
+
+    public func cpuAndMemory(of cgroup: JobCgroup) -> (cpuNanoseconds: UInt64?, memoryBytes: UInt64?) {
+        let d = dir(cgroup)
+        return ((FileIO.readTrimmed("\(d)/cpu.stat") ?? "").keyedCounters["usage_usec"].map { $0 * 1000 },
+                FileIO.readTrimmed("\(d)/memory.current").flatMap { UInt64($0) })
+    }
+
+    /// io.stat: "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" per device, summed.
+    static func ioBytes(ioStat: String) -> (UInt64, UInt64) {
+        var read: UInt64 = 0, written: UInt64 = 0
+        for line in ioStat.split(separator: "\n") {
+            for field in line.split(separator: " ").dropFirst() {
+                if field.hasPrefix("rbytes="), let n = UInt64(field.dropFirst(7)) { read &+= n }
+                if field.hasPrefix("wbytes="), let n = UInt64(field.dropFirst(7)) { written &+= n }
+            }
+        }
+        return (read, written)
     }
 
     public func killAll(in cgroup: JobCgroup, timeout: Duration) throws {

@@ -30,6 +30,11 @@ public struct JobResourceUsage: Sendable, Hashable, Codable {
     public var oomKills: UInt64
     /// How often a fork hit the pids limit.
     public var pidsLimitHits: UInt64?
+    /// Memory charged to the cgroup now; bytes read and written on block devices; tasks now.
+    public var memoryBytes: UInt64?
+    public var ioReadBytes: UInt64?
+    public var ioWriteBytes: UInt64?
+    public var pids: UInt64?
 
     public init(cpuNanoseconds: UInt64? = nil, peakMemoryBytes: UInt64? = nil, oomKills: UInt64 = 0,
                 pidsLimitHits: UInt64? = nil) {

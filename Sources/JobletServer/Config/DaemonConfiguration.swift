@@ -25,6 +25,14 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var stopGraceMilliseconds = 100
     /// The local jobs' init program; nil: `$JOBLET_INIT_PATH`, then next to the jobletd executable.
     public var jobInitPath: String?
+    /// `--metrics-address` / `server.metricsAddress`: where GET /metrics is served (plain HTTP);
+    /// nil: nowhere, and no metrics are kept.
+    public var metricsAddress: (host: String, port: Int)? {
+        get { metricsHost.map { ($0, metricsPort) } }
+        set { metricsHost = newValue?.host; metricsPort = newValue?.port ?? 0 }
+    }
+    var metricsHost: String?
+    var metricsPort = 0
     /// Where GPU jobs go (`skypilot:` in YAML, `--skypilot-endpoint`, `JOBLET_SKYPILOT_ENDPOINT`).
     public var skypilot = SkyPilotSettings()
 
@@ -94,6 +102,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 eventLoopSpinPolls = p
             }
             if let t = s.drainTimeoutSeconds { drainTimeoutSeconds = t }
+            if let m = s.metricsAddress { metricsAddress = try Self.parseAddress(m) }
             if let i = s.enableInteropTesting { enableInteropTesting = i }
             if let l = s.logLevel { logLevel = l }
             if let c = s.tlsCipherSuites {
@@ -128,6 +137,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var enableInteropTesting: Bool?
             var logLevel: String?
             var tlsCipherSuites: String?
+            var metricsAddress: String?
         }
         struct Jobs: Decodable {
             var defaultMaxCPU: Int?

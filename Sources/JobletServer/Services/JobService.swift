@@ -6,9 +6,15 @@ import RPC
 /// Workflow methods are not built yet and answer UNIMPLEMENTED (registered by the daemon).
 public struct JobService: Sendable {
     let engine: JobEngine
+    /// This server's node id, shown on jobs whose backend recorded none (JobService+Monitoring).
+    let nodeID: String
+    /// Reads running jobs' usage for GetJobStatus; nil: no usage fields.
+    let usage: JobUsageTracker?
 
-    public init(engine: JobEngine) {
+    public init(engine: JobEngine, nodeID: String = "", usage: JobUsageTracker? = nil) {
         self.engine = engine
+        self.nodeID = nodeID
+        self.usage = usage
     }
 
     /// Runs `body`, turning domain errors into gRPC statuses.
@@ -22,7 +28,7 @@ public struct JobService: Sendable {
 
     /// Handlers both services share (same messages on the wire).
     private var getStatus: @Sendable (Joblet_GetJobStatusReq, ServerContext) async throws -> Joblet_GetJobStatusRes {
-        { [engine] req, _ in try await JobService.translating { JobMapping.status(try engine.job(req.uuid)) } }
+        { [engine, self] req, _ in try await JobService.translating { withMonitoring(try engine.job(req.uuid)) } }
     }
 
     private var stop: @Sendable (Joblet_StopJobReq, ServerContext) async throws -> Joblet_StopJobRes {
@@ -40,10 +46,10 @@ public struct JobService: Sendable {
     }
 
     private var list: @Sendable (Joblet_EmptyRequest, ServerContext) async throws -> Joblet_Jobs {
-        { [engine] _, _ in
+        { [engine, self] _, _ in
             try await JobService.translating {
                 var r = Joblet_Jobs()
-                r.jobs = try engine.list().map(JobMapping.job)
+                r.jobs = try engine.list().map(withNode)
                 return r
             }
         }

@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     /// connection stops pulling frames from HTTP/2, so unsent bytes stay counted per stream
     /// (back-pressure reaches the handlers) and control frames are not queued behind megabytes.
     public var maxBufferedCiphertext = 1 << 20
+    /// Told of every finished call (metrics); nil: nobody is.
+    public var callObserver: (any ServerCallObserver)?
 
     public init(host: String, port: Int, tls: TLSConfiguration) {
         self.host = host
@@ -47,7 +49,8 @@ final class ServerCore: Sendable {
         self.configuration = configuration
         self.sessionConfiguration = GRPCSessionConfiguration(
             router: router, interceptors: interceptors, http2: configuration.http2,
-            maxReceiveMessageSize: configuration.maxReceiveMessageSize, logger: logger)
+            maxReceiveMessageSize: configuration.maxReceiveMessageSize, logger: logger,
+            callObserver: configuration.callObserver)
         self.logger = logger
     }
 

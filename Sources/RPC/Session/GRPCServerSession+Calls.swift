@@ -122,6 +122,7 @@ extension GRPCServerSession {
         let run = st.method.run
         let configuration = self.configuration
         let body: @Sendable () async -> Void = {
+            let started = ContinuousClock.now
             var failure: RPCError?
             do {
                 for interceptor in configuration.interceptors { try await interceptor.intercept(call.context) }
@@ -134,6 +135,8 @@ extension GRPCServerSession {
                 failure = configuration.internalError(error, method: call.context.method.path)
             }
             call.writer.finish(failure)
+            configuration.callObserver?.callEnded(path: call.context.method.path, code: failure?.code ?? .ok,
+                                                  duration: ContinuousClock.now - started)
         }
         if st.method.execution == .eventLoop, let loop = executor.handlerExecutor {
             st.task = Task(executorPreference: loop, operation: body)

@@ -10,6 +10,7 @@ struct GRPCSessionConfiguration: Sendable {
     /// Larger request messages get RESOURCE_EXHAUSTED; the connection stays up.
     var maxReceiveMessageSize: Int
     var logger: Logger
+    var callObserver: (any ServerCallObserver)? = nil
 
     /// A handler's unexpected error: logged with a correlation id that the client sees.
     func internalError(_ error: Error, method: String) -> RPCError {

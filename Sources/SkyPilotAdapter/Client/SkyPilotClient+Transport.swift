@@ -58,8 +58,10 @@ extension SkyPilotClient {
                 let body = try await response.body.collect(upTo: 64 << 20)
                 let reply = HTTPReply(status: response.status, headers: response.headers, data: Data(body))
                 guard reply.status == 503 else { return reply }
+                SkyPilotMetrics.requestFailed()
                 failure = "503 \(reply.detail)"
             } catch let error as HTTP1ClientError {
+                SkyPilotMetrics.requestFailed()
                 try rethrowUnlessRetryable(error, path: path)
                 if case .longPoll = retry, error.kind == .timedOut { throw LongPollExpired() }
                 if case .onlyIfNotSent = retry, error.requestMayHaveBeenSent {
@@ -89,7 +91,9 @@ extension SkyPilotClient {
             do {
                 response = try await http().execute(request, to: endpoint, timeout: configuration.logStreamMaxDuration)
                 if response.status != 503 { break }
+                SkyPilotMetrics.requestFailed()
             } catch let error as HTTP1ClientError {
+                SkyPilotMetrics.requestFailed()
                 try rethrowUnlessRetryable(error, path: path)
                 // Not connected yet: nothing was streamed, so a retry cannot repeat lines.
                 if error.requestMayHaveBeenSent { throw error }
