@@ -12,6 +12,7 @@ public final class JobletDaemon: Sendable {
     let health: HealthService
     let logger: Logger
     public let engine: JobEngine
+    public let workflows: WorkflowEngine
 
     public init(configuration: DaemonConfiguration, backends: [any JobBackend], logger: Logger) throws {
         self.configuration = configuration
@@ -38,6 +39,8 @@ public final class JobletDaemon: Sendable {
 
         let router = RPCRouter()
         JobService(engine: engine).register(on: router)
+        workflows = WorkflowEngine(jobs: engine, maxConcurrentLaunches: configuration.workflowMaxConcurrentLaunches)
+        WorkflowService(engine: workflows).register(on: router)
         var services = [Joblet_JobService.descriptor, Joblet_NetworkService.descriptor, Joblet_VolumeService.descriptor,
                         Joblet_MonitoringService.descriptor, Joblet_RuntimeService.descriptor, Joblet_JobletService.descriptor]
         if configuration.enableInteropTesting {
@@ -65,6 +68,7 @@ public final class JobletDaemon: Sendable {
     @discardableResult
     public func start() async throws -> Int {
         try await engine.start()
+        try await workflows.start()
         do {
             return try server.start()
         } catch {
@@ -76,6 +80,7 @@ public final class JobletDaemon: Sendable {
         health.markAllNotServing()
         await server.shutdown(drainTimeout: .milliseconds(Int64(configuration.drainTimeoutSeconds * 1000)))
         // Jobs keep running: the next start re-adopts them.
+        await workflows.shutdown()
         await engine.shutdown()
     }
 }

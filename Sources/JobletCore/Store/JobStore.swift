@@ -8,7 +8,7 @@ import GRDB
 /// concurrently on snapshot connections. Methods are synchronous and short (one statement or one
 /// small transaction). Errors thrown are `JobletError`.
 public final class JobStore: Sendable {
-    private let pool: DatabasePool
+    let pool: DatabasePool
     /// The database file.
     public let path: String
 
@@ -199,11 +199,11 @@ public final class JobStore: Sendable {
         return try JobColumns.job(from: row)
     }
 
-    private func write<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+    func write<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
         do { return try pool.write(body) } catch { throw JobletError(wrapping: error, doing: what) }
     }
 
-    private func read<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
         do { return try pool.read(body) } catch { throw JobletError(wrapping: error, doing: what) }
     }
 }

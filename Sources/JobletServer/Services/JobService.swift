@@ -3,7 +3,7 @@ import JobletCore
 import RPC
 
 /// `joblet.JobService` and the legacy `joblet.JobletService`: thin translations onto JobEngine.
-/// Workflow methods are not built yet and answer UNIMPLEMENTED (registered by the daemon).
+/// The workflow methods are `WorkflowService`'s.
 public struct JobService: Sendable {
     let engine: JobEngine
 
@@ -22,7 +22,16 @@ public struct JobService: Sendable {
 
     /// Handlers both services share (same messages on the wire).
     private var getStatus: @Sendable (Joblet_GetJobStatusReq, ServerContext) async throws -> Joblet_GetJobStatusRes {
-        { [engine] req, _ in try await JobService.translating { JobMapping.status(try engine.job(req.uuid)) } }
+        { [engine] req, _ in
+            try await JobService.translating {
+                var r = JobMapping.status(try engine.job(req.uuid))
+                if let member = try engine.store.workflowMembership(jobIDs: [r.uuid])[r.uuid] {
+                    r.workflowUuid = member.workflowID
+                    r.dependencies = member.dependencies
+                }
+                return r
+            }
+        }
     }
 
     private var stop: @Sendable (Joblet_StopJobReq, ServerContext) async throws -> Joblet_StopJobRes {
@@ -43,7 +52,15 @@ public struct JobService: Sendable {
         { [engine] _, _ in
             try await JobService.translating {
                 var r = Joblet_Jobs()
-                r.jobs = try engine.list().map(JobMapping.job)
+                let members = try engine.store.workflowMembership()
+                r.jobs = try engine.list().map { j in
+                    var job = JobMapping.job(j)
+                    if let member = members[j.id] {
+                        job.workflowUuid = member.workflowID
+                        job.dependencies = member.dependencies
+                    }
+                    return job
+                }
                 return r
             }
         }
