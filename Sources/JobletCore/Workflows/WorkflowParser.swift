@@ -295,7 +295,26 @@ public struct WorkflowParser: Sendable {
              .composer(_, let problem, let mark, _):
             return "invalid workflow YAML at line \(mark.line), column \(mark.column): \(problem)"
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return "workflow YAML has duplicate key(s) \(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")) (line \(context.mark.line), column \(context.mark.column)): each job name and each key may appear once"
+            let names = duplicates.sorted()
+            let first = context.mark
+            // Yams marks the first occurrence; find the repeat: the same key at the same column below.
+            let indent = String(repeating: " ", count: max(0, first.column - 1))
+            let lines = context.text.split(separator: "\n", omittingEmptySubsequences: false)
+            var repeatLine: Int?
+            if let name = names.first {
+                for number in first.line..<max(first.line, lines.count) {
+                    let line = lines[number]
+                    if line.hasPrefix(indent + name + ":") || line.hasPrefix(indent + "\"" + name + "\":")
+                        || line.hasPrefix(indent + "'" + name + "':") {
+                        repeatLine = number + 1
+                        break
+                    }
+                }
+            }
+            let keys = names.map { "'\($0)'" }.joined(separator: ", ")
+            let place = repeatLine.map { "line \($0), column \(first.column); first at line \(first.line)" }
+                ?? "line \(first.line), column \(first.column)"
+            return "workflow YAML has duplicate key(s) \(keys) (\(place)): each job name and each key may appear once"
         case .reader(let problem, let offset, _, _):
             return "invalid workflow YAML\(offset.map { " at byte \($0)" } ?? ""): \(problem)"
         default:
