@@ -32,6 +32,13 @@ public enum RnxArguments {
                 }
             }
         }
+        // A command group (`rnx workflow status ID`): the flags go after the subcommand.
+        if nestedCommands.contains(command), let sub = rest.first, !sub.hasPrefix("-") {
+            return [command, sub] + moved + rest.dropFirst()
+        }
         return [command] + moved + rest
     }
+
+    /// Commands whose first word is a subcommand.
+    public static let nestedCommands: Set<String> = ["workflow"]
 }

@@ -17,5 +17,5 @@ struct Rnx: AsyncParsableCommand {
           rnx log f47ac10b
         """,
         subcommands: [RunCommand.self, StatusCommand.self, ListCommand.self, StopCommand.self, CancelCommand.self,
-                      DeleteCommand.self, DeleteAllCommand.self, LogCommand.self])
+                      DeleteCommand.self, DeleteAllCommand.self, LogCommand.self, WorkflowCommand.self])
 }

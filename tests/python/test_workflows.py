@@ -437,3 +437,107 @@ jobs:
     finally:
         for s in servers:
             stop_jobletd(s)
+
+
+# MARK: rnx
+
+def rnx(server, *args, identity="admin", cwd=None, timeout=60):
+    binary = BUILD / "rnx"
+    assert binary.exists(), f"{binary} missing: run swift build first"
+    flags = ["--server", server.target, "--cert", str(server.certs / f"{identity}-client-cert.pem"),
+             "--key", str(server.certs / f"{identity}-client-key.pem"), "--ca", str(server.certs / "ca-cert.pem")]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JOBLET_") and k != "RNX_CONFIG"}
+    return subprocess.run([str(binary), *flags, *args], capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=timeout)
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A workflow YAML in a folder with the files it uploads (a file and a directory)."""
+    folder = tmp_path / "project"
+    (folder / "lib").mkdir(parents=True)
+    (folder / "prepare.sh").write_text("echo prepared\n")
+    (folder / "prepare.sh").chmod(0o755)
+    (folder / "lib" / "data.txt").write_text("library data\n")
+    (folder / "pipeline.yaml").write_text("""
+name: rnx-pipeline
+jobs:
+  prepare:
+    command: sh
+    args: ["prepare.sh"]
+    uploads:
+      files: [prepare.sh]
+  use:
+    command: cat
+    args: ["lib/data.txt"]
+    uploads:
+      directories: [lib]
+    requires:
+      - prepare: COMPLETED
+  skipped:
+    command: "true"
+    requires:
+      - prepare: FAILED
+""")
+    return folder
+
+
+def test_rnx_workflow_run_status_list(wf_server, project, tmp_path):
+    # Run from another folder: uploads are found relative to the YAML's folder.
+    r = rnx(wf_server, "workflow", "run", "--watch", str(project / "pipeline.yaml"), cwd=str(tmp_path))
+    assert r.returncode == 0, r
+    assert "Status: COMPLETED" in r.stdout
+    header = [line for line in r.stdout.splitlines() if line.startswith("JOB ID")]
+    assert header and header[-1].split() == ["JOB", "ID", "NAME", "STATUS", "EXIT", "DEPENDENCIES"]
+    wf = re_uuid(r.stdout.split("Workflow: ", 1)[1])
+    r = rnx(wf_server, "workflow", "status", wf[:8])
+    assert r.returncode == 0, r
+    rows = {line.split()[1]: line.split() for line in r.stdout.splitlines()
+            if line.split()[:1] and line.split()[1:2] in (["prepare"], ["use"], ["skipped"])}
+    assert rows["prepare"][2:] == ["COMPLETED", "0", "-"]
+    assert rows["use"][2:] == ["COMPLETED", "0", "prepare"]
+    assert rows["skipped"] == ["-", "skipped", "CANCELED", "-", "prepare"]
+    assert "skipped: not run: requires prepare FAILED, prepare ended COMPLETED" in r.stdout
+    js = json.loads(rnx(wf_server, "workflow", "status", "--json", wf).stdout)
+    assert js["status"] == "COMPLETED" and js["name"] == "rnx-pipeline"
+    use = [j for j in js["jobs"] if j["name"] == "use"][0]
+    c = sdk(wf_server)
+    try:
+        assert b"".join(c.jobs.get_job_logs(use["job_id"])) == b"library data\n"
+        prep = [j for j in js["jobs"] if j["name"] == "prepare"][0]
+        assert b"".join(c.jobs.get_job_logs(prep["job_id"])) == b"prepared\n"
+    finally:
+        c.close()
+    listed = json.loads(rnx(wf_server, "workflow", "list", "--all", "--json").stdout)
+    assert wf in [w["id"] for w in listed]
+    assert wf[:8] in rnx(wf_server, "workflow", "list", "--all").stdout
+    assert wf not in [w["id"] for w in json.loads(rnx(wf_server, "workflow", "list", "--json").stdout)]
+
+
+def test_rnx_run_workflow_and_stop(wf_server, tmp_path):
+    (tmp_path / "slow.yaml").write_text("jobs:\n  wait:\n    command: sleep\n    args: ['30']\n  after:\n    command: 'true'\n    requires: [{wait: COMPLETED}]\n")
+    r = rnx(wf_server, "run", "--workflow", str(tmp_path / "slow.yaml"))
+    assert r.returncode == 0, r
+    wf = re_uuid(r.stdout)
+    deadline = time.monotonic() + 10
+    while "RUNNING" not in rnx(wf_server, "workflow", "status", wf).stdout.split("JOB ID")[1]:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    r = rnx(wf_server, "workflow", "stop", "--json", wf)
+    assert r.returncode == 0 and json.loads(r.stdout) == {"workflow_id": wf, "status": "STOPPED"}, r
+    r = rnx(wf_server, "workflow", "stop", wf)
+    assert r.returncode == 1 and "workflow is not running" in r.stderr
+    # A missing upload is named before anything is sent; a viewer may not run workflows.
+    (tmp_path / "missing.yaml").write_text("jobs:\n  a:\n    command: 'true'\n    uploads: {files: [nope.txt]}\n")
+    r = rnx(wf_server, "workflow", "run", str(tmp_path / "missing.yaml"))
+    assert r.returncode == 1 and "workflow upload 'nope.txt' not found" in r.stderr, r
+    r = rnx(wf_server, "workflow", "run", str(tmp_path / "slow.yaml"), identity="viewer")
+    assert r.returncode == 1 and "role viewer is not allowed to perform operation run_workflow" in r.stderr, r
+    assert rnx(wf_server, "workflow", "status", wf, identity="viewer").returncode == 0
+
+
+def re_uuid(text):
+    import re
+    m = re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text)
+    assert m, text
+    return m.group(0)
