@@ -209,13 +209,25 @@ public actor WorkflowEngine {
         finishIfDone(workflow)
     }
 
+    /// Stops every job of the workflow that started (or is being launched: one whose job does not
+    /// exist yet is stopped by `launch` once it does), and records their ends at once rather than
+    /// waiting for the events, so that StopWorkflow answers with the final status.
     private func stopStartedJobs(of workflow: String) async {
         guard let run = runs[workflow] else { return }
-        let started = run.nodes.filter { $0.state == .started }.map(\.jobID)
-        await withTaskGroup(of: Void.self) { group in
-            for id in started {
-                group.addTask { [jobs] in _ = try? await jobs.stop(id) }
+        let targets = run.nodes.enumerated().filter { $0.element.state == .started || $0.element.state == .launching }
+            .map { (index: $0.offset, id: $0.element.jobID) }
+        let ended = await withTaskGroup(of: (Int, Job?).self) { group in
+            for target in targets {
+                group.addTask { [jobs] in (target.index, try? await jobs.stop(target.id)) }
             }
+            var result: [(Int, Job)] = []
+            for await (index, job) in group { if let job { result.append((index, job)) } }
+            return result
+        }
+        for (index, job) in ended where job.status.isFinal {
+            guard runs[workflow] != nil else { return }
+            let actions = runs[workflow]!.end(index, job.status, exitCode: job.exitCode)
+            perform(actions, in: workflow)
         }
     }
 

@@ -29,7 +29,7 @@ public struct WorkflowParser: Sendable {
     public func parse(_ yaml: String) throws(JobletError) -> Parsed {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: yaml) else {
+            guard let node = try Yams.compose(yaml: yaml, .basic) else {
                 throw JobletError.invalidArgument("workflow YAML is empty: give a `jobs` section")
             }
             root = node
@@ -44,10 +44,11 @@ public struct WorkflowParser: Sendable {
             throw .invalidArgument("workflow YAML must be a mapping with a `jobs` key\(Self.at(root))")
         }
         try Self.checkKeys(top, allowed: Self.topLevelKeys, what: "the workflow")
-        let environment = try Self.stringMap(top["environment"], what: "environment")
-        let secrets = try Self.stringMap(top["secret_environment"], what: "secret_environment")
-        try Self.checkClash(environment, secrets, job: nil, at: top["secret_environment"])
-        guard let jobsNode = top["jobs"] else {
+        let topFields = Self.fields(top)
+        let environment = try Self.stringMap(topFields["environment"], what: "environment")
+        let secrets = try Self.stringMap(topFields["secret_environment"], what: "secret_environment")
+        try Self.checkClash(environment, secrets, job: nil, at: topFields["secret_environment"])
+        guard let jobsNode = topFields["jobs"] else {
             throw .invalidArgument("workflow YAML has no `jobs` section\(Self.at(root)): add jobs as `jobs: {name: {command: …}}` or `jobs: [{name: …, command: …}]`")
         }
         var entries: [(name: String, nameNode: Node, spec: Node)] = []
@@ -61,7 +62,7 @@ public struct WorkflowParser: Sendable {
                 guard let map = item.mapping else {
                     throw .invalidArgument("each item of `jobs` must be a mapping with `name` and `command`\(Self.at(item))")
                 }
-                guard let nameNode = map["name"] else {
+                guard let nameNode = Self.fields(map)["name"] else {
                     throw .invalidArgument("a job in `jobs` has no `name`\(Self.at(item))")
                 }
                 entries.append((try Self.scalar(nameNode, what: "job name"), nameNode, item))
@@ -69,8 +70,8 @@ public struct WorkflowParser: Sendable {
         default:
             throw .invalidArgument("`jobs` must be a mapping of job names or a list of jobs\(Self.at(jobsNode))")
         }
-        var parsed = Parsed(name: try Self.optionalScalar(top["name"], what: "name") ?? "",
-                            description: try Self.optionalScalar(top["description"], what: "description") ?? "",
+        var parsed = Parsed(name: try Self.optionalScalar(topFields["name"], what: "name") ?? "",
+                            description: try Self.optionalScalar(topFields["description"], what: "description") ?? "",
                             jobs: [], sourceMap: WorkflowSourceMap())
         parsed.jobs.reserveCapacity(entries.count)
         for entry in entries {
@@ -88,11 +89,12 @@ public struct WorkflowParser: Sendable {
 
     private static func job(_ name: String, _ node: Node, environment: [String: String], secrets: [String: String],
                             map: inout WorkflowSourceMap) throws(JobletError) -> WorkflowJobSpec {
-        guard let spec = node.mapping else {
+        guard let specMap = node.mapping else {
             throw .invalidArgument("job '\(name)' must be a mapping with at least `command`\(at(node))")
         }
         let what = "job '\(name)'"
-        try checkKeys(spec, allowed: jobKeys, what: what)
+        try checkKeys(specMap, allowed: jobKeys, what: what)
+        let spec = fields(specMap)
         var job = WorkflowJobSpec(name: name)
         job.command = try optionalScalar(spec["command"], what: "\(what) command") ?? ""
         job.args = try strings(spec["args"], what: "\(what) args")
@@ -164,8 +166,9 @@ public struct WorkflowParser: Sendable {
             }
             if uploads.sequence != nil {
                 job.uploadFiles = try paths(uploads, "files")
-            } else if let u = uploads.mapping {
-                try checkKeys(u, allowed: ["files", "directories"], what: "\(what) uploads")
+            } else if let uploadMap = uploads.mapping {
+                try checkKeys(uploadMap, allowed: ["files", "directories"], what: "\(what) uploads")
+                let u = fields(uploadMap)
                 job.uploadFiles = try paths(u["files"], "files")
                 job.uploadDirectories = try paths(u["directories"], "directories")
             } else {
@@ -177,10 +180,11 @@ public struct WorkflowParser: Sendable {
     }
 
     private static func resources(_ node: Node, into job: inout WorkflowJobSpec, what: String) throws(JobletError) {
-        guard let map = node.mapping else {
+        guard let mapping = node.mapping else {
             throw .invalidArgument("\(what) resources must be a mapping like `{max_cpu: 50, max_memory: 256}`\(at(node))")
         }
-        try checkKeys(map, allowed: resourceKeys, what: "\(what) resources")
+        try checkKeys(mapping, allowed: resourceKeys, what: "\(what) resources")
+        let map = fields(mapping)
         func int(_ key: String) throws(JobletError) -> Int {
             guard let value = map[key] else { return 0 }
             let text = try scalar(value, what: "\(what) resources.\(key)")
@@ -246,6 +250,22 @@ public struct WorkflowParser: Sendable {
         return " (line \(mark.line), column \(mark.column))"
     }
 
+    /// A mapping's values by key text, looked up once (Yams' own subscript compares nodes).
+    private static func fields(_ map: Node.Mapping) -> [String: Node] {
+        var result: [String: Node] = [:]
+        result.reserveCapacity(map.count)
+        for (key, value) in map {
+            if let name = key.string, result[name] == nil { result[name] = value }
+        }
+        return result
+    }
+
+    /// YAML's null (`~`, `null`, or nothing), read without a resolver: plain scalars only.
+    private static func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let s) = node, s.style == .plain || s.style == .any else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(s.string)
+    }
+
     private static func checkKeys(_ map: Node.Mapping, allowed: Set<String>, what: String) throws(JobletError) {
         for key in map.keys {
             guard let name = key.string, allowed.contains(name) else {
@@ -263,12 +283,12 @@ public struct WorkflowParser: Sendable {
 
     private static func optionalScalar(_ node: Node?, what: String) throws(JobletError) -> String? {
         guard let node else { return nil }
-        if node.null != nil { return nil }
+        if isNull(node) { return nil }
         return try scalar(node, what: what)
     }
 
     private static func strings(_ node: Node?, what: String) throws(JobletError) -> [String] {
-        guard let node, node.null == nil else { return [] }
+        guard let node, !isNull(node) else { return [] }
         guard let items = node.sequence else {
             throw .invalidArgument("\(what) must be a list like [\"a\", \"b\"]\(at(node))")
         }
@@ -278,7 +298,7 @@ public struct WorkflowParser: Sendable {
     }
 
     private static func stringMap(_ node: Node?, what: String) throws(JobletError) -> [String: String] {
-        guard let node, node.null == nil else { return [:] }
+        guard let node, !isNull(node) else { return [:] }
         guard let map = node.mapping else {
             throw .invalidArgument("\(what) must be a mapping of NAME: value\(at(node))")
         }
