@@ -61,7 +61,7 @@ def wait_final(stub, uuid, timeout):
             return r
         if time.monotonic() > deadline:
             sys.exit(f"workflow {uuid} still {r.workflow.status} after {timeout} s")
-        time.sleep(0.2)
+        time.sleep(0.5)
 
 
 def rss_kib(pid):
@@ -78,16 +78,23 @@ def stop_workflow(channel, uuid):
     channel.unary_unary("/joblet.JobService/StopWorkflow")(request, timeout=300)
 
 
-def fan(stub, width=998):
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def fan(stub, pid, width=998):
     lines = ["name: fan-1000", "jobs:", "  first:", "    command: 'true'"]
     for i in range(width):
         lines += [f"  m{i}:", "    command: 'true'", "    requires: [{first: COMPLETED}]"]
     lines += ["  last:", "    command: 'true'", "    requires:"] + [f"      - m{i}: COMPLETED" for i in range(width)]
     yaml = "\n".join(lines) + "\n"
+    cpu0 = cpu_seconds(pid)
     t0 = time.monotonic()
     r = stub.RunWorkflow(joblet_pb2.RunWorkflowRequest(workflow="fan.yaml", yamlContent=yaml), timeout=120)
     st = wait_final(stub, r.workflowUuid, 900)
     wall = time.monotonic() - t0
+    cpu = cpu_seconds(pid) - cpu0
     jobs = {j.jobName: j for j in st.jobs}
     assert st.workflow.status == "COMPLETED", st.workflow
     first_end = ts(jobs["first"].endTime)
@@ -102,7 +109,8 @@ def fan(stub, width=998):
           f"p50 {statistics.median(lat):.1f} ms, p90 {q[8]:.1f} ms, max {lat[-1]:.1f} ms, min {lat[0]:.1f} ms; "
           f"first middle job {min(middle):.1f} ms; join job {join:.1f} ms")
     print(f"fan: {width + 2} jobs in {server_span:.2f} s server time (created -> completed) = "
-          f"{(width + 2) / server_span:.0f} jobs/s; client wall {wall:.2f} s")
+          f"{(width + 2) / server_span:.0f} jobs/s; client wall {wall:.2f} s; jobletd CPU {cpu:.2f} s "
+          f"({cpu / (width + 2) * 1000:.2f} ms per job, status polling included)")
 
 
 def validate(stub, reps, count=10_000):
@@ -152,22 +160,28 @@ def main():
     ap.add_argument("--build", default=str(ROOT / ".build" / "debug"))
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only", default="fan,validate,memory")
+    ap.add_argument("--launches", type=int, default=0, help="workflows.maxConcurrentLaunches (0: jobletd's default)")
     args = ap.parse_args()
     build = pathlib.Path(args.build)
     work = pathlib.Path(tempfile.mkdtemp(prefix="wf-bench-"))
     try:
         certs = work / "certs"
         subprocess.run([str(ROOT / "scripts" / "gen-certs.sh"), str(certs)], check=True, stdout=subprocess.DEVNULL)
-        proc, port = start(build, certs, work / "data")
+        extra = ()
+        if args.launches:
+            (work / "config.yml").write_text(f"workflows:\n  maxConcurrentLaunches: {args.launches}\n")
+            extra = ("--config", str(work / "config.yml"))
+        proc, port = start(build, certs, work / "data", extra)
         try:
             c = client(certs, port)
             stub = c.jobs.stub
             only = args.only.split(",")
-            print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {build}, load {os.getloadavg()[0]:.1f}")
+            print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {build}, load {os.getloadavg()[0]:.1f}, "
+                  f"maxConcurrentLaunches {args.launches or 'default'}")
             if "validate" in only:
                 validate(stub, args.reps)
             if "fan" in only:
-                fan(stub)
+                fan(stub, proc.pid)
             if "memory" in only:
                 memory(stub, c._channel, proc.pid)
             c.close()

@@ -61,11 +61,12 @@ extension JobStore {
         }
     }
 
-    /// A workflow's jobs in the YAML's order, with their current status.
-    public func workflowJobs(workflowID: String) throws -> [WorkflowJobRecord] {
+    /// A workflow's jobs in the YAML's order, with their current status. `requirements` stays
+    /// empty unless `withRequirements` (it means decoding each job's stored spec).
+    public func workflowJobs(workflowID: String, withRequirements: Bool = false) throws -> [WorkflowJobRecord] {
         try read("listing jobs of workflow \(workflowID)") { db in
             try Row.fetchAll(db, sql: """
-                SELECT wj.job_id, wj.name, wj.dependencies, wj.spec, wj.state, wj.reason AS wj_reason, wj.ended_at AS wj_ended,
+                SELECT wj.job_id, wj.name, wj.dependencies, \(withRequirements ? "wj.spec" : "NULL AS spec"), wj.state, wj.reason AS wj_reason, wj.ended_at AS wj_ended,
                        j.status, j.exit_code, j.reason, j.started_at, j.ended_at
                 FROM workflow_job wj LEFT JOIN job j ON j.id = wj.job_id
                 WHERE wj.workflow_id = ? ORDER BY wj.position
@@ -208,12 +209,13 @@ extension JobStore {
         guard let status = JobStatus(rawValue: text) else {
             throw JobletError.internal("workflow job \(row["job_id"] as String? ?? "?") has unknown status '\(text)'")
         }
-        let spec = try JSONDecoder().decode(WorkflowJobSpec.self, from: Data((row["spec"] as String).utf8))
+        let specText: String? = row["spec"]
+        let requirements = try specText.map { try JSONDecoder().decode(WorkflowJobSpec.self, from: Data($0.utf8)).requirements } ?? []
         let exitCode: Int64? = row["exit_code"]
         let started = jobStatus != nil
         return WorkflowJobRecord(
             jobID: row["job_id"], name: row["name"], dependencies: try JobColumns.decode([String].self, row["dependencies"]),
-            requirements: spec.requirements, started: started, status: status,
+            requirements: requirements, started: started, status: status,
             exitCode: exitCode.map { Int32(truncatingIfNeeded: $0) },
             reason: started ? row["reason"] : row["wj_reason"],
             startedAt: try optionalDate(row["started_at"]),

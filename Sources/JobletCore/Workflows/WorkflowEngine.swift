@@ -106,7 +106,7 @@ public actor WorkflowEngine {
     /// Loads a stored, unfinished workflow into memory and acts on it.
     private func activate(_ id: String) throws {
         let workflow = try jobs.store.workflow(matching: id)
-        let records = try jobs.store.workflowJobs(workflowID: id)
+        let records = try jobs.store.workflowJobs(workflowID: id, withRequirements: true)
         var run = WorkflowRun(id: id, records: records.map { r in
             let state: WorkflowRun.State
             if r.status.isFinal {
@@ -178,9 +178,11 @@ public actor WorkflowEngine {
             launchesInFlight -= 1
             pumpLaunches()
         }
-        guard let run = runs[workflow], run.nodes[i].state == .launching else { return }
-        let jobID = run.nodes[i].jobID
-        if run.stopRequested {
+        // Copy out what is needed: holding `runs[workflow]` across the await would make every
+        // later mutation copy the workflow's node array.
+        guard let node = runs[workflow]?.nodes[i], node.state == .launching else { return }
+        let jobID = node.jobID
+        if runs[workflow]?.stopRequested == true {
             endUnstarted(workflow: workflow, node: i, as: .canceled, reason: "not run: workflow stopped by request")
             return
         }
@@ -213,8 +215,8 @@ public actor WorkflowEngine {
     /// exist yet is stopped by `launch` once it does), and records their ends at once rather than
     /// waiting for the events, so that StopWorkflow answers with the final status.
     private func stopStartedJobs(of workflow: String) async {
-        guard let run = runs[workflow] else { return }
-        let targets = run.nodes.enumerated().filter { $0.element.state == .started || $0.element.state == .launching }
+        guard let nodes = runs[workflow]?.nodes else { return }
+        let targets = nodes.enumerated().filter { $0.element.state == .started || $0.element.state == .launching }
             .map { (index: $0.offset, id: $0.element.jobID) }
         let ended = await withTaskGroup(of: (Int, Job?).self) { group in
             for target in targets {

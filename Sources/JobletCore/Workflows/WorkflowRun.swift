@@ -107,14 +107,14 @@ struct WorkflowRun: Sendable {
         if stopRequested { return .cancel(i, reason: "not run: workflow stopped by request") }
         var allHold = true
         for requirement in nodes[i].requirements {
-            let dependency = nodes[requirement.job]
-            guard case .ended(let status, let exitCode) = dependency.state else {
+            guard case .ended(let status, let exitCode) = nodes[requirement.job].state else {
                 allHold = false
                 continue
             }
             if !requirement.status.accepts(status) {
+                let name = nodes[requirement.job].name
                 let exit = (status == .failed && exitCode != nil) ? " (exit \(exitCode!))" : ""
-                return .cancel(i, reason: "not run: requires \(dependency.name) \(requirement.status.rawValue), \(dependency.name) ended \(status.rawValue)\(exit)")
+                return .cancel(i, reason: "not run: requires \(name) \(requirement.status.rawValue), \(name) ended \(status.rawValue)\(exit)")
             }
         }
         return allHold ? .start(i) : nil
