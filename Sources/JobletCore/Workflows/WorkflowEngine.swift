@@ -57,12 +57,14 @@ public actor WorkflowEngine {
 
     /// RunWorkflow: validates (nothing is stored when that fails), stores the workflow and all its
     /// jobs in one transaction, then starts the jobs whose requirements hold.
-    public func submit(yaml: String, files: [FileUpload], name: String = "") throws -> Workflow {
+    /// Validation and the insert run outside the actor, so that a large workflow does not hold
+    /// up the events of running ones.
+    public nonisolated func submit(yaml: String, files: [FileUpload], name: String = "") async throws -> Workflow {
         let definition = try validator.validate(yaml: yaml, files: files, fallbackName: name)
         let id = Job.newID()
         let jobIDs = definition.jobs.map { _ in Job.newID() }
         try jobs.store.insertWorkflow(id: id, definition: definition, jobIDs: jobIDs)
-        try activate(id)
+        try await activate(id)
         return try jobs.store.workflow(matching: id)
     }
 
