@@ -94,3 +94,30 @@ final class WorkflowEngineTests: XCTestCase {
         XCTAssertEqual(first.started, [sID])
     }
 }
+
+extension WorkflowEngineTests {
+    func testDeletedJobsLeaveTheWorkflowRecordWhole() async throws {
+        let dir = try makeTemporaryDirectory(self)
+        let (jobs, engine) = try await makeEnginesForExtension(dir)
+        let w = try await engine.submit(yaml: "jobs:\n  a: {command: exit, args: ['2']}\n  b: {command: echo, requires: [{a: COMPLETED}]}\n", files: [])
+        _ = try await eventually { try engine.workflow(w.id).status.isFinal }
+        let before = try engine.jobRecords(of: w.id)
+        XCTAssertEqual(before.map(\.status), [.failed, .canceled])
+        try await jobs.delete(before[0].jobID)
+        let after = try engine.jobRecords(of: w.id)
+        XCTAssertEqual(after, before)
+        XCTAssertEqual(after[0].exitCode, 2)
+        XCTAssertTrue(after[0].started)
+        XCTAssertEqual(try engine.workflow(w.id).failedJobs, 1)
+    }
+
+    private func makeEnginesForExtension(_ dir: URL) async throws -> (JobEngine, WorkflowEngine) {
+        let jobs = JobEngine(store: try JobStore(dataDirectory: dir),
+                             logs: try LogStore(dataDirectory: dir, pollInterval: .milliseconds(50)),
+                             backends: [FakeBackend()], validator: JobRequestValidator(hostCPUCount: 4, hostMemoryMB: nil))
+        try await jobs.start()
+        let workflows = WorkflowEngine(jobs: jobs)
+        try await workflows.start()
+        return (jobs, workflows)
+    }
+}

@@ -1,7 +1,8 @@
 extension JobStore {
     /// Migration "workflows-v1". A workflow job's `job` row appears only when it starts, so
-    /// `workflow_job` has no foreign key to `job`; `state` is PENDING until then, or CANCELED /
-    /// FAILED when it ended without starting.
+    /// `workflow_job` has no foreign key to `job`. `state` is PENDING until the job ends; then it
+    /// holds the final status with exit code, reason and times (`started` = 1 if it ran), so that
+    /// the workflow's record stays whole when the job itself is deleted.
     static let workflowsV1 = """
         CREATE TABLE workflow (
             id TEXT PRIMARY KEY NOT NULL,
@@ -33,7 +34,10 @@ extension JobStore {
             spec TEXT NOT NULL,                 -- JSON WorkflowJobSpec, secrets included; never listed
             dependencies TEXT NOT NULL,         -- JSON array of job names
             state TEXT NOT NULL,
+            started BOOLEAN NOT NULL DEFAULT 0,
+            exit_code INTEGER,
             reason TEXT,
+            started_at TEXT,
             ended_at TEXT
         );
         CREATE INDEX workflow_job_workflow ON workflow_job(workflow_id, position);

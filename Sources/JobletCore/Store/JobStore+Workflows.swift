@@ -66,7 +66,9 @@ extension JobStore {
     public func workflowJobs(workflowID: String, withRequirements: Bool = false) throws -> [WorkflowJobRecord] {
         try read("listing jobs of workflow \(workflowID)") { db in
             try Row.fetchAll(db, sql: """
-                SELECT wj.job_id, wj.name, wj.dependencies, \(withRequirements ? "wj.spec" : "NULL AS spec"), wj.state, wj.reason AS wj_reason, wj.ended_at AS wj_ended,
+                SELECT wj.job_id, wj.name, wj.dependencies, \(withRequirements ? "wj.spec" : "NULL AS spec"), wj.state,
+                       wj.started AS wj_started, wj.exit_code AS wj_exit, wj.reason AS wj_reason,
+                       wj.started_at AS wj_started_at, wj.ended_at AS wj_ended,
                        j.status, j.exit_code, j.reason, j.started_at, j.ended_at
                 FROM workflow_job wj LEFT JOIN job j ON j.id = wj.job_id
                 WHERE wj.workflow_id = ? ORDER BY wj.position
@@ -147,6 +149,18 @@ extension JobStore {
         }
     }
 
+    /// Copies a started workflow job's end (status, exit code, reason, times) into its workflow's
+    /// record, which then no longer depends on the job's own row.
+    public func recordWorkflowJobEnd(_ job: Job) throws {
+        try write("storing end of workflow job \(job.id)") { db in
+            try db.cachedStatement(sql: """
+                UPDATE workflow_job SET state = ?, started = 1, exit_code = ?, reason = ?, started_at = ?, ended_at = ?
+                WHERE job_id = ?
+                """).execute(arguments: [job.status.rawValue, job.exitCode.map { Int64($0) }, job.reason,
+                                         job.startedAt.map(RFC3339.format), job.endedAt.map(RFC3339.format), job.id])
+        }
+    }
+
     /// Ids of workflows not yet final: what a restarted server picks up again.
     public func unfinishedWorkflowIDs() throws -> [String] {
         try read("listing unfinished workflows") { db in
@@ -211,15 +225,17 @@ extension JobStore {
         }
         let specText: String? = row["spec"]
         let requirements = try specText.map { try JSONDecoder().decode(WorkflowJobSpec.self, from: Data($0.utf8)).requirements } ?? []
-        let exitCode: Int64? = row["exit_code"]
-        let started = jobStatus != nil
+        // The job's own row while it exists; the copy in workflow_job once it ended (or was deleted).
+        let live = jobStatus != nil
+        let exitCode: Int64? = live ? row["exit_code"] : row["wj_exit"]
+        let started = live || row["wj_started"] as Bool
         return WorkflowJobRecord(
             jobID: row["job_id"], name: row["name"], dependencies: try JobColumns.decode([String].self, row["dependencies"]),
             requirements: requirements, started: started, status: status,
             exitCode: exitCode.map { Int32(truncatingIfNeeded: $0) },
-            reason: started ? row["reason"] : row["wj_reason"],
-            startedAt: try optionalDate(row["started_at"]),
-            endedAt: try optionalDate(started ? row["ended_at"] : row["wj_ended"]))
+            reason: live ? row["reason"] : row["wj_reason"],
+            startedAt: try optionalDate(live ? row["started_at"] : row["wj_started_at"]),
+            endedAt: try optionalDate(live ? row["ended_at"] : row["wj_ended"]))
     }
 
     private static func date(_ text: String?) throws -> Date {

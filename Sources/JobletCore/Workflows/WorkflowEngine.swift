@@ -119,6 +119,10 @@ public actor WorkflowEngine {
             return (r.jobID, r.name, r.requirements, state)
         }, stopRequested: workflow.stopRequested)
         for (i, node) in run.nodes.enumerated() { owners[node.jobID] = (id, i) }
+        // Jobs that ended while no server ran: copy their ends into the workflow's record now.
+        for r in records where r.started && r.status.isFinal {
+            if let job = try? jobs.store.job(id: r.jobID) { try? jobs.store.recordWorkflowJobEnd(job) }
+        }
         let actions = run.settleAll()
         runs[id] = run
         if workflow.status == .pending {
@@ -136,12 +140,25 @@ public actor WorkflowEngine {
             return
         }
         if job.status.isFinal {
-            let actions = runs[owner.workflow]!.end(owner.node, job.status, exitCode: job.exitCode)
-            perform(actions, in: owner.workflow)
+            jobEnded(job, workflow: owner.workflow, node: owner.node)
             finishIfDone(owner.workflow)
         } else {
             runs[owner.workflow]!.markStarted(owner.node)
         }
+    }
+
+    /// A started job of `workflow` ended: its end is copied into the workflow's record (once),
+    /// and its dependents are decided.
+    private func jobEnded(_ job: Job, workflow: String, node i: Int) {
+        guard let state = runs[workflow]?.nodes[i].state else { return }
+        if case .ended = state { return }
+        do {
+            try jobs.store.recordWorkflowJobEnd(job)
+        } catch {
+            FileHandle.standardError.write(Data("workflow \(workflow): could not store end of job \(job.id): \(error)\n".utf8))
+        }
+        let actions = runs[workflow]!.end(i, job.status, exitCode: job.exitCode)
+        perform(actions, in: workflow)
     }
 
     private func perform(_ actions: [WorkflowRun.Action], in workflow: String) {
@@ -229,9 +246,7 @@ public actor WorkflowEngine {
             return result
         }
         for (index, job) in ended where job.status.isFinal {
-            guard runs[workflow] != nil else { return }
-            let actions = runs[workflow]!.end(index, job.status, exitCode: job.exitCode)
-            perform(actions, in: workflow)
+            jobEnded(job, workflow: workflow, node: index)
         }
     }
 
