@@ -55,6 +55,8 @@ public struct Joblet_Job: ProtoMessage {
     public var gpuMemoryMb: Int32 = 0
     public var nodeId: String = ""
     public var reason: String = ""
+    public var workflowUuid: String = ""
+    public var dependencies: [String] = []
     public var unknownFields = UnknownFields()
 
     public init() {}
@@ -82,6 +84,8 @@ public struct Joblet_Job: ProtoMessage {
         if self.gpuMemoryMb != 0 { n += 2 + ProtoSize.int32(self.gpuMemoryMb) }
         if !self.nodeId.isEmpty { n += 2 + ProtoSize.string(self.nodeId) }
         if !self.reason.isEmpty { n += 2 + ProtoSize.string(self.reason) }
+        if !self.workflowUuid.isEmpty { n += 2 + ProtoSize.string(self.workflowUuid) }
+        for v in self.dependencies { n += 2 + ProtoSize.string(v) }
         return n
     }
 
@@ -121,6 +125,8 @@ public struct Joblet_Job: ProtoMessage {
         if self.gpuMemoryMb != 0 { writer.writeTag(152); writer.writeInt32(self.gpuMemoryMb) }
         if !self.nodeId.isEmpty { writer.writeTag(162); writer.writeString(self.nodeId) }
         if !self.reason.isEmpty { writer.writeTag(802); writer.writeString(self.reason) }
+        if !self.workflowUuid.isEmpty { writer.writeTag(1042); writer.writeString(self.workflowUuid) }
+        for v in self.dependencies { writer.writeTag(1050); writer.writeString(v) }
         writer.writeUnknown(unknownFields)
     }
 
@@ -155,6 +161,8 @@ public struct Joblet_Job: ProtoMessage {
             case 152: self.gpuMemoryMb = try reader.readInt32()
             case 162: self.nodeId = try reader.readString()
             case 802: self.reason = try reader.readString()
+            case 1042: self.workflowUuid = try reader.readString()
+            case 1050: self.dependencies.append(try reader.readString())
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -2977,6 +2985,7 @@ public struct Joblet_WorkflowInfo: ProtoMessage {
     public var startedAt: Joblet_Timestamp?
     public var completedAt: Joblet_Timestamp?
     public var yamlContent: String = ""
+    public var reason: String = ""
     public var unknownFields = UnknownFields()
 
     public init() {}
@@ -2994,6 +3003,7 @@ public struct Joblet_WorkflowInfo: ProtoMessage {
         if let v = self.startedAt { n += 1 + ProtoSize.message(v) }
         if let v = self.completedAt { n += 1 + ProtoSize.message(v) }
         if !self.yamlContent.isEmpty { n += 1 + ProtoSize.string(self.yamlContent) }
+        if !self.reason.isEmpty { n += 2 + ProtoSize.string(self.reason) }
         return n
     }
 
@@ -3009,6 +3019,7 @@ public struct Joblet_WorkflowInfo: ProtoMessage {
         if let v = self.startedAt { writer.writeTag(74); writer.writeMessage(v) }
         if let v = self.completedAt { writer.writeTag(82); writer.writeMessage(v) }
         if !self.yamlContent.isEmpty { writer.writeTag(90); writer.writeString(self.yamlContent) }
+        if !self.reason.isEmpty { writer.writeTag(1042); writer.writeString(self.reason) }
         writer.writeUnknown(unknownFields)
     }
 
@@ -3026,6 +3037,7 @@ public struct Joblet_WorkflowInfo: ProtoMessage {
             case 74: var v = self.startedAt ?? Joblet_Timestamp(); try reader.readMessage(into: &v); self.startedAt = v
             case 82: var v = self.completedAt ?? Joblet_Timestamp(); try reader.readMessage(into: &v); self.completedAt = v
             case 90: self.yamlContent = try reader.readString()
+            case 1042: self.reason = try reader.readString()
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -3042,6 +3054,7 @@ public struct Joblet_WorkflowJob: ProtoMessage {
     public var startTime: Joblet_Timestamp?
     public var endTime: Joblet_Timestamp?
     public var exitCode: Int32 = 0
+    public var reason: String = ""
     public var unknownFields = UnknownFields()
 
     public init() {}
@@ -3055,6 +3068,7 @@ public struct Joblet_WorkflowJob: ProtoMessage {
         if let v = self.startTime { n += 1 + ProtoSize.message(v) }
         if let v = self.endTime { n += 1 + ProtoSize.message(v) }
         if self.exitCode != 0 { n += 1 + ProtoSize.int32(self.exitCode) }
+        if !self.reason.isEmpty { n += 2 + ProtoSize.string(self.reason) }
         return n
     }
 
@@ -3066,6 +3080,7 @@ public struct Joblet_WorkflowJob: ProtoMessage {
         if let v = self.startTime { writer.writeTag(42); writer.writeMessage(v) }
         if let v = self.endTime { writer.writeTag(50); writer.writeMessage(v) }
         if self.exitCode != 0 { writer.writeTag(56); writer.writeInt32(self.exitCode) }
+        if !self.reason.isEmpty { writer.writeTag(1042); writer.writeString(self.reason) }
         writer.writeUnknown(unknownFields)
     }
 
@@ -3079,6 +3094,69 @@ public struct Joblet_WorkflowJob: ProtoMessage {
             case 42: var v = self.startTime ?? Joblet_Timestamp(); try reader.readMessage(into: &v); self.startTime = v
             case 50: var v = self.endTime ?? Joblet_Timestamp(); try reader.readMessage(into: &v); self.endTime = v
             case 56: self.exitCode = try reader.readInt32()
+            case 1042: self.reason = try reader.readString()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_StopWorkflowRequest: ProtoMessage {
+    public static let protoMessageName = "joblet.StopWorkflowRequest"
+
+    public var workflowUuid: String = ""
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.workflowUuid.isEmpty { n += 2 + ProtoSize.string(self.workflowUuid) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.workflowUuid.isEmpty { writer.writeTag(1042); writer.writeString(self.workflowUuid) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1042: self.workflowUuid = try reader.readString()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_StopWorkflowResponse: ProtoMessage {
+    public static let protoMessageName = "joblet.StopWorkflowResponse"
+
+    public var workflowUuid: String = ""
+    public var status: String = ""
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.workflowUuid.isEmpty { n += 2 + ProtoSize.string(self.workflowUuid) }
+        if !self.status.isEmpty { n += 2 + ProtoSize.string(self.status) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.workflowUuid.isEmpty { writer.writeTag(1042); writer.writeString(self.workflowUuid) }
+        if !self.status.isEmpty { writer.writeTag(1050); writer.writeString(self.status) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1042: self.workflowUuid = try reader.readString()
+            case 1050: self.status = try reader.readString()
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -3758,6 +3836,7 @@ public enum Joblet_JobService {
         Method.getWorkflowStatus,
         Method.listWorkflows,
         Method.getWorkflowJobs,
+        Method.stopWorkflow,
     ])
 
     public enum Method {
@@ -3809,6 +3888,10 @@ public enum Joblet_JobService {
             service: "joblet.JobService", method: "GetWorkflowJobs",
             clientStreaming: false, serverStreaming: false,
             inputType: "joblet.GetWorkflowJobsRequest", outputType: "joblet.GetWorkflowJobsResponse")
+        public static let stopWorkflow = MethodDescriptor(
+            service: "joblet.JobService", method: "StopWorkflow",
+            clientStreaming: false, serverStreaming: false,
+            inputType: "joblet.StopWorkflowRequest", outputType: "joblet.StopWorkflowResponse")
     }
 }
 

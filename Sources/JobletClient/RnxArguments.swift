@@ -39,6 +39,7 @@ public enum RnxArguments {
         return [command] + moved + rest
     }
 
-    /// Commands whose first argument is a subcommand (`rnx monitor status`, `rnx job metrics`).
-    public static let commandGroups: Set<String> = ["monitor", "job"]
+    /// Commands whose first argument is a subcommand (`rnx monitor status`, `rnx job metrics`,
+    /// `rnx workflow status ID`): the flags go after the subcommand.
+    public static let commandGroups: Set<String> = ["monitor", "job", "workflow"]
 }

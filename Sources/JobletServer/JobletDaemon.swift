@@ -18,6 +18,7 @@ public final class JobletDaemon: Sendable {
     /// Made only with `metricsAddress` (JobletDaemon+Metrics).
     let metrics: ServerMetrics?
     let metricsRuntime = MetricsRuntime()
+    public let workflows: WorkflowEngine
 
     public init(configuration: DaemonConfiguration, backends: [any JobBackend], logger: Logger) throws {
         self.configuration = configuration
@@ -48,6 +49,8 @@ public final class JobletDaemon: Sendable {
         let router = RPCRouter()
         JobService(engine: engine, nodeID: nodeID, usage: usage).register(on: router)
         MonitoringService(sampler: SystemSampler(), nodeID: nodeID, engine: engine, usage: usage).register(on: router)
+        workflows = WorkflowEngine(jobs: engine, maxConcurrentLaunches: configuration.workflowMaxConcurrentLaunches)
+        WorkflowService(engine: workflows).register(on: router)
         var services = [Joblet_JobService.descriptor, Joblet_NetworkService.descriptor, Joblet_VolumeService.descriptor,
                         Joblet_MonitoringService.descriptor, Joblet_RuntimeService.descriptor, Joblet_JobletService.descriptor]
         if configuration.enableInteropTesting {
@@ -79,6 +82,7 @@ public final class JobletDaemon: Sendable {
     @discardableResult
     public func start() async throws -> Int {
         try await engine.start()
+        try await workflows.start()
         let port: Int
         do {
             port = try server.start()
@@ -94,6 +98,7 @@ public final class JobletDaemon: Sendable {
         stopMetrics()
         await server.shutdown(drainTimeout: .milliseconds(Int64(configuration.drainTimeoutSeconds * 1000)))
         // Jobs keep running: the next start re-adopts them.
+        await workflows.shutdown()
         await engine.shutdown()
     }
 }

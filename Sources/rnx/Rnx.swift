@@ -18,5 +18,5 @@ struct Rnx: AsyncParsableCommand {
         """,
         subcommands: [RunCommand.self, StatusCommand.self, ListCommand.self, StopCommand.self, CancelCommand.self,
                       DeleteCommand.self, DeleteAllCommand.self, LogCommand.self,
-                      MonitorCommand.self, JobCommand.self])
+                      MonitorCommand.self, JobCommand.self, WorkflowCommand.self])
 }

@@ -17,6 +17,7 @@ struct RunCommand: AsyncParsableCommand {
           rnx run --schedule="in 5m" ./nightly.sh
           rnx run --schedule=2025-07-01T10:00:00Z ./nightly.sh
           rnx run --follow bash -c 'sleep 1; echo done'     # exits with the job's code
+          rnx run --workflow=pipeline.yaml                  # a YAML workflow (see rnx workflow)
         """)
 
     @OptionGroup(title: "Connection") var connection: ConnectionOptions
@@ -38,6 +39,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("GPU memory per GPU in MB.", valueName: "MB")) var gpuMemory: Int32?
     @Option(help: ArgumentHelp("Where to run it (a backend-specific infrastructure name).", valueName: "name")) var infra: String?
     @Flag(name: [.customShort("f"), .long], help: "Stream the job's log and exit with the job's exit code.") var follow = false
+    @Option(help: ArgumentHelp("Run a workflow YAML instead of a command (as `rnx workflow run`).", valueName: "file.yaml"))
+    var workflow: String?
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments.", valueName: "command"))
     var command: [String] = []
@@ -59,6 +62,12 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
+            if let workflow {
+                guard command.isEmpty else { throw ValidationError("--workflow takes no command: the YAML has the jobs") }
+                return try await connection.withClient {
+                    try await WorkflowCommand.run(yamlPath: workflow, watch: follow, json: false, client: $0)
+                }
+            }
             let request = try options.makeRequest()
             return try await connection.withClient { client in
                 let response = try await client.runJob(request)

@@ -75,6 +75,12 @@ public actor JobEngine {
         return try store.job(id: job.id)
     }
 
+    /// What `submit` would refuse before storing anything: validation and backend choice.
+    /// A workflow checks each of its jobs with this before storing any.
+    public nonisolated func checkBackend(for request: JobRequest) throws {
+        _ = try chooseBackend(for: validator.validate(request))
+    }
+
     /// StopJob. A SCHEDULED job is canceled instead (it never started).
     public func stop(_ idOrPrefix: String, grace: Duration? = nil) async throws -> Job {
         let job = try store.job(matching: idOrPrefix)
@@ -217,7 +223,7 @@ public actor JobEngine {
     /// The first backend that takes the request. When all refuse, the client sees the refusal
     /// of the first backend for which this kind of job is meant (a GPU backend's reason for a
     /// GPU job), else the first refusal.
-    private func chooseBackend(for request: JobRequest) throws -> any JobBackend {
+    private nonisolated func chooseBackend(for request: JobRequest) throws -> any JobBackend {
         var firstRefusal: JobletError?
         var ownRefusal: JobletError?
         for backend in backends {

@@ -61,6 +61,9 @@ extension JobStore {
                 );
                 """)
         }
+        migrator.registerMigration("workflows-v1: workflows, their files and their jobs") { db in
+            try db.execute(sql: JobStore.workflowsV1)
+        }
         return migrator
     }
 }

@@ -8,7 +8,7 @@ import GRDB
 /// concurrently on snapshot connections. Methods are synchronous and short (one statement or one
 /// small transaction). Errors thrown are `JobletError`.
 public final class JobStore: Sendable {
-    private let pool: DatabasePool
+    let pool: DatabasePool
     /// The database file.
     public let path: String
 

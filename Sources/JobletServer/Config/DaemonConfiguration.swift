@@ -35,6 +35,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     var metricsPort = 0
     /// Where GPU jobs go (`skypilot:` in YAML, `--skypilot-endpoint`, `JOBLET_SKYPILOT_ENDPOINT`).
     public var skypilot = SkyPilotSettings()
+    /// Workflow jobs being launched at once (`workflows.maxConcurrentLaunches`); more wait their turn.
+    public var workflowMaxConcurrentLaunches = 16
 
     /// A SkyPilot API server, as configured; nil endpoint means no GPU backend.
     public struct SkyPilotSettings: Sendable, Equatable, Decodable {
@@ -115,6 +117,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
             }
         }
         if let sky = file.skypilot { skypilot = sky }
+        if let v = file.workflows?.maxConcurrentLaunches {
+            guard v >= 1 else { throw ConfigurationError("config \(path): workflows.maxConcurrentLaunches must be at least 1") }
+            workflowMaxConcurrentLaunches = v
+        }
         if let j = file.jobs {
             if let v = j.defaultMaxCPU { jobDefaults.maxCPU = v }
             if let v = j.defaultMaxMemoryMB { jobDefaults.maxMemoryMB = v }
@@ -150,6 +156,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
         var server: Server?
         var jobs: Jobs?
         var skypilot: SkyPilotSettings?
+        struct Workflows: Decodable {
+            var maxConcurrentLaunches: Int?
+        }
+        var workflows: Workflows?
     }
 }
 

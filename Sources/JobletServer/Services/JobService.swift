@@ -3,7 +3,7 @@ import JobletCore
 import RPC
 
 /// `joblet.JobService` and the legacy `joblet.JobletService`: thin translations onto JobEngine.
-/// Workflow methods are not built yet and answer UNIMPLEMENTED (registered by the daemon).
+/// The workflow methods are `WorkflowService`'s.
 public struct JobService: Sendable {
     let engine: JobEngine
     /// This server's node id, shown on jobs whose backend recorded none (JobService+Monitoring).
@@ -28,7 +28,16 @@ public struct JobService: Sendable {
 
     /// Handlers both services share (same messages on the wire).
     private var getStatus: @Sendable (Joblet_GetJobStatusReq, ServerContext) async throws -> Joblet_GetJobStatusRes {
-        { [engine, self] req, _ in try await JobService.translating { withMonitoring(try engine.job(req.uuid)) } }
+        { [engine, self] req, _ in
+            try await JobService.translating {
+                var r = withMonitoring(try engine.job(req.uuid))
+                if let member = try engine.store.workflowMembership(jobIDs: [r.uuid])[r.uuid] {
+                    r.workflowUuid = member.workflowID
+                    r.dependencies = member.dependencies
+                }
+                return r
+            }
+        }
     }
 
     private var stop: @Sendable (Joblet_StopJobReq, ServerContext) async throws -> Joblet_StopJobRes {
@@ -49,7 +58,15 @@ public struct JobService: Sendable {
         { [engine, self] _, _ in
             try await JobService.translating {
                 var r = Joblet_Jobs()
-                r.jobs = try engine.list().map(withNode)
+                let members = try engine.store.workflowMembership()
+                r.jobs = try engine.list().map { j in
+                    var job = withNode(j)
+                    if let member = members[j.id] {
+                        job.workflowUuid = member.workflowID
+                        job.dependencies = member.dependencies
+                    }
+                    return job
+                }
                 return r
             }
         }
