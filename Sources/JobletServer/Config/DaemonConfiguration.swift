@@ -12,6 +12,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var dataDirectory = "./data"
     public var enableInteropTesting = false
     public var maxReceiveMessageSize = 4 * 1024 * 1024
+    /// RunJob, RunWorkflow and InstallRuntimeFromLocal carry uploads: their messages may be this large.
+    public var maxUploadMessageSize = 256 * 1024 * 1024
+    /// All upload messages in flight together may hold at most this much memory.
+    public var uploadMemoryBudget = 1024 * 1024 * 1024
     public var eventLoops = 0            // 0: one per core
     /// Polls before a busy event loop blocks (`ServerConfiguration.eventLoopSpinPolls`); 0: never.
     public var eventLoopSpinPolls = EventLoopGroup.defaultSpinPolls
@@ -86,6 +90,17 @@ public struct DaemonConfiguration: Sendable, Equatable {
             if let c = s.certs { certsDirectory = c }
             if let d = s.data { dataDirectory = d }
             if let m = s.maxReceiveMessageSize { maxReceiveMessageSize = m }
+            if let m = s.maxUploadMessageSize {
+                guard m >= maxReceiveMessageSize, m <= Int(UInt32.max) else {
+                    throw ConfigurationError("config \(path): server.maxUploadMessageSize must be between "
+                                             + "server.maxReceiveMessageSize (\(maxReceiveMessageSize)) and \(UInt32.max), got \(m)")
+                }
+                maxUploadMessageSize = m
+            }
+            if let m = s.uploadMemoryBudget {
+                guard m > 0 else { throw ConfigurationError("config \(path): server.uploadMemoryBudget must be > 0, got \(m)") }
+                uploadMemoryBudget = m
+            }
             if let e = s.eventLoops { eventLoops = e }
             if let p = s.eventLoopSpinPolls {
                 guard (0...100_000).contains(p) else {
@@ -122,6 +137,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var certs: String?
             var data: String?
             var maxReceiveMessageSize: Int?
+            var maxUploadMessageSize: Int?
+            var uploadMemoryBudget: Int?
             var eventLoops: Int?
             var eventLoopSpinPolls: Int?
             var drainTimeoutSeconds: Double?
