@@ -43,6 +43,9 @@ struct LogCommand: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(100))
             status = try await client.jobStatus(id: id)
         }
+        if status.status.uppercased() == "FAILED" {
+            Output.error("job \(id.prefix(8)) failed" + (status.reason.isEmpty ? "" : ": \(status.reason)"))
+        }
         return JobOutcome.processExitCode(status: status.status, exitCode: status.exitCode)
     }
 

@@ -173,3 +173,137 @@ def test_unknown_method_name_is_echoed_truncated(server, pb):
     code, message = call.status
     assert code == grpc.StatusCode.UNIMPLEMENTED.value[0]
     assert len(message) < 400 and "8000 bytes" in message, message
+
+
+# ---------------------------------------------------------------------------------------------
+# Jobs through the official SDK on a jobletd of this module's own.
+
+from conftest import start_jobletd, stop_jobletd  # noqa: E402
+from jobhelpers import logs, raw_status, sdk, sdk_fails, wait_status  # noqa: E402
+from test_rnx import rnx  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def ux_server(certs, workdir, stubs):
+    s = start_jobletd(certs, workdir / "data-ux")
+    yield s
+    stop_jobletd(s)
+    assert s.proc.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def client(ux_server):
+    c = sdk(ux_server)
+    yield c
+    c.close()
+
+
+def _fails_with_reason(client, command, args, expect, **kwargs):
+    job = client.jobs.run_job(command, args, **kwargs)
+    st = wait_status(client, job["job_uuid"], timeout=60)
+    assert st["status"] == "FAILED", st
+    out = logs(client, job["job_uuid"]).decode()
+    last = out.rstrip("\n").splitlines()[-1]
+    assert last.startswith("[jobletd] job failed: ") and expect in last, out
+    return job["job_uuid"], out
+
+
+def test_command_not_found_reason_is_the_last_log_line(client):
+    _fails_with_reason(client, "no-such-command-ux", [], "no-such-command-ux: command not found")
+
+
+def test_permission_denied_reason_is_in_the_log(client):
+    _fails_with_reason(client, "/work/run.sh", [], "Permission denied",
+                       uploads=[{"path": "run.sh", "content": b"#!/bin/sh\necho hi\n", "mode": 0o644}])
+
+
+def test_signal_reason_is_in_the_log_after_the_jobs_output(client):
+    _, out = _fails_with_reason(client, "sh", ["-c", "printf 'partial line'; kill -9 $$"], "killed by signal 9 (SIGKILL)")
+    assert out.startswith("partial line\n[jobletd] "), out
+
+
+def test_oom_reason_is_in_the_log(client):
+    _fails_with_reason(client, "python3", ["-c", "b = b'x' * (512 << 20)"], "out of memory (limit 64 MB)", max_memory=64)
+
+
+def test_non_zero_exit_is_named_and_completed_jobs_get_no_note(client):
+    _fails_with_reason(client, "sh", ["-c", "echo out; exit 3"], "exited with code 3")
+    job = client.jobs.run_job("echo", ["fine"])
+    assert wait_status(client, job["job_uuid"])["status"] == "COMPLETED"
+    assert logs(client, job["job_uuid"]) == b"fine\n"
+
+
+@pytest.mark.parametrize("work_dir,expect", [("/work", "/work"), ("/work/sub", "/work/sub"), ("sub", "/work/sub")])
+def test_work_dir_under_work_is_valid(client, work_dir, expect):
+    job = client.jobs.run_job("pwd", [], work_dir=work_dir, uploads=[{"path": "sub", "is_directory": True, "mode": 0o755}])
+    st = wait_status(client, job["job_uuid"])
+    assert st["status"] == "COMPLETED", (st, logs(client, job["job_uuid"]))
+    assert logs(client, job["job_uuid"]).decode().strip() == expect
+
+
+@pytest.mark.parametrize("work_dir", ["/etc", "/work/../etc", "../x"])
+def test_work_dir_outside_the_workspace_is_refused_at_run_job(client, work_dir):
+    msg = sdk_fails(client.jobs.run_job, grpc.StatusCode.INVALID_ARGUMENT, "pwd", [], work_dir=work_dir)
+    assert "work_dir" in msg and "workspace" in msg, msg
+
+
+def test_rnx_follow_prints_the_reason_on_stderr(ux_server):
+    r = rnx("run", "--follow", "no-such-command-rnx", server=ux_server)
+    assert r.returncode == 127, r
+    assert "failed: no-such-command-rnx: command not found" in r.stderr, r.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Uploads past 4 MiB.
+
+@pytest.mark.parametrize("megabytes", [20, 200])
+def test_large_upload_through_the_sdk_with_defaults(client, megabytes):
+    size = megabytes * 1000 * 1000
+    content = bytes(range(256)) * (size // 256)
+    job = client.jobs.run_job("sh", ["-c", "wc -c < /work/data.bin; md5sum < /work/data.bin"],
+                              uploads=[{"path": "data.bin", "content": content, "mode": 0o644}])
+    st = wait_status(client, job["job_uuid"], timeout=120)
+    out = logs(client, job["job_uuid"]).decode().split()
+    assert st["status"] == "COMPLETED", (st, out)
+    import hashlib
+    assert out[0] == str(len(content)) and out[1] == hashlib.md5(content).hexdigest()
+
+
+def test_viewer_large_upload_is_refused_before_it_is_buffered(ux_server):
+    """PERMISSION_DENIED comes back while the client is still sending: the server answered at
+    the request headers and never took the 200 MB."""
+    import time
+    import joblet_pb2
+    import joblet_pb2_grpc
+    req = joblet_pb2.RunJobRequest(command="true", uploads=[
+        joblet_pb2.FileUpload(path="big.bin", content=b"\0" * (200 * 1000 * 1000), mode=0o644)])
+    with ux_server.channel("viewer", options=[("grpc.max_send_message_length", -1)]) as ch:
+        started = time.monotonic()
+        with pytest.raises(grpc.RpcError) as e:
+            joblet_pb2_grpc.JobServiceStub(ch).RunJob(req, timeout=60)
+        took = time.monotonic() - started
+    assert e.value.code() == grpc.StatusCode.PERMISSION_DENIED, e.value
+    assert "viewer" in e.value.details()
+    print(f"viewer's 200 MB RunJob refused after {took:.2f} s")
+
+
+def test_upload_over_the_limit_names_the_key(ux_server):
+    import joblet_pb2
+    import joblet_pb2_grpc
+    req = joblet_pb2.RunJobRequest(command="true", uploads=[
+        joblet_pb2.FileUpload(path="big.bin", content=b"\0" * (257 << 20), mode=0o644)])
+    with ux_server.channel(options=[("grpc.max_send_message_length", -1)]) as ch:
+        with pytest.raises(grpc.RpcError) as e:
+            joblet_pb2_grpc.JobServiceStub(ch).RunJob(req, timeout=60)
+    assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "server.maxUploadMessageSize" in e.value.details(), e.value.details()
+
+
+def test_other_methods_keep_4_mib(ux_server):
+    import joblet_pb2
+    import joblet_pb2_grpc
+    with ux_server.channel() as ch:
+        with pytest.raises(grpc.RpcError) as e:
+            joblet_pb2_grpc.JobServiceStub(ch).GetJobStatus(joblet_pb2.GetJobStatusReq(uuid="x" * (5 << 20)), timeout=30)
+    assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "server.maxReceiveMessageSize" in e.value.details()

@@ -39,7 +39,7 @@ public final class LocalBackend: JobBackend {
         let spec = JobLaunchSpec(
             jobID: job.id, command: request.command, arguments: request.args,
             environment: Self.environment(request),
-            workDirectory: request.workDir,
+            workDirectory: (try? JobRequestValidator.workspaceRelativeWorkDir(request.workDir)) ?? request.workDir,
             jobDirectory: jobsDirectory.appendingPathComponent(job.id).path,
             logPath: events.logFile.path,
             limits: Self.limits(request.limits),
