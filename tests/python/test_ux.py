@@ -260,13 +260,17 @@ def test_rnx_follow_prints_the_reason_on_stderr(ux_server):
 def test_large_upload_through_the_sdk_with_defaults(client, megabytes):
     size = megabytes * 1000 * 1000
     content = bytes(range(256)) * (size // 256)
+    import time
+    started = time.monotonic()
     job = client.jobs.run_job("sh", ["-c", "wc -c < /work/data.bin; md5sum < /work/data.bin"],
                               uploads=[{"path": "data.bin", "content": content, "mode": 0o644}])
+    took = time.monotonic() - started
     st = wait_status(client, job["job_uuid"], timeout=120)
     out = logs(client, job["job_uuid"]).decode().split()
     assert st["status"] == "COMPLETED", (st, out)
     import hashlib
     assert out[0] == str(len(content)) and out[1] == hashlib.md5(content).hexdigest()
+    print(f"{megabytes} MB upload: RunJob returned after {took:.2f} s, job done after {time.monotonic() - started:.2f} s")
 
 
 def test_viewer_large_upload_is_refused_before_it_is_buffered(ux_server):
