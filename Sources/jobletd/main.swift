@@ -5,6 +5,7 @@ import JobletServer
 import JobletLinux
 import JobletCore
 import SkyPilotAdapter
+import TLS
 
 @main
 struct Jobletd: ParsableCommand {
@@ -82,9 +83,10 @@ struct Jobletd: ParsableCommand {
         let logger = Logger(label: "jobletd")
         let daemon: JobletDaemon
         var sky: SkyPilotBackend?
+        var generatedPKI: [DevelopmentPKI.File]?
         do {
-            let generator = CertificatePaths.locateGenerator(executable: CommandLine.arguments[0])
-            if try CertificatePaths(directory: cfg.certsDirectory).ensureExist(generator: generator) {
+            generatedPKI = try CertificatePaths(directory: cfg.certsDirectory).ensureExist()
+            if generatedPKI != nil {
                 logger.notice("generated a development PKI in \(cfg.certsDirectory) (admin and viewer client certificates included)")
             }
             try FileManager.default.createDirectory(atPath: cfg.dataDirectory, withIntermediateDirectories: true)
@@ -101,6 +103,9 @@ struct Jobletd: ParsableCommand {
             daemon = try JobletDaemon(configuration: cfg, backends: backends, logger: logger)
             let port = try await daemon.start()
             let host = cfg.host.utf8.contains(UInt8(ascii: ":")) ? "[\(cfg.host)]" : cfg.host
+            if let generatedPKI {
+                Jobletd.writeClientConfig(pki: generatedPKI, host: cfg.host, port: port, certs: cfg.certsDirectory, logger: logger)
+            }
             FileHandle.standardOutput.write(Data("jobletd listening on \(host):\(port) (mTLS, certs \(cfg.certsDirectory), data \(cfg.dataDirectory))\n".utf8))
         } catch {
             Jobletd.die("\(error)")
@@ -167,4 +172,29 @@ final class OnceFlag: @unchecked Sendable {
     private var done = false
     private let lock = NSLock()
     func take() -> Bool { lock.lock(); defer { lock.unlock() }; if done { return false }; done = true; return true }
+}
+
+extension Jobletd {
+    /// After a first start that generated the development PKI: an rnx-config.yml for rnx and
+    /// the SDK, and where it is (on stderr, so that stdout keeps its one "listening" line).
+    static func writeClientConfig(pki: [DevelopmentPKI.File], host: String, port: Int, certs: String, logger: Logger) {
+        // The server certificate names localhost, 127.0.0.1 and ::1; a wildcard listener is
+        // reached through localhost from this machine.
+        let reachable = ["0.0.0.0", "::", "127.0.0.1", "::1", "localhost"].contains(host) ? "localhost" : host
+        let address = reachable.contains(":") ? "[\(reachable)]:\(port)" : "\(reachable):\(port)"
+        do {
+            if let path = try RnxConfigWriter.write(address: address, pki: pki, directory: certs) {
+                let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+                let certs = URL(fileURLWithPath: certs).standardizedFileURL.path
+                FileHandle.standardError.write(Data("""
+                    jobletd: wrote client configuration \(absolute) (nodes 'default' = admin, 'viewer')
+                    jobletd:   rnx:  mkdir -p ~/.rnx && cp \(absolute) ~/.rnx/rnx-config.yml   (or rnx --config \(absolute) list)
+                    jobletd:   SDK:  JobletClient(host="localhost", port=\(port), insecure=False, ca_cert_path="\(certs)/ca-cert.pem", client_cert_path="\(certs)/admin-client-cert.pem", client_key_path="\(certs)/admin-client-key.pem")
+
+                    """.utf8))
+            }
+        } catch {
+            logger.warning("could not write the client configuration: \(error)")
+        }
+    }
 }

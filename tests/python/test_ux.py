@@ -311,3 +311,77 @@ def test_other_methods_keep_4_mib(ux_server):
             joblet_pb2_grpc.JobServiceStub(ch).GetJobStatus(joblet_pb2.GetJobStatusReq(uuid="x" * (5 << 20)), timeout=30)
     assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert "server.maxReceiveMessageSize" in e.value.details()
+
+
+# ---------------------------------------------------------------------------------------------
+# First start: the development PKI is made in-process, with an rnx-config beside it.
+
+def _first_start(tmp, *extra):
+    """jobletd started in `tmp` with no certificates, as a new user runs it."""
+    import re
+    import subprocess
+    from conftest import BUILD, Server
+    log = open(tmp / "jobletd.log", "w")
+    proc = subprocess.Popen([str(BUILD / "jobletd"), "--address", "127.0.0.1:0", *extra], cwd=tmp,
+                            stdout=subprocess.PIPE, stderr=log, text=True)
+    m = re.search(r"listening on .*:(\d+)", proc.stdout.readline())
+    assert m, (tmp / "jobletd.log").read_text()
+    return Server(proc, int(m.group(1)), tmp / "certs", tmp / "data", log)
+
+
+def test_first_start_generates_pki_in_process_and_never_runs_a_planted_script(tmp_path):
+    import os
+    import stat
+    planted = tmp_path / "scripts" / "gen-certs.sh"
+    planted.parent.mkdir()
+    marker = tmp_path / "PLANTED-SCRIPT-RAN"
+    planted.write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n")
+    planted.chmod(0o755)
+    s = _first_start(tmp_path)
+    try:
+        certs = tmp_path / "certs"
+        for name in ("ca-cert.pem", "ca-key.pem", "server-cert.pem", "server-key.pem", "admin-client-cert.pem",
+                     "admin-client-key.pem", "viewer-client-cert.pem", "viewer-client-key.pem"):
+            mode = stat.S_IMODE(os.stat(certs / name).st_mode)
+            assert mode == (0o600 if name.endswith("-key.pem") else 0o644), (name, oct(mode))
+        assert not marker.exists(), "jobletd ran a script from its working directory"
+        # The generated PKI works for both roles over real mTLS, through the SDK.
+        client = sdk(s)
+        assert isinstance(client.jobs.list_jobs(), list)
+        client.close()
+        viewer = sdk(s, "viewer")
+        sdk_fails(viewer.jobs.run_job, grpc.StatusCode.PERMISSION_DENIED, "true", [])
+        viewer.close()
+        text = subprocess_text(["openssl", "x509", "-in", str(certs / "server-cert.pem"), "-noout", "-text"])
+        assert "DNS:localhost" in text and "IP Address:127.0.0.1" in text and "IP Address:0:0:0:0:0:0:0:1" in text
+        assert "prime256v1" in text or "P-256" in text
+        assert "OU = viewer" in subprocess_text(["openssl", "x509", "-in", str(certs / "viewer-client-cert.pem"), "-noout", "-subject"])
+    finally:
+        stop_jobletd(s)
+
+
+def subprocess_text(argv):
+    import subprocess
+    return subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+
+
+def test_first_start_writes_an_rnx_config_that_rnx_uses(tmp_path):
+    import os
+    import stat
+    s = _first_start(tmp_path)
+    try:
+        config = tmp_path / "certs" / "rnx-config.yml"
+        assert stat.S_IMODE(os.stat(config).st_mode) == 0o600
+        log = (tmp_path / "jobletd.log").read_text()
+        assert f"wrote client configuration {config}" in log, log
+        r = rnx("--config", str(config), "run", "--follow", "echo", "from-config")
+        assert r.returncode == 0 and "from-config" in r.stdout, r
+        r = rnx("--config", str(config), "--node", "viewer", "run", "true")
+        assert r.returncode != 0 and "viewer" in r.stderr, r
+        assert rnx("--config", str(config), "--node", "viewer", "list").returncode == 0
+    finally:
+        stop_jobletd(s)
+    # A second start keeps the PKI and says nothing about a new config.
+    s = _first_start(tmp_path)
+    stop_jobletd(s)
+    assert "wrote client configuration" not in (tmp_path / "jobletd.log").read_text()
