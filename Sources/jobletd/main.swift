@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 import Foundation
 import Logging
 import JobletServer
@@ -20,7 +21,8 @@ struct Jobletd: ParsableCommand {
           jobletd
           jobletd --address 0.0.0.0:50051 --certs /etc/jobletd/certs --data /var/lib/jobletd
           jobletd --config joblet-config.yml
-        """)
+        """,
+        version: "jobletd \(BuildInfo.description)")
 
     @Option(help: "Listen address, HOST:PORT (default 127.0.0.1:50051).")
     var address: String?
@@ -68,7 +70,7 @@ struct Jobletd: ParsableCommand {
             if let certs { cfg.certsDirectory = certs }
             if let data { cfg.dataDirectory = data }
             if enableInteropTesting { cfg.enableInteropTesting = true }
-            if let logLevel { cfg.logLevel = logLevel }
+            if let logLevel { cfg.logLevel = try DaemonConfiguration.checkLogLevel(logLevel, source: "--log-level") }
             if let skypilotEndpoint { cfg.skypilot.endpoint = skypilotEndpoint }
             cfg.skypilot.apply(environment: ProcessInfo.processInfo.environment)
         } catch {

@@ -57,6 +57,17 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     public init() {}
 
+    /// The log levels jobletd accepts (`--log-level`, `server.logLevel`).
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// `level` if it is one of `logLevels`; otherwise an error naming the choices.
+    public static func checkLogLevel(_ level: String, source: String) throws -> String {
+        guard logLevels.contains(level) else {
+            throw ConfigurationError("\(source) '\(level)' is not a log level: use one of \(logLevels.joined(separator: ", "))")
+        }
+        return level
+    }
+
     /// Parses `HOST:PORT`, `[v6]:PORT` or `:PORT`.
     public static func parseAddress(_ text: String) throws -> (String, Int) {
         guard let colon = text.lastIndex(of: ":") else {
@@ -79,6 +90,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         } catch {
             throw ConfigurationError("cannot read config \(path): \(error.localizedDescription)")
         }
+        try ConfigFileChecker(path: path).check(text)
         let file: ConfigFile
         do {
             file = try YAMLDecoder().decode(ConfigFile.self, from: text.isEmpty ? "{}" : text)
