@@ -5,6 +5,9 @@ public enum RnxArguments {
     /// Global flags; each takes a value, as `--flag value` or `--flag=value`.
     public static let globalFlags: Set<String> = ["--server", "--cert", "--key", "--ca", "--node", "--config", "--timeout"]
 
+    /// Joblet's `rnx job <command>` group.
+    public static let groupCommand = "job"
+
     public static func normalize(_ arguments: [String]) -> [String] {
         var moved: [String] = []
         var i = 0
@@ -21,9 +24,14 @@ public enum RnxArguments {
             }
         }
         guard i < arguments.count else { return arguments }
-        let command = arguments[i]
+        var command = [arguments[i]]
         var rest = Array(arguments[(i + 1)...])
-        if command == "log" {
+        // `rnx --server h:p job list` → `rnx job list --server h:p`: the flags go to the leaf command.
+        if command == [groupCommand], let sub = rest.first, !sub.hasPrefix("-") {
+            command.append(sub)
+            rest.removeFirst()
+        }
+        if command.last == "log" {
             rest = rest.map { word in
                 switch word {
                 case "--follow=false", "-f=false": "--no-follow"
@@ -32,6 +40,6 @@ public enum RnxArguments {
                 }
             }
         }
-        return [command] + moved + rest
+        return command + moved + rest
     }
 }

@@ -14,13 +14,14 @@ struct Jobletd: ParsableCommand {
         commandName: "jobletd",
         abstract: "Runs jobs on this host (namespaces, cgroups) or on GPUs through SkyPilot; speaks gRPC over mutual TLS 1.3.",
         discussion: """
-        With no flags, jobletd listens on 127.0.0.1:50051, keeps its data in ./data and its
-        certificates in ./certs (a development PKI is generated there on first start).
+        With no flags, jobletd listens on 127.0.0.1:50051, keeps its data in ./data and its \
+        certificates in ./certs. On first start it makes a development PKI there, and an \
+        rnx-config.yml for rnx and the SDK beside it.
 
         Examples:
           jobletd
-          jobletd --address 0.0.0.0:50051 --certs /etc/jobletd/certs --data /var/lib/jobletd
-          jobletd --config joblet-config.yml
+          jobletd --address 0.0.0.0:50051 --data /var/lib/jobletd
+          jobletd --certs /etc/jobletd/certs --config /etc/jobletd/jobletd.yml
         """,
         version: "jobletd \(BuildInfo.description)")
 
@@ -42,7 +43,7 @@ struct Jobletd: ParsableCommand {
     @Option(help: "SkyPilot API server for GPU jobs, e.g. http://127.0.0.1:46580 (or JOBLET_SKYPILOT_ENDPOINT).")
     var skypilotEndpoint: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
     /// The main thread parses the command line, then waits here while the daemon runs on the

@@ -16,6 +16,8 @@ struct Rnx: AsyncParsableCommand {
           rnx --server=prod:50051 list
           rnx log f47ac10b
         """,
+        version: VersionCommand.text,
         subcommands: [RunCommand.self, StatusCommand.self, ListCommand.self, StopCommand.self, CancelCommand.self,
-                      DeleteCommand.self, DeleteAllCommand.self, LogCommand.self])
+                      DeleteCommand.self, DeleteAllCommand.self, LogCommand.self,
+                      JobCommand.self, NodesCommand.self, VersionCommand.self])
 }
