@@ -202,8 +202,6 @@ final class TerminationLatch: @unchecked Sendable {
     }
 }
 
-}
-
 extension Jobletd {
     /// After a first start that generated the development PKI: an rnx-config.yml for rnx and
     /// the SDK, and where it is (on stderr, so that stdout keeps its one "listening" line).
