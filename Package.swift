@@ -52,6 +52,11 @@ let package = Package(
 
         // Protocol layers (sans-IO) and the protobuf codec.
         .target(name: "ProtoWire"),
+        // Version, git commit and build date of every binary (ux: --version).
+        .target(name: "BuildInfo", plugins: ["BuildInfoPlugin"]),
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
+        // "Did you mean …?" for config keys and rnx commands (ux).
+        .target(name: "NameSuggestion"),
         .target(name: "JobletAPI", dependencies: ["ProtoWire"]),
         .target(name: "TLS", dependencies: ["COpenSSL", "CTLSBuffer"]),
         .target(name: "HTTP2", dependencies: ["CNghttp2"]),
@@ -66,16 +71,16 @@ let package = Package(
                                                         .product(name: "Logging", package: "swift-log")]),
 
         // Services, client, executables.
-        .target(name: "JobletServer", dependencies: ["RPC", "JobletAPI", "ProtoWire", "JobletCore", "JobletLinux", "SkyPilotAdapter", "Yams",
+        .target(name: "JobletServer", dependencies: ["BuildInfo", "NameSuggestion", "RPC", "JobletAPI", "ProtoWire", "JobletCore", "JobletLinux", "SkyPilotAdapter", "Yams",
                                                      .product(name: "Logging", package: "swift-log"),
                                                      .product(name: "Prometheus", package: "swift-prometheus")]),
         .target(name: "JobletClient", dependencies: ["RPC", "JobletAPI", "Yams"]),
-        .executableTarget(name: "jobletd", dependencies: ["JobletServer", "JobletLinux", "SkyPilotAdapter",
+        .executableTarget(name: "jobletd", dependencies: ["BuildInfo", "JobletServer", "JobletLinux", "SkyPilotAdapter",
                                                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                                           .product(name: "Logging", package: "swift-log")],
                           exclude: ["jobletd.order", "jobletd.ld"],
                           linkerSettings: [.unsafeFlags(jobletdLinkerFlags)]),
-        .executableTarget(name: "rnx", dependencies: ["JobletClient",
+        .executableTarget(name: "rnx", dependencies: ["BuildInfo", "NameSuggestion", "JobletClient",
                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "protoc-gen-jobletswift", dependencies: ["ProtoWire"]),
         // pid 1 of each local job: a small C program, linked statically so that it loads nothing
@@ -100,7 +105,7 @@ let package = Package(
         .testTarget(name: "JobletLinuxTests", dependencies: ["JobletLinux", "JobletCore"]),
         .testTarget(name: "SkyPilotAdapterTests", dependencies: ["SkyPilotAdapter", "JobletCore", "Yams", "RPC", "HTTP1", "TestSupport",
                                                               .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "JobletServerTests", dependencies: ["JobletServer", "JobletAPI", "RPC"]),
+        .testTarget(name: "JobletServerTests", dependencies: ["NameSuggestion", "JobletServer", "JobletAPI", "RPC"]),
         .testTarget(name: "JobletClientTests", dependencies: ["JobletClient"]),
     ],
     swiftLanguageModes: [.v6]

@@ -38,4 +38,17 @@ static inline long CJOpenSSL_BIO_get_mem_data(BIO *bio, char **data) {
 static inline unsigned long CJOpenSSL_XN_FLAG_RFC2253(void) { return XN_FLAG_RFC2253; }
 
 static inline void CJOpenSSL_free(void *pointer) { OPENSSL_free(pointer); }
+
+// Certificate extensions from their openssl.cnf text (X509V3_CTX is filled by a macro-ish API);
+// used to make the development PKI in-process. Returns 1 on success.
+static inline int CJOpenSSL_add_extension(X509 *cert, X509 *issuer, int nid, const char *value) {
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+    if (ext == NULL) return 0;
+    int ok = X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+    return ok;
+}
 #endif

@@ -45,10 +45,14 @@ private func onHeader(_ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_
     let stream = frame.pointee.hd.stream_id
     guard stream != 0, http2.inboundBlock.stream == stream else { return 0 }
     http2.inboundBlock.size += nameLength + valueLength + 32
-    // nghttp2 announces our limit but does not enforce it; a temporal failure resets just this stream.
+    // nghttp2 announces our limit but does not enforce it. The block is still decoded (HPACK
+    // state is shared) but its fields are dropped; the application answers the stream with a
+    // status that says why instead of a bare RST_STREAM.
+    guard !http2.inboundBlock.oversized else { return 0 }
     guard http2.inboundBlock.size <= Int(http2.settings.maxHeaderListSize) else {
-        http2.inboundBlock = HTTP2Session.InboundHeaderBlock()
-        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
+        http2.inboundBlock.oversized = true
+        http2.inboundBlock.headers = []
+        return 0
     }
     let field = http2.headerCache.header(name: UnsafeBufferPointer(start: name, count: nameLength),
                                          value: UnsafeBufferPointer(start: value, count: valueLength))
@@ -77,6 +81,13 @@ private func onFrameReceived(_ session: OpaquePointer?, _ frame: UnsafePointer<n
     switch UInt32(header.type) {
     case NGHTTP2_HEADERS.rawValue:
         guard header.stream_id != 0, http2.inboundBlock.stream == header.stream_id else { return 0 }
+        if http2.inboundBlock.oversized {
+            let size = http2.inboundBlock.size
+            http2.inboundBlock = HTTP2Session.InboundHeaderBlock()
+            http2.events.append(.headerListTooLarge(stream: header.stream_id, size: size,
+                                                    limit: Int(http2.settings.maxHeaderListSize)))
+            return 0
+        }
         var headers: [HTTP2Header] = []
         swap(&headers, &http2.inboundBlock.headers)
         http2.inboundBlock.stream = 0

@@ -90,6 +90,8 @@ public final class HTTP2Session {
         var headers: [HTTP2Header] = []
         /// RFC 9113 size so far (name + value + 32 per field).
         var size = 0
+        /// The block passed `maxHeaderListSize`: the rest of it is decoded (HPACK state) but not kept.
+        var oversized = false
     }
 
     private func submitInitialSettings() throws {

@@ -14,13 +14,21 @@ public enum JobReport {
         return (r.status == "SCHEDULED" ? "Job scheduled:\n" : "Job started:\n") + keyValues(lines)
     }
 
-    public static func status(_ s: Joblet_GetJobStatusRes) -> String {
+    /// Times as `rnx list` shows them (one time zone for both), with the zone named.
+    static func time(_ text: String, _ timeZone: TimeZone) -> String {
+        guard !text.isEmpty else { return "-" }
+        let local = JobTable.localTime(text, timeZone: timeZone)
+        guard local != text else { return text }
+        return local + " " + (timeZone.abbreviation() ?? timeZone.identifier)
+    }
+
+    public static func status(_ s: Joblet_GetJobStatusRes, timeZone: TimeZone = .current, color: Bool = false) -> String {
         var lines: [(String, String)] = [("ID", s.uuid)]
         if !s.name.isEmpty { lines.append(("Name", s.name)) }
-        lines += [("Command", CommandText.render(s.command, s.args)), ("Status", s.status)]
+        lines += [("Command", CommandText.render(s.command, s.args)), ("Status", StatusColor.paint(s.status, enabled: color))]
         if !s.reason.isEmpty { lines.append(("Reason", s.reason)) }
-        if !s.scheduledTime.isEmpty { lines.append(("Scheduled", s.scheduledTime)) }
-        lines += [("Started At", s.startTime.isEmpty ? "-" : s.startTime), ("Ended At", s.endTime.isEmpty ? "-" : s.endTime)]
+        if !s.scheduledTime.isEmpty { lines.append(("Scheduled", time(s.scheduledTime, timeZone))) }
+        lines += [("Started At", time(s.startTime, timeZone)), ("Ended At", time(s.endTime, timeZone))]
         if JobOutcome.isFinal(s.status) { lines.append(("Exit Code", "\(s.exitCode)")) }
         lines += [("Max CPU", s.maxCPU == 0 ? "default" : "\(s.maxCPU)%"),
                   ("Max Memory", s.maxMemory == 0 ? "default" : "\(s.maxMemory) MB"),

@@ -6,14 +6,15 @@ public enum JobTable {
     public static let headers = ["ID", "NAME", "STATUS", "START", "DURATION", "COMMAND"]
     static let maxCommandWidth = 60
 
-    public static func render(_ jobs: [Joblet_Job], now: Date = Date(), timeZone: TimeZone = .current) -> String {
+    public static func render(_ jobs: [Joblet_Job], now: Date = Date(), timeZone: TimeZone = .current,
+                              color: Bool = false) -> String {
         let rows = jobs.map { job -> [String] in
             var command = CommandText.render(job.command, job.args)
             if command.count > maxCommandWidth { command = String(command.prefix(maxCommandWidth - 3)) + "..." }
             let start = job.startTime.isEmpty && job.status == "SCHEDULED" ? job.scheduledTime : job.startTime
             return [shortID(job.uuid),
                     job.name.isEmpty ? "-" : job.name,
-                    job.status,
+                    StatusColor.paint(job.status, enabled: color),
                     localTime(start, timeZone: timeZone),
                     job.startTime.isEmpty ? "-" : DurationText.between(start: job.startTime, end: job.endTime, now: now),
                     command]
@@ -39,10 +40,10 @@ public enum JobTable {
     public static func align(_ rows: [[String]]) -> String {
         guard let columns = rows.map(\.count).max(), columns > 0 else { return "" }
         var widths = [Int](repeating: 0, count: columns)
-        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], StatusColor.visibleWidth(cell)) } }
         return rows.map { row in
             row.enumerated().map { i, cell in
-                i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
+                i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - StatusColor.visibleWidth(cell))
             }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
     }

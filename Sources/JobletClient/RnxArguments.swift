@@ -21,9 +21,14 @@ public enum RnxArguments {
             }
         }
         guard i < arguments.count else { return arguments }
-        let command = arguments[i]
+        var command = [arguments[i]]
         var rest = Array(arguments[(i + 1)...])
-        if command == "log" {
+        // `rnx --server h:p job list` → `rnx job list --server h:p`: the flags go to the leaf command.
+        if commandGroups.contains(arguments[i]), let sub = rest.first, !sub.hasPrefix("-") {
+            command.append(sub)
+            rest.removeFirst()
+        }
+        if command.last == "log" {
             rest = rest.map { word in
                 switch word {
                 case "--follow=false", "-f=false": "--no-follow"
@@ -32,11 +37,7 @@ public enum RnxArguments {
                 }
             }
         }
-        // A command group's subcommand takes the flags: `rnx --server h:p monitor status`.
-        if commandGroups.contains(command), let sub = rest.first, !sub.hasPrefix("-") {
-            return [command, sub] + moved + rest.dropFirst()
-        }
-        return [command] + moved + rest
+        return command + moved + rest
     }
 
     /// Commands whose first argument is a subcommand (`rnx monitor status`, `rnx job metrics`,

@@ -62,12 +62,16 @@ public final class JobletDaemon: Sendable {
         let serviceNames = router.serviceNames + [Grpc_Health_V1_Health.descriptor.name,
                                                   Grpc_Reflection_V1_ServerReflection.descriptor.name,
                                                   Grpc_Reflection_V1alpha_ServerReflection.descriptor.name]
+        UploadLimits.apply(to: router, configuration: configuration)
         health = HealthService(services: serviceNames)
         health.register(on: router)
         ReflectionService(files: { JobletAPIRegistry.files }, serviceNames: serviceNames).register(on: router)
 
         var config = ServerConfiguration(host: configuration.host, port: configuration.port, tls: tls)
         config.maxReceiveMessageSize = configuration.maxReceiveMessageSize
+        config.maxReceiveMessageSizeSetting = "server.maxReceiveMessageSize"
+        config.largeRequestBudget = RequestMemoryBudget(capacity: configuration.uploadMemoryBudget,
+                                                        setting: "server.uploadMemoryBudget")
         if configuration.eventLoops > 0 { config.eventLoops = configuration.eventLoops }
         config.eventLoopSpinPolls = configuration.eventLoopSpinPolls
         let metrics = configuration.metricsAddress == nil ? nil : ServerMetrics(

@@ -120,6 +120,8 @@ public final class TLSSession {
     }
 
     /// Decrypts whatever the fed ciphertext holds and appends it to `buffer`.
+    private static let zeros = [UInt8](repeating: 0, count: 16 * 1024)
+
     public func readPlaintext(into buffer: inout [UInt8]) throws -> TLSReadResult {
         if receivedCloseNotify { return .closed }
         guard try handshake() else { return .wantMore }
@@ -135,7 +137,9 @@ public final class TLSSession {
             }
             let capacity = min(available, 16 * 1024)
             let start = buffer.count
-            buffer.append(contentsOf: repeatElement(0, count: capacity))
+            // A contiguous slice appends as one copy even unoptimized (repeatElement went element
+            // by element in debug builds: 2 MB/s for uploads).
+            buffer.append(contentsOf: TLSSession.zeros[0..<capacity])
             var read = 0
             let result = buffer.withUnsafeMutableBytes { SSL_read_ex(ssl, $0.baseAddress! + start, capacity, &read) }
             buffer.removeLast(capacity - read)

@@ -1,10 +1,12 @@
 import ArgumentParser
+import BuildInfo
 import Foundation
 import Logging
 import JobletServer
 import JobletLinux
 import JobletCore
 import SkyPilotAdapter
+import TLS
 
 @main
 struct Jobletd: ParsableCommand {
@@ -12,14 +14,16 @@ struct Jobletd: ParsableCommand {
         commandName: "jobletd",
         abstract: "Runs jobs on this host (namespaces, cgroups) or on GPUs through SkyPilot; speaks gRPC over mutual TLS 1.3.",
         discussion: """
-        With no flags, jobletd listens on 127.0.0.1:50051, keeps its data in ./data and its
-        certificates in ./certs (a development PKI is generated there on first start).
+        With no flags, jobletd listens on 127.0.0.1:50051, keeps its data in ./data and its \
+        certificates in ./certs. On first start it makes a development PKI there, and an \
+        rnx-config.yml for rnx and the SDK beside it.
 
         Examples:
           jobletd
-          jobletd --address 0.0.0.0:50051 --certs /etc/jobletd/certs --data /var/lib/jobletd
-          jobletd --config joblet-config.yml
-        """)
+          jobletd --address 0.0.0.0:50051 --data /var/lib/jobletd
+          jobletd --certs /etc/jobletd/certs --config /etc/jobletd/jobletd.yml
+        """,
+        version: "jobletd \(BuildInfo.description)")
 
     @Option(help: "Listen address, HOST:PORT (default 127.0.0.1:50051).")
     var address: String?
@@ -42,7 +46,7 @@ struct Jobletd: ParsableCommand {
     @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (plain HTTP; off by default).")
     var metricsAddress: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
     /// The main thread parses the command line, then waits here while the daemon runs on the
@@ -63,6 +67,7 @@ struct Jobletd: ParsableCommand {
 
     private func serve() async {
         signal(SIGPIPE, SIG_IGN)  // a client vanishing mid-write is an EPIPE, not our death
+        Jobletd.catchTermination()
         var cfg = DaemonConfiguration()
         do {
             if let config { try cfg.load(yamlFile: config) }
@@ -70,7 +75,7 @@ struct Jobletd: ParsableCommand {
             if let certs { cfg.certsDirectory = certs }
             if let data { cfg.dataDirectory = data }
             if enableInteropTesting { cfg.enableInteropTesting = true }
-            if let logLevel { cfg.logLevel = logLevel }
+            if let logLevel { cfg.logLevel = try DaemonConfiguration.checkLogLevel(logLevel, source: "--log-level") }
             if let metricsAddress { cfg.metricsAddress = try DaemonConfiguration.parseAddress(metricsAddress) }
             if let skypilotEndpoint { cfg.skypilot.endpoint = skypilotEndpoint }
             cfg.skypilot.apply(environment: ProcessInfo.processInfo.environment)
@@ -86,9 +91,10 @@ struct Jobletd: ParsableCommand {
         let logger = Logger(label: "jobletd")
         let daemon: JobletDaemon
         var sky: SkyPilotBackend?
+        var generatedPKI: [DevelopmentPKI.File]?
         do {
-            let generator = CertificatePaths.locateGenerator(executable: CommandLine.arguments[0])
-            if try CertificatePaths(directory: cfg.certsDirectory).ensureExist(generator: generator) {
+            generatedPKI = try CertificatePaths(directory: cfg.certsDirectory).ensureExist()
+            if generatedPKI != nil {
                 logger.notice("generated a development PKI in \(cfg.certsDirectory) (admin and viewer client certificates included)")
             }
             try FileManager.default.createDirectory(atPath: cfg.dataDirectory, withIntermediateDirectories: true)
@@ -106,12 +112,18 @@ struct Jobletd: ParsableCommand {
             daemon = try JobletDaemon(configuration: cfg, backends: backends, logger: logger)
             let port = try await daemon.start()
             let host = cfg.host.utf8.contains(UInt8(ascii: ":")) ? "[\(cfg.host)]" : cfg.host
+            if let generatedPKI {
+                Jobletd.writeClientConfig(pki: generatedPKI, host: cfg.host, port: port, certs: cfg.certsDirectory, logger: logger)
+            }
             FileHandle.standardOutput.write(Data("jobletd listening on \(host):\(port) (mTLS, certs \(cfg.certsDirectory), data \(cfg.dataDirectory))\n".utf8))
             if let metricsPort = daemon.metricsPort { logger.notice("serving Prometheus metrics on port \(metricsPort) at /metrics") }
+            SystemdNotifier.notify("READY=1\nSTATUS=listening on \(host):\(port)\nMAINPID=\(getpid())",
+                                   environment: ProcessInfo.processInfo.environment)
         } catch {
             Jobletd.die("\(error)")
         }
         await Jobletd.waitForTermination()
+        SystemdNotifier.notify("STOPPING=1", environment: ProcessInfo.processInfo.environment)
         logger.notice("shutting down: no new connections, draining calls (up to \(cfg.drainTimeoutSeconds) s)")
         await daemon.shutdown()
         await sky?.shutdown()
@@ -148,29 +160,75 @@ struct Jobletd: ParsableCommand {
         Foundation.exit(1)
     }
 
-    /// Suspends until SIGTERM or SIGINT.
-    static func waitForTermination() async {
+    /// Catches SIGTERM and SIGINT from now on (called first thing, so that a stop asked for
+    /// right after READY=1 reaches a handler rather than killing the process).
+    static func catchTermination() {
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
-        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
-            let queue = DispatchQueue(label: "jobletd.signals")
-            let once = OnceFlag()
-            for sig in [SIGTERM, SIGINT] {
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-                source.setEventHandler { if once.take() { cont.resume() } }
-                source.resume()
-                Jobletd.keep.append(source)
-            }
+        let queue = DispatchQueue(label: "jobletd.signals")
+        for sig in [SIGTERM, SIGINT] {
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { termination.fire() }
+            source.resume()
+            Jobletd.keep.append(source)
         }
     }
+
+    /// Suspends until SIGTERM or SIGINT (caught since `catchTermination`).
+    static func waitForTermination() async {
+        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in termination.wait(cont) }
+    }
+
+    static let termination = TerminationLatch()
 
     nonisolated(unsafe) static var keep: [DispatchSourceSignal] = []
 }
 
-/// True exactly once.
-final class OnceFlag: @unchecked Sendable {
-    private var done = false
+/// Set once by a signal; resumes the one waiter then or at once if it came earlier.
+final class TerminationLatch: @unchecked Sendable {
+    private var fired = false
+    private var waiter: CheckedContinuation<Void, Never>?
     private let lock = NSLock()
-    func take() -> Bool { lock.lock(); defer { lock.unlock() }; if done { return false }; done = true; return true }
+
+    func fire() {
+        lock.lock()
+        let w = fired ? nil : waiter
+        fired = true
+        waiter = nil
+        lock.unlock()
+        w?.resume()
+    }
+
+    func wait(_ cont: CheckedContinuation<Void, Never>) {
+        lock.lock()
+        if fired { lock.unlock(); cont.resume(); return }
+        waiter = cont
+        lock.unlock()
+    }
+}
+
+extension Jobletd {
+    /// After a first start that generated the development PKI: an rnx-config.yml for rnx and
+    /// the SDK, and where it is (on stderr, so that stdout keeps its one "listening" line).
+    static func writeClientConfig(pki: [DevelopmentPKI.File], host: String, port: Int, certs: String, logger: Logger) {
+        // The server certificate names localhost, 127.0.0.1 and ::1; a wildcard listener is
+        // reached through localhost from this machine.
+        let reachable = ["0.0.0.0", "::", "127.0.0.1", "::1", "localhost"].contains(host) ? "localhost" : host
+        let address = reachable.contains(":") ? "[\(reachable)]:\(port)" : "\(reachable):\(port)"
+        do {
+            if let path = try RnxConfigWriter.write(address: address, pki: pki, directory: certs) {
+                let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+                let certs = URL(fileURLWithPath: certs).standardizedFileURL.path
+                FileHandle.standardError.write(Data("""
+                    jobletd: wrote client configuration \(absolute) (nodes 'default' = admin, 'viewer')
+                    jobletd:   rnx:  mkdir -p ~/.rnx && cp \(absolute) ~/.rnx/rnx-config.yml   (or rnx --config \(absolute) list)
+                    jobletd:   SDK:  JobletClient(host="localhost", port=\(port), insecure=False, ca_cert_path="\(certs)/ca-cert.pem", client_cert_path="\(certs)/admin-client-cert.pem", client_key_path="\(certs)/admin-client-key.pem")
+
+                    """.utf8))
+            }
+        } catch {
+            logger.warning("could not write the client configuration: \(error)")
+        }
+    }
 }

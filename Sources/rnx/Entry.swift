@@ -6,6 +6,10 @@ import JobletClient
 enum Entry {
     static func main() async {
         let arguments = RnxArguments.normalize(Array(CommandLine.arguments.dropFirst()))
+        if let unknown = UnknownCommand.message(arguments) {
+            Output.writeAll(Array((unknown + "\n").utf8), to: STDERR_FILENO)
+            exit(1)
+        }
         do {
             var command = try Rnx.parseAsRoot(arguments)
             if var async = command as? AsyncParsableCommand {

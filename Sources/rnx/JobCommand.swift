@@ -1,49 +1,17 @@
 import ArgumentParser
-import Foundation
-import JobletClient
 
-/// `rnx job`: commands about one job. (Only `metrics` lives here so far.)
+/// `rnx job …`: Joblet's layout of the job commands. The same command types as the short forms
+/// (`rnx run` ≡ `rnx job run`); other job commands (e.g. metrics) join `subcommands` here.
 struct JobCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "job",
-        abstract: "Commands about one job.",
-        subcommands: [JobMetricsCommand.self])
-}
-
-struct JobMetricsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "metrics",
-        abstract: "A job's CPU, memory, I/O and processes, from its cgroup (totals once it ended).",
+        abstract: "Jobs in Joblet's layout: run, list, status, log, stop, cancel, delete, metrics.",
         discussion: """
         Examples:
-          rnx job metrics f47ac10b
-          rnx job metrics --watch f47ac10b              # a line per second until the job ends
-          rnx job metrics --watch --interval 5 --json f47ac10b
-        """)
-
-    @OptionGroup(title: "Connection") var connection: ConnectionOptions
-    @Flag(help: "Keep printing samples until the job ends.") var watch = false
-    @Option(help: ArgumentHelp("Seconds between samples with --watch.", valueName: "seconds")) var interval = 1
-    @Flag(help: "Print JSON (one object per line with --watch).") var json = false
-    @Argument(help: ArgumentHelp("Job id, or any unique prefix of one.", valueName: "id")) var id: String
-
-    func validate() throws {
-        guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
-    }
-
-    func run() async throws {
-        try await reportingFailures {
-            try await connection.withClient { client in
-                let render = json ? MonitorJSON.jobSample : MonitorReport.jobSample
-                guard watch else {
-                    Output.print(render(try await client.jobMetrics(id: id)))
-                    return 0
-                }
-                for try await sample in try await client.jobMetricsStream(id: id, intervalSeconds: interval) {
-                    Output.print(render(sample))
-                }
-                return 0
-            }
-        }
-    }
+          rnx job run python3 train.py
+          rnx job list
+          rnx job log -f f47ac10b
+        """,
+        subcommands: [RunCommand.self, ListCommand.self, StatusCommand.self, LogCommand.self, StopCommand.self,
+                      CancelCommand.self, DeleteCommand.self, DeleteAllCommand.self, JobMetricsCommand.self])
 }

@@ -20,7 +20,7 @@ struct ListCommand: AsyncParsableCommand {
             if json {
                 Output.print(JobJSON.render(jobs))
             } else {
-                Output.print(jobs.isEmpty ? "No jobs\n" : JobTable.render(jobs))
+                Output.print(jobs.isEmpty ? "No jobs\n" : JobTable.render(jobs, color: Output.colorWanted))
             }
             return 0
         }

@@ -36,12 +36,16 @@ struct LogCommand: AsyncParsableCommand {
 
     /// Streams the log to stdout until the job ends; returns the job's process exit code.
     static func follow(client: JobletClient, id: String) async throws -> Int32 {
+        FollowInterrupt.install(jobID: id)
         for try await chunk in try await client.jobLogs(id: id) { Output.write(chunk) }
         // The stream ends once the job is final; allow the status a moment to say so too.
         var status = try await client.jobStatus(id: id)
         for _ in 0..<50 where !JobOutcome.isFinal(status.status) {
             try await Task.sleep(for: .milliseconds(100))
             status = try await client.jobStatus(id: id)
+        }
+        if status.status.uppercased() == "FAILED" {
+            Output.error("job \(id.prefix(8)) failed" + (status.reason.isEmpty ? "" : ": \(status.reason)"))
         }
         return JobOutcome.processExitCode(status: status.status, exitCode: status.exitCode)
     }

@@ -41,6 +41,11 @@ enum Output {
 
     static func print(_ text: String) { write(Array(text.utf8)) }
 
+    /// Statuses in colour when stdout is a terminal and NO_COLOR is unset.
+    static var colorWanted: Bool {
+        StatusColor.wanted(isTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
+    }
+
     static func error(_ message: String) {
         let line = "rnx: " + message.split(whereSeparator: \.isNewline).joined(separator: " ") + "\n"
         writeAll(Array(line.utf8), to: STDERR_FILENO)

@@ -16,7 +16,8 @@ struct Rnx: AsyncParsableCommand {
           rnx --server=prod:50051 list
           rnx log f47ac10b
         """,
+        version: VersionCommand.text,
         subcommands: [RunCommand.self, StatusCommand.self, ListCommand.self, StopCommand.self, CancelCommand.self,
                       DeleteCommand.self, DeleteAllCommand.self, LogCommand.self,
-                      MonitorCommand.self, JobCommand.self, WorkflowCommand.self])
+                      MonitorCommand.self, JobCommand.self, WorkflowCommand.self, NodesCommand.self, VersionCommand.self])
 }

@@ -70,7 +70,10 @@ struct RunCommand: AsyncParsableCommand {
             }
             let request = try options.makeRequest()
             return try await connection.withClient { client in
+                let notice = UploadNotice(request)
+                notice?.started()
                 let response = try await client.runJob(request)
+                notice?.finished()
                 guard follow else {
                     Output.print(JobReport.started(response))
                     return 0

@@ -19,7 +19,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let status = try await connection.withClient { try await $0.jobStatus(id: id) }
-            Output.print(json ? JobJSON.render(status) : JobReport.status(status))
+            Output.print(json ? JobJSON.render(status) : JobReport.status(status, color: Output.colorWanted))
             return 0
         }
     }

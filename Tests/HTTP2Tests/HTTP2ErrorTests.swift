@@ -85,14 +85,23 @@ final class HTTP2ErrorTests: XCTestCase {
                        [.headers(stream: good, headers: HTTP2Pair.requestHeaders, endStream: true)])
     }
 
-    func testOversizedHeaderListResetsTheStream() throws {
+    func testOversizedHeaderListIsReportedNotReset() throws {
         let pair = try HTTP2Pair(settings: HTTP2Settings(maxHeaderListSize: 1024))
         let big = try pair.client.submitRequest(
             headers: HTTP2Pair.requestHeaders + [HTTP2Header(name: "x-big", value: String(repeating: "a", count: 2000))],
             endStream: true)
         try pair.pump()
-        XCTAssertNotNil(pair.clientEvents.closeCode(of: big))
         XCTAssertTrue(pair.serverEvents.allSatisfy { if case .headers = $0 { false } else { true } })
-        XCTAssertTrue(pair.server.wantsRead, "only the stream is reset, not the connection")
+        let reported = pair.serverEvents.contains {
+            if case .headerListTooLarge(let s, let size, let limit) = $0 { return s == big && size > 2000 && limit == 1024 }
+            return false
+        }
+        XCTAssertTrue(reported, "the application hears of the oversized block so it can answer with a status")
+        XCTAssertNil(pair.clientEvents.closeCode(of: big), "nghttp2 itself does not reset the stream")
+        // HPACK state survived: a normal request on the same connection still decodes.
+        let good = try pair.client.submitRequest(headers: HTTP2Pair.requestHeaders, endStream: true)
+        try pair.pump()
+        XCTAssertTrue(pair.serverEvents.contains(.headers(stream: good, headers: HTTP2Pair.requestHeaders, endStream: true)))
+        XCTAssertTrue(pair.server.wantsRead, "the connection stays up")
     }
 }

@@ -163,6 +163,10 @@ public actor JobEngine {
         let (previous, job) = try store.applyTransition(id: id, to: status, exitCode: exitCode, reason: reason, at: time,
                                                         backendState: backendState, nodeID: nodeID)
         if status.isFinal {
+            if status == .failed, let reason = job.reason, !reason.isEmpty, !JobExitReason.isPlainExit(reason) {
+                // The log is what every client reads; the reason must be there before it closes.
+                try? logs.appendServerNote(id, "job failed: \(reason)")
+            }
             logs.close(id)
         }
         publish(.transitioned(job, from: previous))

@@ -44,6 +44,7 @@ public struct JobRequestValidator: Sendable {
             }
         }
         try Self.checkText(request.workDir, field: "workDir")
+        _ = try Self.workspaceRelativeWorkDir(request.workDir)
         try Self.checkText(request.runtime, field: "runtime")
         try Self.checkText(request.infra, field: "infra")
         if !request.network.isEmpty { try Self.checkName(request.network, what: "network") }
@@ -114,6 +115,27 @@ public struct JobRequestValidator: Sendable {
         guard !path.split(separator: "/").contains("..") else {
             throw .invalidArgument("upload path '\(path)' contains '..' and would escape the job's workspace")
         }
+    }
+
+    /// Where jobs see their workspace mounted.
+    public static let workspaceMountPoint = "/work"
+
+    /// `work_dir` relative to the job's workspace. Jobs see the workspace at /work, so "/work" and
+    /// paths under it are accepted as well as relative ones; anything else outside it is refused.
+    public static func workspaceRelativeWorkDir(_ workDir: String) throws(JobletError) -> String {
+        var relative = workDir
+        if workDir == workspaceMountPoint || workDir == workspaceMountPoint + "/" {
+            return ""
+        } else if workDir.hasPrefix(workspaceMountPoint + "/") {
+            relative = String(workDir.dropFirst(workspaceMountPoint.count + 1))
+        } else if workDir.hasPrefix("/") {
+            throw .invalidArgument("work_dir '\(workDir)' is outside the job's workspace: give a path under "
+                                   + "\(workspaceMountPoint) (where the workspace is mounted) or relative to it")
+        }
+        guard !relative.split(separator: "/").contains("..") else {
+            throw .invalidArgument("work_dir '\(workDir)' contains '..' and would leave the job's workspace")
+        }
+        return relative
     }
 
     /// Network and volume names: letters, digits, `.`, `_` and `-`, starting with a letter or digit.

@@ -33,7 +33,7 @@ public final class LocalBackend: JobBackend {
         if !request.runtime.isEmpty {
             return .failedPrecondition("runtime '\(request.runtime)': runtimes are not supported by this server yet")
         }
-        return nil
+        return CommandCheck(request: request, defaultPath: LocalJobRunnerConfig.defaultPath).refusal()
     }
 
     public func isMeant(for request: JobRequest) -> Bool { request.gpuCount == 0 }
@@ -42,7 +42,7 @@ public final class LocalBackend: JobBackend {
         let spec = JobLaunchSpec(
             jobID: job.id, command: request.command, arguments: request.args,
             environment: Self.environment(request),
-            workDirectory: request.workDir,
+            workDirectory: (try? JobRequestValidator.workspaceRelativeWorkDir(request.workDir)) ?? request.workDir,
             jobDirectory: jobsDirectory.appendingPathComponent(job.id).path,
             logPath: events.logFile.path,
             limits: Self.limits(request.limits),

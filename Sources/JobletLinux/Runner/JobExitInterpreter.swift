@@ -1,4 +1,5 @@
 import Glibc
+import JobletCore
 
 /// Turns what is known when a job's init is gone into a `JobExit` with a reason a person can read.
 struct JobExitInterpreter {
@@ -25,7 +26,7 @@ struct JobExitInterpreter {
         } else if status.signal != 0 {
             exit.reason = "killed by signal \(status.signal) (\(SignalName.of(status.signal)))"
         } else if status.code != 0 {
-            exit.reason = "exited with code \(status.code)"
+            exit.reason = JobExitReason.exited(code: status.code)
         }
         if stopped { exit.reason = exit.reason.isEmpty ? "stopped" : "stopped: \(exit.reason)" }
         return exit

@@ -14,7 +14,9 @@ public final class RoleInterceptor: ServerInterceptor {
         self.policy = policy
     }
 
-    public func intercept(_ context: ServerContext) async throws {
+    /// Decided when the request headers arrive (on the loop: a cached lookup), so a caller
+    /// without the right is refused before any of its request is buffered.
+    public func admit(_ context: ServerContext) throws(RPCError) {
         guard let peer = context.peer else {
             throw RPCError(.unauthenticated, "no verified client certificate on this connection")
         }

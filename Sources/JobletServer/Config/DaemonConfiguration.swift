@@ -12,6 +12,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var dataDirectory = "./data"
     public var enableInteropTesting = false
     public var maxReceiveMessageSize = 4 * 1024 * 1024
+    /// RunJob, RunWorkflow and InstallRuntimeFromLocal carry uploads: their messages may be this large.
+    public var maxUploadMessageSize = 256 * 1024 * 1024
+    /// All upload messages in flight together may hold at most this much memory.
+    public var uploadMemoryBudget = 1024 * 1024 * 1024
     public var eventLoops = 0            // 0: one per core
     /// Polls before a busy event loop blocks (`ServerConfiguration.eventLoopSpinPolls`); 0: never.
     public var eventLoopSpinPolls = EventLoopGroup.defaultSpinPolls
@@ -63,6 +67,17 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     public init() {}
 
+    /// The log levels jobletd accepts (`--log-level`, `server.logLevel`).
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// `level` if it is one of `logLevels`; otherwise an error naming the choices.
+    public static func checkLogLevel(_ level: String, source: String) throws -> String {
+        guard logLevels.contains(level) else {
+            throw ConfigurationError("\(source) '\(level)' is not a log level: use one of \(logLevels.joined(separator: ", "))")
+        }
+        return level
+    }
+
     /// Parses `HOST:PORT`, `[v6]:PORT` or `:PORT`.
     public static func parseAddress(_ text: String) throws -> (String, Int) {
         guard let colon = text.lastIndex(of: ":") else {
@@ -85,6 +100,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         } catch {
             throw ConfigurationError("cannot read config \(path): \(error.localizedDescription)")
         }
+        try ConfigFileChecker(path: path).check(text)
         let file: ConfigFile
         do {
             file = try YAMLDecoder().decode(ConfigFile.self, from: text.isEmpty ? "{}" : text)
@@ -96,6 +112,17 @@ public struct DaemonConfiguration: Sendable, Equatable {
             if let c = s.certs { certsDirectory = c }
             if let d = s.data { dataDirectory = d }
             if let m = s.maxReceiveMessageSize { maxReceiveMessageSize = m }
+            if let m = s.maxUploadMessageSize {
+                guard m >= maxReceiveMessageSize, m <= Int(UInt32.max) else {
+                    throw ConfigurationError("config \(path): server.maxUploadMessageSize must be between "
+                                             + "server.maxReceiveMessageSize (\(maxReceiveMessageSize)) and \(UInt32.max), got \(m)")
+                }
+                maxUploadMessageSize = m
+            }
+            if let m = s.uploadMemoryBudget {
+                guard m > 0 else { throw ConfigurationError("config \(path): server.uploadMemoryBudget must be > 0, got \(m)") }
+                uploadMemoryBudget = m
+            }
             if let e = s.eventLoops { eventLoops = e }
             if let p = s.eventLoopSpinPolls {
                 guard (0...100_000).contains(p) else {
@@ -137,6 +164,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var certs: String?
             var data: String?
             var maxReceiveMessageSize: Int?
+            var maxUploadMessageSize: Int?
+            var uploadMemoryBudget: Int?
             var eventLoops: Int?
             var eventLoopSpinPolls: Int?
             var drainTimeoutSeconds: Double?

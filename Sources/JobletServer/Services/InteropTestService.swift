@@ -50,7 +50,7 @@ public struct InteropTestService: Sendable {
                 throw RPCError(.invalidArgument, "expected a compressed request message")
             }
             if let error = InteropTestService.requestedStatus(req.responseStatus) { throw error }
-            if req.responseCompressed?.value == true { context.compressResponses = true }
+            context.compressResponses = req.responseCompressed?.value == true
             var resp = SimpleResponse()
             resp.payload = InteropTestService.payload(size: req.responseSize)
             if req.fillServerId { resp.serverId = "jobletd" }
@@ -98,13 +98,17 @@ public struct InteropTestService: Sendable {
             for try await req in requests { all.append(req) }
             for req in all { try await InteropTestService.respond(req.responseParameters, on: stream, context: context) }
         }
+        for method in [service.unaryCall, service.cacheableUnaryCall, service.streamingOutputCall,
+                       service.fullDuplexCall, service.halfDuplexCall] {
+            router.allowResponseCompression(method)
+        }
     }
 
     static func respond(_ parameters: [Grpc_Testing_ResponseParameters],
                         on stream: ResponseStream<Grpc_Testing_StreamingOutputCallResponse>, context: ServerContext) async throws {
         for p in parameters {
             if p.intervalUs > 0 { try await Task.sleep(for: .microseconds(Int64(p.intervalUs))) }
-            if p.compressed?.value == true { context.compressResponses = true }
+            context.compressResponses = p.compressed?.value == true  // per message
             var resp = Grpc_Testing_StreamingOutputCallResponse()
             resp.payload = payload(size: p.size)
             try await stream.send(resp)

@@ -195,6 +195,11 @@ final class ClientConnection: EventLoopHandler, @unchecked Sendable {
                     finish(id, RPCError(code == 0 ? .internal : .unavailable,
                                         "stream closed without a status (HTTP/2 error code \(code))"))
                 }
+            case .headerListTooLarge(let id, let size, let limit):
+                if streams[id] != nil {
+                    finish(id, RPCError(.resourceExhausted, "response header list of \(size) bytes is over this client's limit of \(limit)"))
+                    try? h2?.resetStream(id, errorCode: 8)
+                }
             case .goAway, .outboundDrained:
                 continue
             }

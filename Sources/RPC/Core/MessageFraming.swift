@@ -60,6 +60,13 @@ public struct MessageDeframer: Sendable {
     /// True when bytes of an unfinished message are buffered (a stream ending now is truncated).
     public var hasPartialMessage: Bool { buffer.count > readIndex }
 
+    /// The length the next message's prefix announces, once its 5 bytes are here.
+    public var announcedLength: Int? {
+        guard buffer.count - readIndex >= 5 else { return nil }
+        return Int(buffer[readIndex + 1]) << 24 | Int(buffer[readIndex + 2]) << 16
+            | Int(buffer[readIndex + 3]) << 8 | Int(buffer[readIndex + 4])
+    }
+
     public mutating func append(_ bytes: [UInt8]) {
         if readIndex == buffer.count {
             buffer = bytes

@@ -16,6 +16,11 @@ public struct ServerConfiguration: Sendable {
     public var http2 = HTTP2Settings()
     /// Larger request messages get RESOURCE_EXHAUSTED; the connection stays up.
     public var maxReceiveMessageSize = 4 * 1024 * 1024
+    /// The configuration key that sets `maxReceiveMessageSize`, named in the error over it.
+    public var maxReceiveMessageSizeSetting: String?
+    /// Bounds the memory held by request messages over `maxReceiveMessageSize` (methods given a
+    /// larger limit with `RPCRouter.allowLargeRequests`); over it a call gets RESOURCE_EXHAUSTED.
+    public var largeRequestBudget: RequestMemoryBudget?
     public var eventLoops = EventLoopGroup.defaultThreadCount
     /// While a loop is busy (its last wait ended within 100 µs), it polls for events this many
     /// times, yielding between polls, before it blocks again. 0 always blocks.
@@ -49,7 +54,9 @@ final class ServerCore: Sendable {
         self.configuration = configuration
         self.sessionConfiguration = GRPCSessionConfiguration(
             router: router, interceptors: interceptors, http2: configuration.http2,
-            maxReceiveMessageSize: configuration.maxReceiveMessageSize, logger: logger,
+            maxReceiveMessageSize: configuration.maxReceiveMessageSize,
+            maxReceiveMessageSizeSetting: configuration.maxReceiveMessageSizeSetting,
+            largeRequestBudget: configuration.largeRequestBudget, logger: logger,
             callObserver: configuration.callObserver)
         self.logger = logger
     }

@@ -37,7 +37,9 @@ final class ResponseWriter: Sendable {
 
     func send<M: ProtoMessage>(_ message: M) async throws {
         if let error = gate.withLock({ $0.cancelled }) { throw error }
-        let compress = context.compressResponses && context.clientAcceptsGzip
+        // Each message carries its own flag; the headers announce gzip whenever it may be used.
+        let compress = context.announcesGzipResponses && context.compressResponses
+        let announce = context.announcesGzipResponses
         let framed = compress ? MessageFramer.frame(try Gzip.compress(message.serializedBytes()), compressed: true)
                               : MessageFramer.frame(message: message)
         if defersSingleResponse {
@@ -55,10 +57,10 @@ final class ResponseWriter: Sendable {
         // An `.eventLoop` handler is on the session's thread already (and every call of this
         // writer is, so order is kept): no mailbox round trip.
         if executor.isCurrent {
-            session.sendMessage(stream: stream, framed: framed, initialMetadata: headers, compressed: compress)
+            session.sendMessage(stream: stream, framed: framed, initialMetadata: headers, compressed: announce)
         } else {
             executor.execute {
-                session.sendMessage(stream: stream, framed: framed, initialMetadata: headers, compressed: compress)
+                session.sendMessage(stream: stream, framed: framed, initialMetadata: headers, compressed: announce)
             }
         }
         if mustWait { try await waitForDrain() }
@@ -73,7 +75,7 @@ final class ResponseWriter: Sendable {
             g.headersSent = true
             return (d, sent)
         }
-        let compressed = context.compressResponses && context.clientAcceptsGzip
+        let compressed = context.announcesGzipResponses
         let initial: Metadata? = headersSent ? nil : context.initialMetadata
         var trailing = context.trailingMetadata
         if let error { trailing.append(contentsOf: error.trailingMetadata) }

@@ -14,6 +14,9 @@ public final class ServerContext: Sendable {
     public let requestEncoding: MessageEncoding
     /// Whether the client accepts gzip responses (`grpc-accept-encoding`).
     public let clientAcceptsGzip: Bool
+    /// The response headers announce `grpc-encoding: gzip`: the client accepts it and the
+    /// method may compress. Only then may a response message be compressed.
+    let announcesGzipResponses: Bool
 
     private struct Response {
         var initialMetadata = Metadata()
@@ -25,7 +28,8 @@ public final class ServerContext: Sendable {
     private let lastCompressed = Atomic<Bool>(false)
 
     init(method: MethodDescriptor, peer: PeerIdentity?, remoteAddress: String, requestMetadata: Metadata,
-         deadline: ContinuousClock.Instant?, requestEncoding: MessageEncoding, clientAcceptsGzip: Bool) {
+         deadline: ContinuousClock.Instant?, requestEncoding: MessageEncoding, clientAcceptsGzip: Bool,
+         methodMayCompress: Bool = false) {
         self.method = method
         self.peer = peer
         self.remoteAddress = remoteAddress
@@ -33,6 +37,7 @@ public final class ServerContext: Sendable {
         self.deadline = deadline
         self.requestEncoding = requestEncoding
         self.clientAcceptsGzip = clientAcceptsGzip
+        self.announcesGzipResponses = clientAcceptsGzip && methodMayCompress
     }
 
     /// Metadata sent with the response headers; set it before the first response message.
@@ -47,13 +52,17 @@ public final class ServerContext: Sendable {
         set { response.withLock { $0.trailingMetadata = newValue } }
     }
 
-    /// Compress response messages with gzip (only if the client accepts it).
+    /// Compress the response messages sent from now on with gzip; read at each send, so
+    /// messages of one call may differ. Takes effect only for methods registered with
+    /// `RPCRouter.allowResponseCompression` and clients that accept gzip.
     public var compressResponses: Bool {
         get { response.withLock { $0.compressResponses } }
         set { response.withLock { $0.compressResponses = newValue } }
     }
 
-    /// Whether the most recent request message arrived compressed (the interop tests ask).
+    /// Whether the request message the handler received last arrived compressed (the interop
+    /// tests ask). Set as each message is handed to the handler, so it always matches the
+    /// message in hand even when several arrived in one read.
     public var lastRequestWasCompressed: Bool { lastCompressed.load(ordering: .relaxed) }
 
     func noteRequestCompressed(_ compressed: Bool) { lastCompressed.store(compressed, ordering: .relaxed) }
@@ -62,7 +71,17 @@ public final class ServerContext: Sendable {
     public var isCancelled: Bool { cancellation.load(ordering: .relaxed) }
 }
 
-/// Runs before every handler; throwing an `RPCError` ends the call with that status.
+/// Runs for every call; throwing an `RPCError` ends the call with that status.
 public protocol ServerInterceptor: Sendable {
+    /// On the event loop when the request headers arrive, before any request message is
+    /// buffered (so a refused caller cannot make the server hold an upload). Must be quick and
+    /// must never block.
+    func admit(_ context: ServerContext) throws(RPCError)
+    /// Before the handler, off the loop for `.pool` methods.
     func intercept(_ context: ServerContext) async throws
+}
+
+extension ServerInterceptor {
+    public func admit(_ context: ServerContext) throws(RPCError) {}
+    public func intercept(_ context: ServerContext) async throws {}
 }

@@ -8,10 +8,14 @@ final class ServerStreamState {
     let writer: ResponseWriter
     var deframer: MessageDeframer
     /// Client-streaming calls: where decoded request messages go.
-    var continuation: AsyncThrowingStream<[UInt8], Error>.Continuation?
-    var stream: AsyncThrowingStream<[UInt8], Error>?
+    var continuation: AsyncThrowingStream<MessageDeframer.Message, Error>.Continuation?
+    var stream: AsyncThrowingStream<MessageDeframer.Message, Error>?
     /// Unary and server-streaming calls: the one request message.
-    var single: [UInt8]?
+    var single: MessageDeframer.Message?
+    /// The message limit of this call and the key that sets it.
+    let requestLimit: RequestSizeLimit
+    /// Bytes taken from the server's large-request budget, given back when the call ends.
+    var reservedBytes = 0
     var task: Task<Void, Never>?
     var deadlineTimer: SessionTimer?
     var headersSent = false
@@ -21,12 +25,14 @@ final class ServerStreamState {
     /// Bytes of DATA submitted to the HTTP/2 session for this stream.
     var submitted = 0
 
-    init(id: HTTP2StreamID, method: RegisteredMethod, context: ServerContext, writer: ResponseWriter, maxMessageSize: Int) {
+    init(id: HTTP2StreamID, method: RegisteredMethod, context: ServerContext, writer: ResponseWriter,
+         requestLimit: RequestSizeLimit) {
         self.id = id
         self.method = method
         self.context = context
         self.writer = writer
-        self.deframer = MessageDeframer(maxMessageSize: maxMessageSize)
+        self.requestLimit = requestLimit
+        self.deframer = MessageDeframer(maxMessageSize: requestLimit.bytes)
     }
 
     var clientStreams: Bool { method.descriptor.clientStreaming }

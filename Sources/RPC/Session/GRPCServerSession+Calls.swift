@@ -45,17 +45,29 @@ extension GRPCServerSession {
         let context = ServerContext(
             method: registered.descriptor, peer: peer, remoteAddress: remoteAddress,
             requestMetadata: Metadata(headers: headers), deadline: deadline, requestEncoding: requestEncoding,
-            clientAcceptsGzip: GRPCServerSession.listsGzip(accept))
+            clientAcceptsGzip: GRPCServerSession.listsGzip(accept), methodMayCompress: registered.mayCompressResponses)
+        // Authorization before any request byte is kept: a refused caller cannot make the
+        // server buffer an upload.
+        for interceptor in configuration.interceptors {
+            do throws(RPCError) {
+                try interceptor.admit(context)
+            } catch {
+                trailersOnly(id, error)
+                if !endStream { pendingResets.append(id) }
+                return
+            }
+        }
         let writer = ResponseWriter(executor: executor, session: self, stream: id, context: context,
                                     defersSingleResponse: !registered.descriptor.serverStreaming)
-        let st = ServerStreamState(id: id, method: registered, context: context, writer: writer,
-                                   maxMessageSize: configuration.maxReceiveMessageSize)
+        let limit = registered.requestLimit
+            ?? RequestSizeLimit(bytes: configuration.maxReceiveMessageSize, setting: configuration.maxReceiveMessageSizeSetting)
+        let st = ServerStreamState(id: id, method: registered, context: context, writer: writer, requestLimit: limit)
         streams[id] = st
         if let deadline {
             st.deadlineTimer = executor.scheduleTimer(at: deadline) { [self] in deadlineExceeded(id) }
         }
         if st.clientStreams {
-            let (stream, continuation) = AsyncThrowingStream<[UInt8], Error>.makeStream()
+            let (stream, continuation) = AsyncThrowingStream<MessageDeframer.Message, Error>.makeStream()
             st.stream = stream
             st.continuation = continuation
             startHandler(st)
@@ -64,38 +76,46 @@ extension GRPCServerSession {
     }
 
     func receive(_ st: ServerStreamState, _ bytes: [UInt8]) {
-        let limit = configuration.maxReceiveMessageSize
+        let limit = st.requestLimit.bytes
         st.deframer.append(bytes)
         while !st.finished {
-            let message: MessageDeframer.Message
+            if let announced = st.deframer.announcedLength, announced > configuration.maxReceiveMessageSize,
+               announced <= limit, announced > st.reservedBytes, let budget = configuration.largeRequestBudget {
+                // Reserved before the message is buffered; a call holds its largest message's size.
+                guard budget.reserve(announced - st.reservedBytes) else {
+                    return fail(st, RPCError(.resourceExhausted, LargeRequestText.budgetExhausted(
+                        announced: announced, budget: budget)))
+                }
+                st.reservedBytes = announced
+            }
+            var message: MessageDeframer.Message
             do {
                 guard let m = try st.deframer.next() else { return }
                 message = m
-            } catch .messageTooLarge(let length, let limit) {
-                return fail(st, RPCError(.resourceExhausted, "received message larger than max (\(length) vs. \(limit))"))
+            } catch .messageTooLarge(let length, _) {
+                return fail(st, RPCError(.resourceExhausted, LargeRequestText.tooLarge(
+                    length: length, limit: st.requestLimit, method: st.method.descriptor)))
             } catch {
                 return fail(st, RPCError(.internal, "invalid gRPC message prefix: compressed flag must be 0 or 1"))
             }
-            var payload = message.bytes
             if message.compressed {
                 guard st.context.requestEncoding == .gzip else {
                     return fail(st, RPCError(.internal, "compressed message received but grpc-encoding is identity"))
                 }
                 do {
-                    payload = try Gzip.decompress(payload, limit: limit)
+                    message.bytes = try Gzip.decompress(message.bytes, limit: limit)
                 } catch GzipError.tooLarge {
                     return fail(st, RPCError(.resourceExhausted, "decompressed message larger than max (\(limit))"))
                 } catch {
                     return fail(st, RPCError(.internal, "cannot decompress gzip message: \(error)"))
                 }
             }
-            st.context.noteRequestCompressed(message.compressed)
             if st.clientStreams {
-                st.continuation?.yield(payload)
+                st.continuation?.yield(message)
             } else if st.single != nil {
                 return fail(st, RPCError(.unimplemented, "\(st.method.descriptor.path) takes one request message, received more"))
             } else {
-                st.single = payload
+                st.single = message
             }
         }
     }

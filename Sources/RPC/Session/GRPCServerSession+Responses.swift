@@ -50,6 +50,7 @@ extension GRPCServerSession {
                       status: RPCStatusCode, message: String, trailingMetadata: Metadata) {
         guard let st = streams[id], !st.finished else { return }
         st.finished = true
+        releaseBudget(st)
         if let t = st.deadlineTimer { executor.cancelTimer(t); st.deadlineTimer = nil }
         let trailers = trailers(status, message, trailingMetadata)
         do {
@@ -100,12 +101,20 @@ extension GRPCServerSession {
 
     func cancel(_ st: ServerStreamState, _ error: RPCError) {
         st.finished = true
+        releaseBudget(st)
         st.context.cancellation.store(true, ordering: .relaxed)
         st.writer.cancel(error)
         st.continuation?.finish(throwing: error)
         st.continuation = nil
         st.task?.cancel()
         if let t = st.deadlineTimer { executor.cancelTimer(t); st.deadlineTimer = nil }
+    }
+
+    /// The call no longer holds its large request: give its reservation back.
+    private func releaseBudget(_ st: ServerStreamState) {
+        guard st.reservedBytes > 0 else { return }
+        configuration.largeRequestBudget?.release(st.reservedBytes)
+        st.reservedBytes = 0
     }
 
     func deadlineExceeded(_ id: HTTP2StreamID) {

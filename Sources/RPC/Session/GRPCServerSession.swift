@@ -112,6 +112,16 @@ final class GRPCServerSession: @unchecked Sendable {
                     cancel(st, RPCError(.cancelled, code == 0 ? "stream closed" : "client cancelled the call (RST_STREAM \(code))"))
                 }
                 drainWatch.remove(id)
+            case .headerListTooLarge(let id, let size, let limit):
+                let error = RPCError(.resourceExhausted,
+                                     "request header list is \(size) bytes, over this server's limit of \(limit) bytes "
+                                     + "(HTTP/2 SETTINGS_MAX_HEADER_LIST_SIZE): send less metadata")
+                if let st = streams[id] {
+                    if !st.finished { fail(st, error) }
+                } else {
+                    trailersOnly(id, error)
+                    pendingResets.append(id)
+                }
             case .goAway, .outboundDrained:
                 continue
             }

@@ -9,6 +9,10 @@ struct GRPCSessionConfiguration: Sendable {
     var http2: HTTP2Settings
     /// Larger request messages get RESOURCE_EXHAUSTED; the connection stays up.
     var maxReceiveMessageSize: Int
+    /// The configuration key behind `maxReceiveMessageSize`, named in errors (nil: none).
+    var maxReceiveMessageSizeSetting: String? = nil
+    /// Bounds memory held by messages over `maxReceiveMessageSize` (upload methods); nil: unbounded.
+    var largeRequestBudget: RequestMemoryBudget? = nil
     var logger: Logger
     var callObserver: (any ServerCallObserver)? = nil
 

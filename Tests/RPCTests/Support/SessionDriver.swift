@@ -30,9 +30,11 @@ final class SessionDriver {
     private(set) var events: [HTTP2Event] = []
     var byteByByte = true
 
-    init(router: RPCRouter, maxReceiveMessageSize: Int = 4 << 20) throws {
+    init(router: RPCRouter, maxReceiveMessageSize: Int = 4 << 20, interceptors: [any ServerInterceptor] = [],
+         budget: RequestMemoryBudget? = nil, http2: HTTP2Settings = HTTP2Settings()) throws {
         let configuration = GRPCSessionConfiguration(
-            router: router, interceptors: [], http2: HTTP2Settings(), maxReceiveMessageSize: maxReceiveMessageSize,
+            router: router, interceptors: interceptors, http2: http2, maxReceiveMessageSize: maxReceiveMessageSize,
+            maxReceiveMessageSizeSetting: "server.maxReceiveMessageSize", largeRequestBudget: budget,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         session = try GRPCServerSession(executor: executor, configuration: configuration, peer: nil,
                                         remoteAddress: "memory", requestFlush: {})
@@ -95,6 +97,26 @@ final class SessionDriver {
         for m in messages { MessageFramer.appendFrame(m, compressed: false, to: &body) }
         if !body.isEmpty || end { try client.submitData(stream: id, bytes: body, endStream: end) }
         return id
+    }
+
+    /// Starts a call whose request body is `body`, already framed by the test (flags and all),
+    /// sent as one DATA frame.
+    @discardableResult
+    func callRaw(_ path: String, body: [UInt8], end: Bool = true, extra: [(String, String)] = []) throws -> HTTP2StreamID {
+        let id = try client.submitRequest(headers: Self.requestHeaders(path, extra: extra), endStream: false)
+        try client.submitData(stream: id, bytes: body, endStream: end)
+        return id
+    }
+
+    /// The response messages of one stream with their compressed flags, as sent.
+    func framedResponses(_ id: HTTP2StreamID) throws -> [MessageDeframer.Message] {
+        var d = MessageDeframer(maxMessageSize: 64 << 20)
+        var bytes: [UInt8] = []
+        for case let .data(sid, b, _) in events where sid == id { bytes += b }
+        d.append(bytes)
+        var out: [MessageDeframer.Message] = []
+        while let m = try d.next() { out.append(m) }
+        return out
     }
 
     // MARK: reading the response of one stream

@@ -1,0 +1,54 @@
+/// Every key jobletd's YAML configuration may hold, in one table: a key not here is refused at
+/// start (naming it, its line, and the nearest known key), and a value of the wrong kind too.
+/// A new setting is one line here plus its field in `DaemonConfiguration.ConfigFile`.
+enum ConfigKeys {
+    enum Kind: Equatable {
+        case string, integer, number, boolean
+        case oneOf([String])
+        /// Recognised, its value checked by the code that reads it.
+        case any
+        /// A nested mapping whose keys are listed with this key as their prefix.
+        case section
+    }
+
+    static let known: [String: Kind] = [
+        "server": .section,
+        "server.address": .string,
+        "server.certs": .string,
+        "server.data": .string,
+        "server.maxReceiveMessageSize": .integer,
+        "server.maxUploadMessageSize": .integer,
+        "server.uploadMemoryBudget": .integer,
+        "server.eventLoops": .integer,
+        "server.eventLoopSpinPolls": .integer,
+        "server.drainTimeoutSeconds": .number,
+        "server.enableInteropTesting": .boolean,
+        "server.logLevel": .oneOf(DaemonConfiguration.logLevels),
+        "server.tlsCipherSuites": .string,
+        "jobs": .section,
+        "jobs.defaultMaxCPU": .integer,
+        "jobs.defaultMaxMemoryMB": .integer,
+        "jobs.defaultMaxIOBPS": .integer,
+        "jobs.defaultMaxPIDs": .integer,
+        "jobs.stopGraceMilliseconds": .integer,
+        "jobs.initPath": .string,
+        "skypilot": .section,
+        "skypilot.endpoint": .string,
+        "skypilot.token": .string,
+        "skypilot.username": .string,
+        "skypilot.password": .string,
+        "skypilot.pollIntervalSeconds": .number,
+        "skypilot.maxPollIntervalSeconds": .number,
+        "skypilot.requestTimeoutSeconds": .number,
+        "skypilot.defaultAccelerator": .string,
+        "skypilot.caFile": .string,
+        "server.metricsAddress": .string,
+        "workflows": .section,
+        "workflows.maxConcurrentLaunches": .integer,
+        // The sandbox's settings; DaemonConfiguration checks their values.
+        "server.minFreeDiskMB": .any,
+        "jobs.seccomp": .any,
+        "jobs.maxLogBytes": .any,
+        "jobs.defaultWorkspaceMB": .any,
+    ]
+}
