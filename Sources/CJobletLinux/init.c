@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -32,6 +33,7 @@ struct job_spec {
     char **argv, **envp;
     uid_t uid;
     gid_t gid;
+    uint32_t flags;
 };
 
 static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
@@ -101,6 +103,7 @@ static int read_spec(struct job_spec *s) {
     for (uint32_t i = 0; i < h.envc; i++) if (!(s->envp[i] = next_string(&at, end))) { errno = EPROTO; return -1; }
     s->uid = h.uid;
     s->gid = h.gid;
+    s->flags = h.flags;
     return 0;
 }
 
@@ -162,6 +165,35 @@ static void mount_dev(const char *root) {
     if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) FAIL_SETUP(p);
 }
 
+// /proc as runc leaves it: files that leak kernel state or addresses read as /dev/null,
+// directories of host hardware are empty, and the kernel's knobs are read-only (even for a
+// process that somehow regained privileges). Entries this kernel lacks are skipped.
+static void mask_proc(const char *proc) {
+    static const char *const masked_files[] = {"kcore", "keys", "timer_list", "timer_stats", "sched_debug",
+                                               "latency_stats"};
+    static const char *const masked_dirs[] = {"acpi", "scsi"};
+    static const char *const read_only[] = {"sys", "sysrq-trigger", "irq", "bus", "fs"};
+    char p[PATH_MAX];
+    struct stat st;
+    for (size_t i = 0; i < sizeof masked_files / sizeof masked_files[0]; i++) {
+        if (join_path(p, sizeof p, proc, masked_files[i])) FAIL_SETUP(masked_files[i]);
+        if (lstat(p, &st) < 0) continue;
+        if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) FAIL_SETUP(p);
+    }
+    for (size_t i = 0; i < sizeof masked_dirs / sizeof masked_dirs[0]; i++) {
+        if (join_path(p, sizeof p, proc, masked_dirs[i])) FAIL_SETUP(masked_dirs[i]);
+        if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode)) continue;
+        if (mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0) FAIL_SETUP(p);
+    }
+    for (size_t i = 0; i < sizeof read_only / sizeof read_only[0]; i++) {
+        if (join_path(p, sizeof p, proc, read_only[i])) FAIL_SETUP(read_only[i]);
+        if (lstat(p, &st) < 0) continue;
+        if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) FAIL_SETUP(p);
+        if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+            FAIL_SETUP(p);
+    }
+}
+
 static void build_root(const struct job_spec *s) {
     static const char *const system_dirs[] = {"usr", "bin", "lib", "lib32", "lib64", "libx32", "sbin", "etc"};
     const char *root = s->rootfs_dir;
@@ -182,6 +214,7 @@ static void build_root(const struct job_spec *s) {
     // We are pid 1 of the new PID namespace, so this proc shows only the job.
     make_dir(root, "proc", 0555, p, sizeof p);
     if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) FAIL_SETUP(p);
+    mask_proc(p);
 
     mount_dev(root);
 
@@ -228,7 +261,22 @@ static void exec_command(const struct job_spec *s) {
     errno = saw_eacces ? EACCES : ENOENT;
 }
 
-static _Noreturn void run_command(const struct job_spec *s, int err_fd) {
+// Empties the capability bounding set (needs CAP_SETPCAP, so before setuid) and the ambient set:
+// nothing the job execs, setuid-root binaries included (no_new_privs covers those too), can gain
+// a capability back.
+static int drop_capabilities(void) {
+    for (int cap = 0; cap <= 63; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+            if (errno == EINVAL) break;  // past the kernel's last capability
+            return -1;
+        }
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) return -1;
+    return 0;
+}
+
+static _Noreturn void run_command(const struct job_spec *s, int err_fd, const CJobletLinux_InitSandbox *sandbox,
+                                  void *filter) {
     sigset_t none;
     sigemptyset(&none);
     for (int i = 0; i < FORWARDED_COUNT; i++) signal(forwarded_signals[i], SIG_DFL);
@@ -244,6 +292,9 @@ static _Noreturn void run_command(const struct job_spec *s, int err_fd) {
     int stage = CJobletLinux_StageCredentials;
     const char *what = "setgroups/setgid/setuid";
     char wd[PATH_MAX];
+    what = "dropping capabilities (bounding and ambient sets)";
+    if (drop_capabilities() < 0) goto fail;
+    what = "setgroups/setgid/setuid";
     // Raw system calls: credentials are per thread in the kernel and this process has one thread;
     // glibc's wrappers would broadcast to a thread list (harmless here, where the init is a fresh
     // single-threaded program, but they hung when this code still ran in a clone of jobletd).
@@ -254,7 +305,12 @@ static _Noreturn void run_command(const struct job_spec *s, int err_fd) {
     if (join_path(wd, sizeof wd, "/work", s->work_dir ? s->work_dir : "")) { errno = ENAMETOOLONG; goto fail; }
     if (chdir(wd) < 0) goto fail;
     umask(022);
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    stage = CJobletLinux_StageSetup;
+    what = "no_new_privs";
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) goto fail;
+    // Last before exec: the filter also applies to everything the init would still do here.
+    what = "loading the seccomp profile";
+    if (filter && sandbox->load_filter(filter) < 0) goto fail;
     stage = CJobletLinux_StageExec;
     what = s->argv[0];
     exec_command(s);
@@ -295,7 +351,7 @@ static void record_status(int code, int sig, int exec_errno, int exec_stage) {
     fsync(FD_STATUS);
 }
 
-static _Noreturn void job_init(const struct job_spec *s) {
+static _Noreturn void job_init(const struct job_spec *s, const CJobletLinux_InitSandbox *sandbox) {
     // Dispositions are default after exec; the mask (all blocked by spawn) is narrowed to the
     // forwarded signals, held until the command exists.
     sigset_t held;
@@ -320,6 +376,13 @@ static _Noreturn void job_init(const struct job_spec *s) {
     sigfillset(&sa.sa_mask);
     for (int i = 0; i < FORWARDED_COUNT; i++) sigaction(forwarded_signals[i], &sa, NULL);
 
+    // Built here, loaded by the command's process: the init itself stays unfiltered.
+    void *filter = NULL;
+    if (s->flags & CJobletLinux_SpawnSeccomp) {
+        if (!sandbox || !sandbox->build_filter) { errno = ENOSYS; FAIL_SETUP("seccomp: this joblet-init has no profile"); }
+        if (!(filter = sandbox->build_filter())) FAIL_SETUP("building the seccomp profile (libseccomp)");
+    }
+
     int err_pipe[2];
     if (pipe2(err_pipe, O_CLOEXEC) < 0) FAIL_SETUP("pipe");
     long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
@@ -327,7 +390,7 @@ static _Noreturn void job_init(const struct job_spec *s) {
         cj_send_report(FD_CTL, CJobletLinux_StageFork, errno, __LINE__, "fork");
         _exit(125);
     }
-    if (pid == 0) { close(err_pipe[0]); run_command(s, err_pipe[1]); }
+    if (pid == 0) { close(err_pipe[0]); run_command(s, err_pipe[1], sandbox, filter); }
     command_pid = (pid_t)pid;
     setpgid((pid_t)pid, (pid_t)pid);
     close(err_pipe[1]);
@@ -370,7 +433,7 @@ static _Noreturn void job_init(const struct job_spec *s) {
 }
 
 
-int CJobletLinux_init_main(int argc, char **argv) {
+int CJobletLinux_init_main(int argc, char **argv, const CJobletLinux_InitSandbox *sandbox) {
     (void)argc;
     (void)argv;
     struct stat st;
@@ -385,5 +448,5 @@ int CJobletLinux_init_main(int argc, char **argv) {
         cj_send_report(FD_CTL, CJobletLinux_StageInit, errno, __LINE__, "reading the job spec");
         _exit(125);
     }
-    job_init(&spec);
+    job_init(&spec, sandbox);
 }

@@ -4,4 +4,10 @@
 // JOBLET_INIT_PATH / `local.initPath` in the config file).
 #include "CJobletLinux.h"
 
-int main(int argc, char **argv) { return CJobletLinux_init_main(argc, argv); }
+void *joblet_seccomp_build(void);
+int joblet_seccomp_load(void *filter);
+
+int main(int argc, char **argv) {
+    static const CJobletLinux_InitSandbox sandbox = {joblet_seccomp_build, joblet_seccomp_load};
+    return CJobletLinux_init_main(argc, argv, &sandbox);
+}

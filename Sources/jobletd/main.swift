@@ -88,7 +88,9 @@ struct Jobletd: ParsableCommand {
                 logger.notice("generated a development PKI in \(cfg.certsDirectory) (admin and viewer client certificates included)")
             }
             try FileManager.default.createDirectory(atPath: cfg.dataDirectory, withIntermediateDirectories: true)
-            let runner = try LocalJobRunner(config: LocalJobRunnerConfig(initPath: cfg.jobInitPath),
+            let seccomp = SeccompProfile(rawValue: cfg.jobSeccomp) ?? .default
+            logger.notice("local jobs: seccomp profile '\(seccomp.rawValue)' (jobs.seccomp), capability bounding and ambient sets emptied, no_new_privs")
+            let runner = try LocalJobRunner(config: LocalJobRunnerConfig(initPath: cfg.jobInitPath, seccomp: seccomp),
                                             log: { logger.info("\($0)") })
             let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory))
             var backends: [any JobBackend] = [local]

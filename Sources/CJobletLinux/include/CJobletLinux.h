@@ -22,7 +22,18 @@ typedef struct CJobletLinux_SpawnSpec {
     int status_fd;                    // the init writes "<code> <signal> <errno> <stage>\n" here
     uid_t uid;
     gid_t gid;
+    uint32_t flags;                   // CJobletLinux_Spawn* below
 } CJobletLinux_SpawnSpec;
+
+/// Spec flags. Seccomp: the command runs under the default seccomp profile (joblet-init's).
+enum { CJobletLinux_SpawnSeccomp = 1u };
+
+/// What joblet-init links in that jobletd does not (libseccomp): builds the filter (NULL with errno
+/// on failure) and loads it into the calling process (-1 with errno).
+typedef struct CJobletLinux_InitSandbox {
+    void *(*build_filter)(void);
+    int (*load_filter)(void *filter);
+} CJobletLinux_InitSandbox;
 
 /// Where a failure happened (child side), so the message can name it.
 enum {
@@ -72,9 +83,13 @@ int CJobletLinux_epoll_add(int epfd, int fd, uint64_t tag);
 int CJobletLinux_epoll_remove(int epfd, int fd);
 int CJobletLinux_epoll_wait(int epfd, uint64_t *tags, int max, int timeout_ms);
 
+/// Removes `name` under the directory `parent_fd` and everything in it without following any
+/// symlink inside (a link is removed, its target untouched). 0, or -1 with errno. remove_tree.c.
+int CJobletLinux_remove_tree(int parent_fd, const char *name);
+
 /// The body of the `joblet-init` executable: reads its spec from fd 3 (written by
 /// CJobletLinux_spawn), builds the job's root filesystem, forks and execs the command, forwards
 /// signals, reaps, records the exit status and exits with the command's code.
-int CJobletLinux_init_main(int argc, char **argv);
+int CJobletLinux_init_main(int argc, char **argv, const CJobletLinux_InitSandbox *sandbox);
 
 #endif

@@ -16,6 +16,7 @@ enum JobSpawner {
         var statusFD: Int32
         var user: JobUser
         var initFD: Int32
+        var seccomp: SeccompProfile = .default
     }
 
     struct Spawned {
@@ -44,7 +45,8 @@ enum JobSpawner {
                                         argv: argv, envp: envp, init_fd: request.initFD, hostname: hostname, rootfs_dir: rootfs,
                                         workspace_dir: workspace, work_dir: workDir, cgroup_procs: procs,
                                         cgroup_fd: cgroupFD, log_fd: request.logFD, status_fd: request.statusFD,
-                                        uid: request.user.uid, gid: request.user.gid)
+                                        uid: request.user.uid, gid: request.user.gid,
+                                        flags: request.seccomp == .default ? UInt32(CJobletLinux_SpawnSeccomp) : 0)
                                     return CJobletLinux_spawn(&spec, &result)
                                 }
                             }

@@ -74,7 +74,7 @@ public final class LocalJobRunner: Sendable {
         let statusPath = ExitStatusRecord.path(jobDirectory: spec.jobDirectory)
         let statusFD = try systemCall("open", path: statusPath) { open(statusPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) }
         defer { close(statusFD) }
-        let logFD = try systemCall("open", path: spec.logPath) { open(spec.logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640) }
+        let logFD = try systemCall("open", path: spec.logPath) { open(spec.logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600) }
         defer { close(logFD) }
 
         let cgroup = try cgroups.create(jobID: spec.jobID)
@@ -88,7 +88,7 @@ public final class LocalJobRunner: Sendable {
                 environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
                 hostname: spec.shortID, rootfs: rootfs, workspace: workspace, workDirectory: spec.workDirectory,
                 placement: cgroups.placement(for: cgroup), logFD: logFD, statusFD: statusFD, user: user,
-                initFD: initFD))
+                initFD: initFD, seccomp: config.seccomp))
             let handle = JobProcessHandle(
                 jobID: spec.jobID, pid: spawned.pid, startTime: ProcessStat.read(pid: spawned.pid)?.startTime ?? 0,
                 cgroup: cgroup, jobDirectory: spec.jobDirectory, command: spec.command,

@@ -6,11 +6,15 @@ public struct LocalJobRunnerConfig: Sendable {
     public var killTimeout: Duration
     /// The `joblet-init` executable; nil: `$JOBLET_INIT_PATH`, then next to the running executable.
     public var initPath: String?
+    /// The seccomp profile every job's command runs under (`jobs.seccomp`).
+    public var seccomp: SeccompProfile
 
-    public init(defaultUser: JobUser = .nobody, killTimeout: Duration = .seconds(5), initPath: String? = nil) {
+    public init(defaultUser: JobUser = .nobody, killTimeout: Duration = .seconds(5), initPath: String? = nil,
+                seccomp: SeccompProfile = .default) {
         self.defaultUser = defaultUser
         self.killTimeout = killTimeout
         self.initPath = initPath
+        self.seccomp = seccomp
     }
 
     /// Used when a job's environment has none, so the command and its shells find programs.

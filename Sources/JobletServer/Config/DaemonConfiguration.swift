@@ -25,6 +25,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var stopGraceMilliseconds = 100
     /// The local jobs' init program; nil: `$JOBLET_INIT_PATH`, then next to the jobletd executable.
     public var jobInitPath: String?
+    /// Sandbox (issue 16): the jobs' seccomp profile, "default" or "unconfined" (`jobs.seccomp`).
+    public var jobSeccomp = "default"
+    /// Sandbox (issue 16): RunJob refuses below this much free space in the data directory (`server.minFreeDiskMB`).
+    public var minFreeDiskMB = 256
     /// Where GPU jobs go (`skypilot:` in YAML, `--skypilot-endpoint`, `JOBLET_SKYPILOT_ENDPOINT`).
     public var skypilot = SkyPilotSettings()
 
@@ -113,6 +117,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
             if let v = j.defaultMaxPIDs { jobDefaults.maxPIDs = v }
             if let v = j.stopGraceMilliseconds { stopGraceMilliseconds = v }
             if let v = j.initPath { jobInitPath = v }
+            if let v = j.seccomp {
+                guard ["default", "unconfined"].contains(v) else {
+                    throw ConfigurationError("config \(path): jobs.seccomp must be 'default' or 'unconfined', got '\(v)'")
+                }
+                jobSeccomp = v
+            }
+        }
+        if let v = file.server?.minFreeDiskMB {
+            guard v >= 0 else { throw ConfigurationError("config \(path): server.minFreeDiskMB must be >= 0, got \(v)") }
+            minFreeDiskMB = v
         }
     }
 
@@ -128,6 +142,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var enableInteropTesting: Bool?
             var logLevel: String?
             var tlsCipherSuites: String?
+            var minFreeDiskMB: Int?  // sandbox (issue 16)
         }
         struct Jobs: Decodable {
             var defaultMaxCPU: Int?
@@ -136,6 +151,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var defaultMaxPIDs: Int?
             var stopGraceMilliseconds: Int?
             var initPath: String?
+            var seccomp: String?  // sandbox (issue 16)
         }
         var server: Server?
         var jobs: Jobs?
