@@ -100,6 +100,10 @@ public final class LocalBackend: JobBackend {
         }
     }
 
+    public func removeFiles(jobID: String) throws {
+        try JobDirectoryRemover.remove(jobID: jobID, under: jobsDirectory.path)
+    }
+
     private func watch(_ handle: JobProcessHandle, events: JobEventSink) {
         Task {
             do {
