@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/signalfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -34,6 +36,7 @@ struct job_spec {
     uid_t uid;
     gid_t gid;
     uint32_t flags;
+    uint64_t max_log_bytes;
 };
 
 static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
@@ -104,6 +107,7 @@ static int read_spec(struct job_spec *s) {
     s->uid = h.uid;
     s->gid = h.gid;
     s->flags = h.flags;
+    s->max_log_bytes = h.max_log_bytes;
     return 0;
 }
 
@@ -275,8 +279,8 @@ static int drop_capabilities(void) {
     return 0;
 }
 
-static _Noreturn void run_command(const struct job_spec *s, int err_fd, const CJobletLinux_InitSandbox *sandbox,
-                                  void *filter) {
+static _Noreturn void run_command(const struct job_spec *s, int err_fd, int out_fd,
+                                  const CJobletLinux_InitSandbox *sandbox, void *filter) {
     sigset_t none;
     sigemptyset(&none);
     for (int i = 0; i < FORWARDED_COUNT; i++) signal(forwarded_signals[i], SIG_DFL);
@@ -285,7 +289,18 @@ static _Noreturn void run_command(const struct job_spec *s, int err_fd, const CJ
     setpgid(0, 0);
     write_file("/proc/self/oom_score_adj", "0");
 
-    // Keep only 0, 1, 2 (set up by the init) and the exec-error pipe (CLOEXEC).
+    // stdout and stderr: the pipe the init drains into the log (log_drain.c); stdin /dev/null.
+    if (dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0) {
+        struct report_msg m;
+        memset(&m, 0, sizeof m);
+        m.stage = CJobletLinux_StageSetup;
+        m.error = errno;
+        cj_copy_str(m.what, sizeof m.what, "stdout/stderr pipe");
+        ssize_t r = write(err_fd, &m, sizeof m);
+        (void)r;
+        _exit(127);
+    }
+    // Keep only 0, 1, 2 and the exec-error pipe (CLOEXEC).
     close_range(3, (unsigned)err_fd - 1, 0);  // err_fd >= FD_FIRST_FREE
     close_range((unsigned)err_fd + 1, ~0U, 0);
 
@@ -357,6 +372,7 @@ static _Noreturn void job_init(const struct job_spec *s, const CJobletLinux_Init
     sigset_t held;
     sigemptyset(&held);
     for (int i = 0; i < FORWARDED_COUNT; i++) sigaddset(&held, forwarded_signals[i]);
+    sigaddset(&held, SIGCHLD);  // always: the main loop takes it from a signalfd
     sigprocmask(SIG_SETMASK, &held, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -364,9 +380,18 @@ static _Noreturn void job_init(const struct job_spec *s, const CJobletLinux_Init
     if (sethostname(s->hostname, cj_str_len(s->hostname)) < 0) FAIL_SETUP("sethostname");
     build_root(s);
 
+    // The init's own stdio is /dev/null; null_fd stays open to discard output past the cap.
     int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(FD_LOG, 1) < 0 || dup2(FD_LOG, 2) < 0) FAIL_SETUP("stdio");
-    close(null_fd);
+    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0) FAIL_SETUP("stdio");
+    int out_pipe[2];
+    if (pipe2(out_pipe, O_CLOEXEC) < 0) FAIL_SETUP("output pipe");
+    (void)fcntl(out_pipe[0], F_SETPIPE_SZ, 1 << 20);  // fewer wake-ups; the default 64 KiB if refused
+    if (fcntl(out_pipe[0], F_SETFL, O_NONBLOCK) < 0) FAIL_SETUP("output pipe");
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    int sig_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sig_fd < 0) FAIL_SETUP("signalfd");
     write_file("/proc/self/oom_score_adj", "-1000");  // never the OOM victim: it holds the exit status
 
     struct sigaction sa;
@@ -390,10 +415,11 @@ static _Noreturn void job_init(const struct job_spec *s, const CJobletLinux_Init
         cj_send_report(FD_CTL, CJobletLinux_StageFork, errno, __LINE__, "fork");
         _exit(125);
     }
-    if (pid == 0) { close(err_pipe[0]); run_command(s, err_pipe[1], sandbox, filter); }
+    if (pid == 0) { close(err_pipe[0]); close(out_pipe[0]); run_command(s, err_pipe[1], out_pipe[1], sandbox, filter); }
     command_pid = (pid_t)pid;
     setpgid((pid_t)pid, (pid_t)pid);
     close(err_pipe[1]);
+    close(out_pipe[1]);
 
     struct report_msg m;
     ssize_t n;
@@ -407,25 +433,46 @@ static _Noreturn void job_init(const struct job_spec *s, const CJobletLinux_Init
         (void)r;
     }
     close(FD_CTL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    sigprocmask(SIG_SETMASK, &chld, NULL);  // forwarded signals run their handler; SIGCHLD stays for sig_fd
 
-    // Reap everything; when the command itself ends, the job ends (the kernel kills the rest).
+    // Move output into the log and reap everything; when the command itself ends, what it left in
+    // the pipe goes to the log, then its status is recorded and the job ends (the kernel kills
+    // the rest with us).
+    struct log_drain drain;
+    cj_log_drain_init(&drain, out_pipe[0], FD_LOG, null_fd, s->max_log_bytes);
+    int pipe_open = 1;
     for (;;) {
-        int st = 0;
-        pid_t w = waitpid(-1, &st, 0);
-        if (w < 0) {
-            if (errno == EINTR) continue;
+        struct pollfd p[2] = {{.fd = sig_fd, .events = POLLIN}, {.fd = pipe_open ? out_pipe[0] : -1, .events = POLLIN}};
+        if (poll(p, 2, -1) < 0 && errno != EINTR) {
             record_status(255, 0, exec_errno, exec_stage);
             _exit(255);
         }
-        if (w != (pid_t)pid) continue;
-        if (WIFEXITED(st)) {
-            record_status(WEXITSTATUS(st), 0, exec_errno, exec_stage);
-            _exit(WEXITSTATUS(st));
+        if (p[1].revents) {
+            int r = 1;
+            for (int i = 0; i < 64 && r > 0; i++) r = cj_log_drain_step(&drain);  // bounded: exits are noticed in time
+            // EOF (every writer gone) or an error: stop polling the pipe, it would only spin.
+            if (r < 0 || (r == 0 && (p[1].revents & (POLLHUP | POLLERR)))) pipe_open = 0;
         }
-        if (WIFSIGNALED(st)) {
+        if (!p[0].revents) continue;
+        struct signalfd_siginfo info;
+        while (read(sig_fd, &info, sizeof info) == (ssize_t)sizeof info) {}
+        for (;;) {
+            int st = 0;
+            pid_t w = waitpid(-1, &st, WNOHANG);
+            if (w <= 0) {
+                if (w < 0 && errno == EINTR) continue;
+                if (w < 0 && errno != ECHILD) {
+                    record_status(255, 0, exec_errno, exec_stage);
+                    _exit(255);
+                }
+                break;
+            }
+            if (w != (pid_t)pid || !(WIFEXITED(st) || WIFSIGNALED(st))) continue;
+            if (pipe_open) cj_log_drain_all(&drain, 4096);  // what is already in the pipe: at most 4 GiB
+            if (WIFEXITED(st)) {
+                record_status(WEXITSTATUS(st), 0, exec_errno, exec_stage);
+                _exit(WEXITSTATUS(st));
+            }
             record_status(128 + WTERMSIG(st), WTERMSIG(st), exec_errno, exec_stage);
             _exit(128 + WTERMSIG(st));
         }

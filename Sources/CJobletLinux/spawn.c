@@ -144,7 +144,8 @@ static char *encode_spec(const CJobletLinux_SpawnSpec *s, size_t *len) {
     for (const char *const *a = s->argv; a && *a; a++, argc++) bytes += strlen(*a) + 1;
     for (const char *const *e = s->envp; e && *e; e++, envc++) bytes += strlen(*e) + 1;
     if (bytes > JOBLET_SPEC_MAX_BYTES || argc == 0) return NULL;
-    struct init_spec_header h = {JOBLET_SPEC_MAGIC, (uint32_t)s->uid, (uint32_t)s->gid, argc, envc, (uint32_t)bytes, s->flags};
+    struct init_spec_header h = {JOBLET_SPEC_MAGIC, (uint32_t)s->uid, (uint32_t)s->gid, argc, envc, (uint32_t)bytes, s->flags, 0,
+                              s->max_log_bytes};
     char *buf = malloc(sizeof h + bytes);
     if (!buf) return NULL;
     memcpy(buf, &h, sizeof h);

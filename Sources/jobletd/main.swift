@@ -90,7 +90,8 @@ struct Jobletd: ParsableCommand {
             try FileManager.default.createDirectory(atPath: cfg.dataDirectory, withIntermediateDirectories: true)
             let seccomp = SeccompProfile(rawValue: cfg.jobSeccomp) ?? .default
             logger.notice("local jobs: seccomp profile '\(seccomp.rawValue)' (jobs.seccomp), capability bounding and ambient sets emptied, no_new_privs")
-            let runner = try LocalJobRunner(config: LocalJobRunnerConfig(initPath: cfg.jobInitPath, seccomp: seccomp),
+            let runner = try LocalJobRunner(config: LocalJobRunnerConfig(initPath: cfg.jobInitPath, seccomp: seccomp,
+                                                                                 maxLogBytes: cfg.jobMaxLogBytes),
                                             log: { logger.info("\($0)") })
             let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory))
             var backends: [any JobBackend] = [local]

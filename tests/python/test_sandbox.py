@@ -373,3 +373,69 @@ def test_a_jobs_end_is_stored_once_the_disk_has_room_again(small_disk_server):
         assert f"stored job {uid} -> COMPLETED" in log.read_text()
     finally:
         c.close()
+
+
+# ---- 7. the log belongs to jobletd's side: a pipe drained by joblet-init, with a cap ----
+
+def test_a_job_cannot_truncate_or_rewrite_its_log(client):
+    prog = ("import os, sys\n"
+            "print('first line', flush=True)\n"
+            "for name, call in (('ftruncate', lambda: os.ftruncate(1, 0)), ('lseek', lambda: os.lseek(1, 0, 0)),\n"
+            "                   ('reopen', lambda: open('/proc/self/fd/1', 'w').write('overwritten'))):\n"
+            "    try:\n"
+            "        call(); print(name, 'WORKED', flush=True)\n"
+            "    except OSError as e:\n"
+            "        print(name, 'refused', e.errno, flush=True)\n"
+            "print('last line', flush=True)\n")
+    st, out = run_to_end(client, "python3", ["-c", prog])
+    assert st["status"] == "COMPLETED", (st, out)
+    assert out.startswith("first line\n") and out.endswith("last line\n"), out
+    assert "WORKED" not in out and "overwritten" not in out, out
+    assert "ftruncate refused" in out and "lseek refused" in out, out
+
+
+@pytest.fixture
+def capped_server(base, stubs):
+    d = pathlib.Path(tempfile.mkdtemp(prefix="capped-", dir=base))
+    (d / "config.yml").write_text("jobs:\n  maxLogBytes: 100000\n")
+    s = start_jobletd(base / "certs", d / "data", "--config", str(d / "config.yml"))
+    yield s
+    stop_jobletd(s)
+
+
+def test_output_past_max_log_bytes_is_discarded_without_blocking_the_job(capped_server):
+    c = sdk(capped_server)
+    try:
+        t = time.monotonic()
+        # 20 MB, far past the 100 kB cap: the job must not block on a full pipe.
+        st, out = run_to_end(c, "sh", ["-c", "head -c 20000000 /dev/zero | tr '\\0' x; echo; echo after-the-flood"])
+        elapsed = time.monotonic() - t
+        assert st["status"] == "COMPLETED", (st, out[-300:])
+        assert out.startswith("x" * 1000)
+        kept = out.split("\njoblet-init:")[0]
+        assert kept == "x" * 100000, len(kept)
+        assert "the log reached its limit of 100000 bytes (jobs.maxLogBytes); further output is discarded" in out
+        assert "after-the-flood" not in out
+        assert len(out) < 100000 + 200
+        print(f"20 MB through a 100 kB cap: {elapsed:.2f} s end to end")
+    finally:
+        c.close()
+
+
+def test_output_keeps_reaching_the_log_across_a_jobletd_restart(base, stubs):
+    data = base / "data-restart-log"
+    s = start_jobletd(base / "certs", data)
+    c = sdk(s)
+    uid = c.jobs.run_job("sh", ["-c", "echo before; sleep 3; echo after"])["job_uuid"]
+    wait_status(c, uid, ("RUNNING",), timeout=10)
+    c.close()
+    stop_jobletd(s)  # the job's init keeps draining its pipe
+    s = start_jobletd(base / "certs", data)
+    c = sdk(s)
+    try:
+        st = wait_status(c, uid, timeout=20)
+        assert st["status"] == "COMPLETED", st
+        assert logs(c, uid).decode() == "before\nafter\n"
+    finally:
+        c.close()
+        stop_jobletd(s)

@@ -18,11 +18,13 @@ typedef struct CJobletLinux_SpawnSpec {
     const char *work_dir;             // cwd inside the job, relative to /work ("" = /work)
     const char *const *cgroup_procs;  // v1: every cgroup.procs file the pid is written to before release
     int cgroup_fd;                    // v2: the job's cgroup directory (its cgroup.procs is written), or -1
-    int log_fd;                       // stdout and stderr (opened O_APPEND by the caller)
+    int log_fd;                       // the log file (NOT O_APPEND: splice refuses it); the init drains
+                                      // the command's stdout/stderr pipe into it (log_drain.c)
     int status_fd;                    // the init writes "<code> <signal> <errno> <stage>\n" here
     uid_t uid;
     gid_t gid;
     uint32_t flags;                   // CJobletLinux_Spawn* below
+    uint64_t max_log_bytes;           // the job's output past this many bytes is discarded (0: no cap)
 } CJobletLinux_SpawnSpec;
 
 /// Spec flags. Seccomp: the command runs under the default seccomp profile (joblet-init's).

@@ -59,9 +59,7 @@ public final class LocalBackend: JobBackend {
         } catch {
             throw JobletError.failedPrecondition("cannot start job: \(error)")
         }
-        for warning in handle.warnings {
-            try? events.appendLog(Array("jobletd: warning: \(warning)\n".utf8))
-        }
+        // handle.warnings are in the log already: the runner wrote them before the job's init took it.
         // The handle (what a restarted server re-adopts by) is stored with RUNNING, in one commit.
         do {
             try await events.transition(to: .running, state: try JSONEncoder().encode(handle), nodeID: Self.hostName)

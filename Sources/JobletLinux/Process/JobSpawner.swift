@@ -17,6 +17,7 @@ enum JobSpawner {
         var user: JobUser
         var initFD: Int32
         var seccomp: SeccompProfile = .default
+        var maxLogBytes: UInt64 = 0
     }
 
     struct Spawned {
@@ -46,7 +47,8 @@ enum JobSpawner {
                                         workspace_dir: workspace, work_dir: workDir, cgroup_procs: procs,
                                         cgroup_fd: cgroupFD, log_fd: request.logFD, status_fd: request.statusFD,
                                         uid: request.user.uid, gid: request.user.gid,
-                                        flags: request.seccomp == .default ? UInt32(CJobletLinux_SpawnSeccomp) : 0)
+                                        flags: request.seccomp == .default ? UInt32(CJobletLinux_SpawnSeccomp) : 0,
+                                        max_log_bytes: request.maxLogBytes)
                                     return CJobletLinux_spawn(&spec, &result)
                                 }
                             }

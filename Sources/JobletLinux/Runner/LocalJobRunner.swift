@@ -74,13 +74,16 @@ public final class LocalJobRunner: Sendable {
         let statusPath = ExitStatusRecord.path(jobDirectory: spec.jobDirectory)
         let statusFD = try systemCall("open", path: statusPath) { open(statusPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) }
         defer { close(statusFD) }
-        let logFD = try systemCall("open", path: spec.logPath) { open(spec.logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600) }
+        // Not O_APPEND: the init splices the job's output into it (log_drain.c), always at the end.
+        let logFD = try systemCall("open", path: spec.logPath) { open(spec.logPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600) }
         defer { close(logFD) }
 
         let cgroup = try cgroups.create(jobID: spec.jobID)
         do {
             let report = try cgroups.apply(spec.limits, to: cgroup, workspace: workspace)
             report.warnings.forEach { log("job \(spec.jobID): \($0)") }
+            // Into the log before the init owns it (nothing else writes to it while the job runs).
+            for warning in report.warnings { Self.appendLine("jobletd: warning: \(warning)\n", to: logFD) }
             var environment = spec.environment
             if environment["PATH"] == nil { environment["PATH"] = LocalJobRunnerConfig.defaultPath }
             let spawned = try JobSpawner.spawn(JobSpawner.Request(
@@ -88,7 +91,7 @@ public final class LocalJobRunner: Sendable {
                 environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
                 hostname: spec.shortID, rootfs: rootfs, workspace: workspace, workDirectory: spec.workDirectory,
                 placement: cgroups.placement(for: cgroup), logFD: logFD, statusFD: statusFD, user: user,
-                initFD: initFD, seccomp: config.seccomp))
+                initFD: initFD, seccomp: config.seccomp, maxLogBytes: config.maxLogBytes))
             let handle = JobProcessHandle(
                 jobID: spec.jobID, pid: spawned.pid, startTime: ProcessStat.read(pid: spawned.pid)?.startTime ?? 0,
                 cgroup: cgroup, jobDirectory: spec.jobDirectory, command: spec.command,
@@ -107,6 +110,12 @@ public final class LocalJobRunner: Sendable {
             try? cgroups.remove(cgroup)
             throw error
         }
+    }
+
+    private static func appendLine(_ line: String, to fd: Int32) {
+        _ = lseek(fd, 0, SEEK_END)
+        var bytes = Array(line.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
     private func validate(_ spec: JobLaunchSpec) throws {

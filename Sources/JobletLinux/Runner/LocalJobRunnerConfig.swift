@@ -8,9 +8,12 @@ public struct LocalJobRunnerConfig: Sendable {
     public var initPath: String?
     /// The seccomp profile every job's command runs under (`jobs.seccomp`).
     public var seccomp: SeccompProfile
+    /// A job's output past this many bytes is discarded after one line saying so (`jobs.maxLogBytes`; 0: no cap).
+    public var maxLogBytes: UInt64
 
     public init(defaultUser: JobUser = .nobody, killTimeout: Duration = .seconds(5), initPath: String? = nil,
-                seccomp: SeccompProfile = .default) {
+                seccomp: SeccompProfile = .default, maxLogBytes: UInt64 = 1 << 30) {
+        self.maxLogBytes = maxLogBytes
         self.defaultUser = defaultUser
         self.killTimeout = killTimeout
         self.initPath = initPath

@@ -29,6 +29,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var jobSeccomp = "default"
     /// Sandbox (issue 16): RunJob refuses below this much free space in the data directory (`server.minFreeDiskMB`).
     public var minFreeDiskMB = 256
+    /// Sandbox (issue 16): a local job's output past this many bytes is discarded (`jobs.maxLogBytes`; 0: no cap).
+    public var jobMaxLogBytes: UInt64 = 1 << 30
     /// Where GPU jobs go (`skypilot:` in YAML, `--skypilot-endpoint`, `JOBLET_SKYPILOT_ENDPOINT`).
     public var skypilot = SkyPilotSettings()
 
@@ -123,6 +125,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 }
                 jobSeccomp = v
             }
+            if let v = j.maxLogBytes {
+                guard v >= 0 else { throw ConfigurationError("config \(path): jobs.maxLogBytes must be >= 0 (0: no cap), got \(v)") }
+                jobMaxLogBytes = UInt64(v)
+            }
         }
         if let v = file.server?.minFreeDiskMB {
             guard v >= 0 else { throw ConfigurationError("config \(path): server.minFreeDiskMB must be >= 0, got \(v)") }
@@ -152,6 +158,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var stopGraceMilliseconds: Int?
             var initPath: String?
             var seccomp: String?  // sandbox (issue 16)
+            var maxLogBytes: Int64?  // sandbox (issue 16)
         }
         var server: Server?
         var jobs: Jobs?
