@@ -93,7 +93,9 @@ struct Jobletd: ParsableCommand {
             let runner = try LocalJobRunner(config: LocalJobRunnerConfig(initPath: cfg.jobInitPath, seccomp: seccomp,
                                                                                  maxLogBytes: cfg.jobMaxLogBytes),
                                             log: { logger.info("\($0)") })
-            let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory))
+            let uidRange = cfg.jobFirstUID == 0 ? nil : (first: cfg.jobFirstUID, count: cfg.jobUIDCount)
+            if let r = uidRange { logger.notice("local jobs: one uid each from \(r.first) to \(r.first + r.count - 1) (jobs.firstUID, jobs.uidCount)") }
+            let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory), uidRange: uidRange)
             var backends: [any JobBackend] = [local]
             if let settings = try Jobletd.skyPilotConfiguration(cfg.skypilot, dataDirectory: cfg.dataDirectory) {
                 let backend = SkyPilotBackend(configuration: settings, logger: Logger(label: "jobletd.skypilot"))

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import start_jobletd, stop_jobletd
 # bounded_time is an autouse fixture: importing it bounds every test in this module.
-from jobhelpers import bounded_time, logs, sdk, sdk_fails, wait_status
+from jobhelpers import bounded_time, logs, raw_status, sdk, sdk_fails, wait_status
 
 TIME_LIMIT = 90
 
@@ -436,6 +436,82 @@ def test_output_keeps_reaching_the_log_across_a_jobletd_restart(base, stubs):
         st = wait_status(c, uid, timeout=20)
         assert st["status"] == "COMPLETED", st
         assert logs(c, uid).decode() == "before\nafter\n"
+    finally:
+        c.close()
+        stop_jobletd(s)
+
+
+# ---- 8. one uid per job ----
+
+def job_pids(uid):
+    procs = pathlib.Path("/sys/fs/cgroup/pids/joblet") / uid / "cgroup.procs"
+    if not procs.exists():
+        procs = pathlib.Path("/sys/fs/cgroup/unified/joblet") / uid / "cgroup.procs"
+    return [int(p) for p in procs.read_text().split()]
+
+
+def command_pid(uid, timeout=10):
+    """The host pid of the job's command (its init is root; the command runs as the job's uid)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for pid in job_pids(uid):
+            try:
+                owner = os.stat(f"/proc/{pid}").st_uid
+            except FileNotFoundError:
+                continue
+            if owner != 0:
+                return pid, owner
+        assert time.monotonic() < deadline, f"no command process in job {uid}"
+        time.sleep(0.05)
+
+
+def test_each_running_job_has_its_own_uid_and_private_workspace(client, sandbox_server):
+    secret = f"env-{uuidlib.uuid4().hex}"
+    jobs = [client.jobs.run_job("sleep", ["30"], secret_environment={"S": secret})["job_uuid"] for _ in range(2)]
+    try:
+        owners = []
+        for uid in jobs:
+            wait_status(client, uid, ("RUNNING",), timeout=10)
+            pid, owner = command_pid(uid)
+            owners.append(owner)
+            assert 200000 <= owner < 200000 + 65536, owner
+            ws = sandbox_server.data / "jobs" / uid / "workspace"
+            assert (os.stat(ws).st_uid, mode(ws)) == (owner, 0o700)
+            # A host process of another uid (nobody; and so the other job) cannot read its environment.
+            r = subprocess.run(["python3", "-c", f"print(open('/proc/{pid}/environ', 'rb').read())"],
+                               user=65534, group=65534, capture_output=True, text=True)
+            assert r.returncode != 0 and "PermissionError" in r.stderr and secret not in r.stdout, (r.stdout, r.stderr)
+        assert owners[0] != owners[1], owners
+        pid1, _ = command_pid(jobs[1])
+        r = subprocess.run(["python3", "-c", f"print(open('/proc/{pid1}/environ', 'rb').read())"],
+                           user=owners[0], group=owners[0], capture_output=True, text=True)
+        assert r.returncode != 0 and secret not in r.stdout, (r.stdout, r.stderr)
+    finally:
+        for uid in jobs:
+            client.jobs.stop_job(uid)
+
+
+def test_a_uid_is_reused_only_after_the_jobs_files_are_gone(base, stubs):
+    d = pathlib.Path(tempfile.mkdtemp(prefix="uids-", dir=base))
+    (d / "config.yml").write_text("jobs:\n  firstUID: 300000\n  uidCount: 2\n")
+    s = start_jobletd(base / "certs", d / "data", "--config", str(d / "config.yml"))
+    c = sdk(s)
+    try:
+        def run_id():
+            st, out = run_to_end(c, "id", ["-u"])
+            assert st["status"] == "COMPLETED", (st, out)
+            return st["uuid"], int(out)
+        (a, ua), (b, ub) = run_id(), run_id()
+        assert {ua, ub} == {300000, 300001}
+        # Both uids own files of finished jobs: a third job gets none.
+        third = c.jobs.run_job("id", ["-u"])["job_uuid"]
+        assert wait_status(c, third)["status"] == "FAILED"
+        reason = raw_status(s, third).reason
+        assert "job uids" in reason and "delete finished jobs" in reason, reason
+        c.jobs.delete_job(third)
+        c.jobs.delete_job(a)
+        uid3, u3 = run_id()
+        assert u3 == ua, (u3, ua)
     finally:
         c.close()
         stop_jobletd(s)

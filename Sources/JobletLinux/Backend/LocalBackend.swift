@@ -9,12 +9,17 @@ public final class LocalBackend: JobBackend {
     let runner: LocalJobRunner
     let jobsDirectory: URL
     let user: JobUser?
+    /// One uid per job (issue 16); nil: every job runs as `user` (or the runner's default, nobody).
+    let uids: JobUIDAllocator?
 
-    /// `dataDirectory/jobs/<id>` holds each job's workspace and exit status.
-    public init(runner: LocalJobRunner, dataDirectory: URL, user: JobUser? = nil) {
+    /// `dataDirectory/jobs/<id>` holds each job's workspace and exit status. `uidRange`: the
+    /// first uid and how many, for one uid per job (`JobUIDAllocator`).
+    public init(runner: LocalJobRunner, dataDirectory: URL, user: JobUser? = nil,
+                uidRange: (first: UInt32, count: UInt32)? = nil) {
         self.runner = runner
         self.jobsDirectory = dataDirectory.appendingPathComponent("jobs")
         self.user = user
+        self.uids = uidRange.map { JobUIDAllocator(first: $0.first, count: $0.count, jobsDirectory: dataDirectory.appendingPathComponent("jobs").path) }
     }
 
     public func canRun(_ request: JobRequest) -> JobletError? {
@@ -36,6 +41,10 @@ public final class LocalBackend: JobBackend {
     public func isMeant(for request: JobRequest) -> Bool { request.gpuCount == 0 }
 
     public func start(job: Job, request: JobRequest, events: JobEventSink) async throws {
+        var user = self.user
+        if let uids {
+            do { user = try uids.allocate() } catch { throw JobletError.resourceExhausted("\(error)") }
+        }
         let spec = JobLaunchSpec(
             jobID: job.id, command: request.command, arguments: request.args,
             environment: Self.environment(request),
@@ -49,6 +58,7 @@ public final class LocalBackend: JobBackend {
             },
             user: user)
         let handle: JobProcessHandle
+        let uids = self.uids
         do {
             // The spawn blocks until the job's command has exec'd: do it on a Dispatch thread, not
             // on one of the few threads of Swift's cooperative pool, which also run RPC handlers.
@@ -57,6 +67,8 @@ public final class LocalBackend: JobBackend {
                 DispatchQueue.global().async { continuation.resume(with: Result { try runner.start(spec) }) }
             }
         } catch {
+            // Nothing of the job's owns the uid (no workspace was made): it may go to another job.
+            if let uids, let uid = user?.uid, uids.owner(ofJob: job.id) != uid { uids.release(uid) }
             throw JobletError.failedPrecondition("cannot start job: \(error)")
         }
         // handle.warnings are in the log already: the runner wrote them before the job's init took it.
@@ -99,7 +111,9 @@ public final class LocalBackend: JobBackend {
     }
 
     public func removeFiles(jobID: String) throws {
+        let uid = uids?.owner(ofJob: jobID)
         try JobDirectoryRemover.remove(jobID: jobID, under: jobsDirectory.path)
+        if let uid { uids?.release(uid) }  // its files are gone: a later job may have it
     }
 
     private func watch(_ handle: JobProcessHandle, events: JobEventSink) {

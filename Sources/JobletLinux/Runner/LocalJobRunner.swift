@@ -68,6 +68,7 @@ public final class LocalJobRunner: Sendable {
         try FileIO.makeDirectories(spec.jobDirectory, mode: 0o711)
         try FileIO.makeDirectory(workspace)
         try systemCall("chown", path: workspace) { chown(workspace, user.uid, user.gid) }
+        try systemCall("chmod", path: workspace) { chmod(workspace, 0o700) }  // the job's alone
         try FileIO.makeDirectory(rootfs)
         try WorkspaceWriter(workspace: workspace, owner: user).write(spec.uploads)
 

@@ -31,6 +31,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var minFreeDiskMB = 256
     /// Sandbox (issue 16): a local job's output past this many bytes is discarded (`jobs.maxLogBytes`; 0: no cap).
     public var jobMaxLogBytes: UInt64 = 1 << 30
+    /// Sandbox (issue 16): one uid per local job from `jobFirstUID` on, `jobUIDCount` of them
+    /// (`jobs.firstUID`, `jobs.uidCount`); firstUID 0: every job runs as nobody (65534).
+    public var jobFirstUID: UInt32 = 200_000
+    public var jobUIDCount: UInt32 = 65_536
     /// Where GPU jobs go (`skypilot:` in YAML, `--skypilot-endpoint`, `JOBLET_SKYPILOT_ENDPOINT`).
     public var skypilot = SkyPilotSettings()
 
@@ -125,6 +129,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 }
                 jobSeccomp = v
             }
+            if let v = j.firstUID {
+                guard v == 0 || (1000...4_000_000_000).contains(v) else {
+                    throw ConfigurationError("config \(path): jobs.firstUID must be 0 (all jobs as nobody) or 1000...4000000000, got \(v)")
+                }
+                jobFirstUID = UInt32(v)
+            }
+            if let v = j.uidCount {
+                guard (1...16_777_216).contains(v) else { throw ConfigurationError("config \(path): jobs.uidCount must be 1...16777216, got \(v)") }
+                jobUIDCount = UInt32(v)
+            }
             if let v = j.maxLogBytes {
                 guard v >= 0 else { throw ConfigurationError("config \(path): jobs.maxLogBytes must be >= 0 (0: no cap), got \(v)") }
                 jobMaxLogBytes = UInt64(v)
@@ -159,6 +173,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var initPath: String?
             var seccomp: String?  // sandbox (issue 16)
             var maxLogBytes: Int64?  // sandbox (issue 16)
+            var firstUID: Int64?  // sandbox (issue 16)
+            var uidCount: Int64?  // sandbox (issue 16)
         }
         var server: Server?
         var jobs: Jobs?
