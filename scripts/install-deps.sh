@@ -6,6 +6,8 @@ set -euo pipefail
 pkgs=(libnghttp2-dev libssl-dev libsqlite3-dev zlib1g-dev pkg-config protobuf-compiler openssl procps libstdc++-12-dev)
 # libseccomp-dev: libseccomp.a, linked statically into joblet-init (the jobs' seccomp profile).
 pkgs+=(libseccomp-dev)
+# btrfs-progs: tests/python/test_sandbox.py makes a btrfs loop image for the workspace size limit.
+pkgs+=(btrfs-progs)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

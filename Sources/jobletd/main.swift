@@ -90,9 +90,9 @@ struct Jobletd: ParsableCommand {
             try FileManager.default.createDirectory(atPath: cfg.dataDirectory, withIntermediateDirectories: true)
             let seccomp = SeccompProfile(rawValue: cfg.jobSeccomp) ?? .default
             logger.notice("local jobs: seccomp profile '\(seccomp.rawValue)' (jobs.seccomp), capability bounding and ambient sets emptied, no_new_privs")
-            let runner = try LocalJobRunner(config: LocalJobRunnerConfig(initPath: cfg.jobInitPath, seccomp: seccomp,
-                                                                                 maxLogBytes: cfg.jobMaxLogBytes),
-                                            log: { logger.info("\($0)") })
+            var runnerConfig = LocalJobRunnerConfig(initPath: cfg.jobInitPath, seccomp: seccomp, maxLogBytes: cfg.jobMaxLogBytes)
+            runnerConfig.defaultWorkspaceMB = cfg.jobDefaultWorkspaceMB
+            let runner = try LocalJobRunner(config: runnerConfig, log: { logger.info("\($0)") })
             let uidRange = cfg.jobFirstUID == 0 ? nil : (first: cfg.jobFirstUID, count: cfg.jobUIDCount)
             if let r = uidRange { logger.notice("local jobs: one uid each from \(r.first) to \(r.first + r.count - 1) (jobs.firstUID, jobs.uidCount)") }
             let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory), uidRange: uidRange)

@@ -515,3 +515,64 @@ def test_a_uid_is_reused_only_after_the_jobs_files_are_gone(base, stubs):
     finally:
         c.close()
         stop_jobletd(s)
+
+
+# ---- 9. workspace size limit: a btrfs subvolume per job with a qgroup limit ----
+
+@pytest.fixture
+def btrfs_server(base, stubs):
+    if shutil.which("mkfs.btrfs") is None:
+        pytest.fail("mkfs.btrfs missing: scripts/install-deps.sh --test installs btrfs-progs")
+    d = pathlib.Path(tempfile.mkdtemp(prefix="btrfs-", dir=base))
+    image, mnt = d / "image", d / "mnt"
+    mnt.mkdir()
+    with open(image, "wb") as f:
+        f.truncate(320 << 20)
+    subprocess.run(["mkfs.btrfs", "-q", str(image)], check=True)
+    subprocess.run(["mount", "-o", "loop", str(image), str(mnt)], check=True)
+    try:
+        subprocess.run(["btrfs", "quota", "enable", str(mnt)], check=True)
+        (d / "config.yml").write_text("server:\n  minFreeDiskMB: 16\njobs:\n  defaultWorkspaceMB: 10\n")
+        s = start_jobletd(base / "certs", mnt / "data", "--config", str(d / "config.yml"))
+        try:
+            yield s, mnt
+        finally:
+            stop_jobletd(s)
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_workspace_writes_stop_at_the_limit(btrfs_server):
+    s, mnt = btrfs_server
+    c = sdk(s)
+    try:
+        st, out = run_to_end(c, "sh", ["-c", "dd if=/dev/urandom of=/work/big bs=1M count=20 2>&1 | grep -E 'error|copied'; sync; "
+                                             "echo size=$(stat -c %s /work/big)"])
+        assert st["status"] == "COMPLETED", (st, out)
+        assert "Disk quota exceeded" in out, out
+        size = int(out.split("size=")[1])
+        assert size <= 10 << 20, size
+        # Another job's workspace is limited on its own; small writes pass.
+        st, out = run_to_end(c, "sh", ["-c", "head -c 5000000 /dev/zero > /work/ok && echo wrote-5MB"])
+        assert st["status"] == "COMPLETED" and "wrote-5MB" in out, (st, out)
+        # Delete removes the subvolume too.
+        c.jobs.delete_job(st["uuid"])
+        assert not (s.data / "jobs" / st["uuid"]).exists()
+        print(f"stopped at {size} bytes of 20 MB asked")
+    finally:
+        c.close()
+
+
+def test_a_workspace_limit_without_btrfs_fails_the_job_clearly(base, stubs):
+    d = pathlib.Path(tempfile.mkdtemp(prefix="nobtrfs-", dir=base))
+    (d / "config.yml").write_text("jobs:\n  defaultWorkspaceMB: 10\n")
+    s = start_jobletd(base / "certs", d / "data", "--config", str(d / "config.yml"))
+    c = sdk(s)
+    try:
+        uid = c.jobs.run_job("true", [])["job_uuid"]
+        assert wait_status(c, uid)["status"] == "FAILED"
+        reason = raw_status(s, uid).reason
+        assert "not on btrfs" in reason and "jobs.defaultWorkspaceMB" in reason, reason
+    finally:
+        c.close()
+        stop_jobletd(s)

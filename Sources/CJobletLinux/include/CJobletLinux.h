@@ -89,6 +89,11 @@ int CJobletLinux_epoll_wait(int epfd, uint64_t *tags, int max, int timeout_ms);
 /// symlink inside (a link is removed, its target untouched). 0, or -1 with errno. remove_tree.c.
 int CJobletLinux_remove_tree(int parent_fd, const char *name);
 
+/// Creates `name` under `parent_fd` as a btrfs subvolume limited to `max_bytes` (qgroup, referenced
+/// bytes). -1 with errno: EOPNOTSUPP not btrfs; from the qgroup ioctl (ENOTCONN/EINVAL: quotas not
+/// enabled) after removing the subvolume again. btrfs_workspace.c.
+int CJobletLinux_make_limited_workspace(int parent_fd, const char *name, uint64_t max_bytes);
+
 /// The body of the `joblet-init` executable: reads its spec from fd 3 (written by
 /// CJobletLinux_spawn), builds the job's root filesystem, forks and execs the command, forwards
 /// signals, reaps, records the exit status and exits with the command's code.

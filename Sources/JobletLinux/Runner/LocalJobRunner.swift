@@ -66,7 +66,7 @@ public final class LocalJobRunner: Sendable {
         let user = spec.user ?? config.defaultUser
         let workspace = spec.jobDirectory + "/workspace", rootfs = spec.jobDirectory + "/rootfs"
         try FileIO.makeDirectories(spec.jobDirectory, mode: 0o711)
-        try FileIO.makeDirectory(workspace)
+        try WorkspaceQuota.makeWorkspace(workspace, limitMB: spec.workspaceMB ?? config.defaultWorkspaceMB)
         try systemCall("chown", path: workspace) { chown(workspace, user.uid, user.gid) }
         try systemCall("chmod", path: workspace) { chmod(workspace, 0o700) }  // the job's alone
         try FileIO.makeDirectory(rootfs)

@@ -10,6 +10,9 @@ public struct LocalJobRunnerConfig: Sendable {
     public var seccomp: SeccompProfile
     /// A job's output past this many bytes is discarded after one line saying so (`jobs.maxLogBytes`; 0: no cap).
     public var maxLogBytes: UInt64
+    /// Each workspace's size limit in MB unless the spec says otherwise (`jobs.defaultWorkspaceMB`;
+    /// 0: none). Needs the data directory on btrfs with quotas enabled (WorkspaceQuota.swift).
+    public var defaultWorkspaceMB: Int = 0
 
     public init(defaultUser: JobUser = .nobody, killTimeout: Duration = .seconds(5), initPath: String? = nil,
                 seccomp: SeccompProfile = .default, maxLogBytes: UInt64 = 1 << 30) {

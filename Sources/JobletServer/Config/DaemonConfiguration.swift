@@ -35,6 +35,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// (`jobs.firstUID`, `jobs.uidCount`); firstUID 0: every job runs as nobody (65534).
     public var jobFirstUID: UInt32 = 200_000
     public var jobUIDCount: UInt32 = 65_536
+    /// Sandbox (issue 16): each local job's workspace limit in MB (`jobs.defaultWorkspaceMB`; 0: none;
+    /// needs the data directory on btrfs with quotas enabled).
+    public var jobDefaultWorkspaceMB = 0
     /// Where GPU jobs go (`skypilot:` in YAML, `--skypilot-endpoint`, `JOBLET_SKYPILOT_ENDPOINT`).
     public var skypilot = SkyPilotSettings()
 
@@ -139,6 +142,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 guard (1...16_777_216).contains(v) else { throw ConfigurationError("config \(path): jobs.uidCount must be 1...16777216, got \(v)") }
                 jobUIDCount = UInt32(v)
             }
+            if let v = j.defaultWorkspaceMB {
+                guard v >= 0 else { throw ConfigurationError("config \(path): jobs.defaultWorkspaceMB must be >= 0 (0: no limit), got \(v)") }
+                jobDefaultWorkspaceMB = v
+            }
             if let v = j.maxLogBytes {
                 guard v >= 0 else { throw ConfigurationError("config \(path): jobs.maxLogBytes must be >= 0 (0: no cap), got \(v)") }
                 jobMaxLogBytes = UInt64(v)
@@ -175,6 +182,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var maxLogBytes: Int64?  // sandbox (issue 16)
             var firstUID: Int64?  // sandbox (issue 16)
             var uidCount: Int64?  // sandbox (issue 16)
+            var defaultWorkspaceMB: Int?  // sandbox (issue 16)
         }
         var server: Server?
         var jobs: Jobs?
