@@ -57,6 +57,10 @@ def run_to_end(client, command, args, timeout=30, **kw):
 PROBES = r"""
 import ctypes, os, subprocess
 libc = ctypes.CDLL(None, use_errno=True)
+# First: a probe that succeeds (unconfined) puts us in a new user namespace with all its capabilities.
+status = dict(l.split(":", 1) for l in open("/proc/self/status").read().splitlines() if ":" in l)
+for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp"):
+    print(k, status[k].strip(), flush=True)
 def probe(name, nr, *args):
     ctypes.set_errno(0)
     r = libc.syscall(nr, *args)
@@ -88,9 +92,6 @@ probe("settimeofday", 164, None, None)
 r = subprocess.run(["unshare", "-Ur", "sh", "-c", "mount -t tmpfs none /tmp && echo mounted-tmpfs-as-ns-root"],
                    capture_output=True, text=True)
 print("unshare-Ur", r.returncode, r.stdout.strip(), r.stderr.strip().replace("\n", " ")[:120], flush=True)
-status = dict(l.split(":", 1) for l in open("/proc/self/status").read().splitlines() if ":" in l)
-for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp"):
-    print(k, status[k].strip(), flush=True)
 """
 
 
@@ -576,3 +577,20 @@ def test_a_workspace_limit_without_btrfs_fails_the_job_clearly(base, stubs):
     finally:
         c.close()
         stop_jobletd(s)
+
+
+def test_unconfined_profile_is_the_admins_choice_and_capabilities_stay_empty(base, stubs):
+    d = pathlib.Path(tempfile.mkdtemp(prefix="unconfined-", dir=base))
+    (d / "config.yml").write_text("jobs:\n  seccomp: unconfined\n")
+    s = start_jobletd(base / "certs", d / "data", "--config", str(d / "config.yml"))
+    c = sdk(s)
+    try:
+        st, out = run_to_end(c, "python3", ["-c", PROBES])
+        assert st["status"] == "COMPLETED", (st, out)
+        got = probe_results(out)
+        assert got["Seccomp"] == ["0"] and got["io_uring_setup"] == ["0"], out  # no filter: the call works
+        assert got["CapBnd"] == ["0000000000000000"] and got["NoNewPrivs"] == ["1"], out
+    finally:
+        c.close()
+        stop_jobletd(s)
+    assert "seccomp profile 'unconfined' (jobs.seccomp)" in pathlib.Path(s.log.name).read_text()
