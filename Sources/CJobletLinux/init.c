@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <sys/mount.h>
 #include <sys/signalfd.h>
@@ -37,6 +39,8 @@ struct job_spec {
     gid_t gid;
     uint32_t flags;
     uint64_t max_log_bytes;
+    const void *filter;  // compiled by jobletd's `joblet-init --seccomp-bpf`; NULL: build here
+    uint32_t filter_bytes;
 };
 
 static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
@@ -93,7 +97,8 @@ static int read_spec(struct job_spec *s) {
     struct init_spec_header h;
     if (read_full(FD_CTL, &h, sizeof h) < 0) return -1;
     if (h.magic != JOBLET_SPEC_MAGIC || h.string_bytes > JOBLET_SPEC_MAX_BYTES || h.argc == 0 ||
-        h.argc > h.string_bytes || h.envc > h.string_bytes) { errno = EPROTO; return -1; }
+        h.argc > h.string_bytes || h.envc > h.string_bytes || h.filter_bytes > JOBLET_SPEC_MAX_BYTES ||
+        h.filter_bytes % 8 != 0) { errno = EPROTO; return -1; }
     char *strings = malloc(h.string_bytes);
     s->argv = calloc((size_t)h.argc + 1, sizeof *s->argv);
     s->envp = calloc((size_t)h.envc + 1, sizeof *s->envp);
@@ -108,6 +113,13 @@ static int read_spec(struct job_spec *s) {
     s->gid = h.gid;
     s->flags = h.flags;
     s->max_log_bytes = h.max_log_bytes;
+    if (h.filter_bytes) {
+        void *filter = malloc(h.filter_bytes);
+        if (!filter) { errno = ENOMEM; return -1; }
+        if (read_full(FD_CTL, filter, h.filter_bytes) < 0) return -1;
+        s->filter = filter;
+        s->filter_bytes = h.filter_bytes;
+    }
     return 0;
 }
 
@@ -325,7 +337,11 @@ static _Noreturn void run_command(const struct job_spec *s, int err_fd, int out_
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) goto fail;
     // Last before exec: the filter also applies to everything the init would still do here.
     what = "loading the seccomp profile";
-    if (filter && sandbox->load_filter(filter) < 0) goto fail;
+    if ((s->flags & CJobletLinux_SpawnSeccomp) && s->filter_bytes) {
+        struct sock_fprog prog = {.len = (unsigned short)(s->filter_bytes / sizeof(struct sock_filter)),
+                                  .filter = (struct sock_filter *)s->filter};
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) goto fail;
+    } else if (filter && sandbox->load_filter(filter) < 0) goto fail;
     stage = CJobletLinux_StageExec;
     what = s->argv[0];
     exec_command(s);
@@ -403,7 +419,7 @@ static _Noreturn void job_init(const struct job_spec *s, const CJobletLinux_Init
 
     // Built here, loaded by the command's process: the init itself stays unfiltered.
     void *filter = NULL;
-    if (s->flags & CJobletLinux_SpawnSeccomp) {
+    if ((s->flags & CJobletLinux_SpawnSeccomp) && !s->filter_bytes) {
         if (!sandbox || !sandbox->build_filter) { errno = ENOSYS; FAIL_SETUP("seccomp: this joblet-init has no profile"); }
         if (!(filter = sandbox->build_filter())) FAIL_SETUP("building the seccomp profile (libseccomp)");
     }

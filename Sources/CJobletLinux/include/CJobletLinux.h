@@ -25,6 +25,8 @@ typedef struct CJobletLinux_SpawnSpec {
     gid_t gid;
     uint32_t flags;                   // CJobletLinux_Spawn* below
     uint64_t max_log_bytes;           // the job's output past this many bytes is discarded (0: no cap)
+    const void *seccomp_filter;       // with CJobletLinux_SpawnSeccomp: the profile compiled once
+    uint32_t seccomp_filter_bytes;    // (joblet-init --seccomp-bpf); 0: the init builds it itself
 } CJobletLinux_SpawnSpec;
 
 /// Spec flags. Seccomp: the command runs under the default seccomp profile (joblet-init's).

@@ -18,6 +18,7 @@ enum JobSpawner {
         var initFD: Int32
         var seccomp: SeccompProfile = .default
         var maxLogBytes: UInt64 = 0
+        var seccompFilter: [UInt8]? = nil
     }
 
     struct Spawned {
@@ -35,7 +36,8 @@ enum JobSpawner {
         defer { if cgroupFD >= 0 { close(cgroupFD) } }
 
         var result = CJobletLinux_SpawnResult()
-        let rc = withCStrings(request.argv) { argv in
+        let filter = request.seccompFilter ?? []
+        let rc = filter.withUnsafeBytes { filterBytes in withCStrings(request.argv) { argv in
             withCStrings(request.environment) { envp in
                 withCStrings(procsFiles) { procs in
                     request.hostname.withCString { hostname in
@@ -48,7 +50,9 @@ enum JobSpawner {
                                         cgroup_fd: cgroupFD, log_fd: request.logFD, status_fd: request.statusFD,
                                         uid: request.user.uid, gid: request.user.gid,
                                         flags: request.seccomp == .default ? UInt32(CJobletLinux_SpawnSeccomp) : 0,
-                                        max_log_bytes: request.maxLogBytes)
+                                        max_log_bytes: request.maxLogBytes,
+                                        seccomp_filter: filter.isEmpty ? nil : filterBytes.baseAddress,
+                                        seccomp_filter_bytes: UInt32(filter.count))
                                     return CJobletLinux_spawn(&spec, &result)
                                 }
                             }
@@ -56,7 +60,7 @@ enum JobSpawner {
                     }
                 }
             }
-        }
+        } }
         let what = withUnsafeBytes(of: result.what) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         guard rc == 0 else {
             let why = LinuxError.message(for: result.error)

@@ -15,6 +15,8 @@ public final class LocalJobRunner: Sendable {
     let watcher = ExitWatcher()
     /// The `joblet-init` executable (an O_PATH descriptor), or why there is none.
     let initExecutable: Result<JobInitExecutable, LocalJobError>
+    /// The seccomp profile as BPF, compiled once (nil: unconfined, or each init builds it itself).
+    let seccompFilter: [UInt8]?
 
     struct Tracked {
         let handle: JobProcessHandle
@@ -48,6 +50,14 @@ public final class LocalJobRunner: Sendable {
         self.config = config
         self.log = log
         self.initExecutable = JobInitExecutable.open(configured: config.initPath)
+        var filter: [UInt8]?
+        if config.seccomp == .default, case .success(let exe) = initExecutable {
+            switch exe.compiledSeccompProfile() {
+            case .success(let bytes): filter = bytes
+            case .failure(let error): log("seccomp profile not precompiled, each job's init builds it: \(error)")
+            }
+        }
+        self.seccompFilter = filter
     }
 
     deinit { watcher.stop() }
@@ -92,7 +102,8 @@ public final class LocalJobRunner: Sendable {
                 environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
                 hostname: spec.shortID, rootfs: rootfs, workspace: workspace, workDirectory: spec.workDirectory,
                 placement: cgroups.placement(for: cgroup), logFD: logFD, statusFD: statusFD, user: user,
-                initFD: initFD, seccomp: config.seccomp, maxLogBytes: config.maxLogBytes))
+                initFD: initFD, seccomp: config.seccomp, maxLogBytes: config.maxLogBytes,
+                seccompFilter: seccompFilter))
             let handle = JobProcessHandle(
                 jobID: spec.jobID, pid: spawned.pid, startTime: ProcessStat.read(pid: spawned.pid)?.startTime ?? 0,
                 cgroup: cgroup, jobDirectory: spec.jobDirectory, command: spec.command,
