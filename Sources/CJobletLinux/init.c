@@ -93,9 +93,36 @@ static char *next_string(char **at, char *end) {
     return s;
 }
 
+// The first bytes of the header carry the log and status descriptors (SCM_RIGHTS): they become
+// FD_LOG and FD_STATUS.
+static int receive_header(struct init_spec_header *h) {
+    int fds[2] = {-1, -1};
+    union { char buf[CMSG_SPACE(sizeof fds)]; struct cmsghdr align; } control;
+    struct iovec iov = {.iov_base = h, .iov_len = sizeof *h};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+    ssize_t n;
+    do { n = recvmsg(FD_CTL, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
+    if (n <= 0) { if (n == 0) errno = EPIPE; return -1; }
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof fds)) {
+        errno = EPROTO;
+        return -1;
+    }
+    memcpy(fds, CMSG_DATA(c), sizeof fds);
+    // Through numbers above both targets, so that neither dup2 closes the other descriptor.
+    int log_fd = fcntl(fds[0], F_DUPFD_CLOEXEC, 16), status_fd = fcntl(fds[1], F_DUPFD_CLOEXEC, 16);
+    close(fds[0]);
+    close(fds[1]);
+    if (log_fd < 0 || status_fd < 0 || dup2(log_fd, FD_LOG) < 0 || dup2(status_fd, FD_STATUS) < 0) return -1;
+    close(log_fd);
+    close(status_fd);
+    if ((size_t)n < sizeof *h && read_full(FD_CTL, (char *)h + n, sizeof *h - (size_t)n) < 0) return -1;
+    return 0;
+}
+
 static int read_spec(struct job_spec *s) {
     struct init_spec_header h;
-    if (read_full(FD_CTL, &h, sizeof h) < 0) return -1;
+    if (receive_header(&h) < 0) return -1;
     if (h.magic != JOBLET_SPEC_MAGIC || h.string_bytes > JOBLET_SPEC_MAX_BYTES || h.argc == 0 ||
         h.argc > h.string_bytes || h.envc > h.string_bytes || h.filter_bytes > JOBLET_SPEC_MAX_BYTES ||
         h.filter_bytes % 8 != 0) { errno = EPROTO; return -1; }
@@ -500,9 +527,9 @@ int CJobletLinux_init_main(int argc, char **argv, const CJobletLinux_InitSandbox
     (void)argc;
     (void)argv;
     struct stat st;
-    if (fstat(FD_CTL, &st) < 0 || !S_ISSOCK(st.st_mode) || fstat(FD_LOG, &st) < 0 || fstat(FD_STATUS, &st) < 0) {
+    if (fstat(FD_CTL, &st) < 0 || !S_ISSOCK(st.st_mode)) {
         fprintf(stderr, "joblet-init: this is the init of jobletd's local jobs; jobletd starts it, with its "
-                        "control socket on fd 3, the log on fd 4 and the exit-status file on fd 5\n");
+                        "control socket on fd 3 (the spec, with the log and exit-status files attached)\n");
         return 2;
     }
     struct job_spec spec;

@@ -66,6 +66,25 @@ typedef struct CJobletLinux_SpawnResult {
 /// (stage == Exec: the init records exit 127 and exits by itself); -1 when nothing is left running.
 int CJobletLinux_spawn(const CJobletLinux_SpawnSpec *spec, CJobletLinux_SpawnResult *result);
 
+/// An init started ahead of its job: in its namespaces and cgroups (the migration done), waiting
+/// for its spec on `ctl`. The caller owns pidfd and ctl.
+typedef struct CJobletLinux_Prepared {
+    pid_t pid;
+    int pidfd;
+    int ctl;
+} CJobletLinux_Prepared;
+
+/// The first half of CJobletLinux_spawn: uses only init_fd, cgroup_procs and cgroup_fd of `spec`.
+/// 0 with `prepared` set; -1 with `result` saying why (nothing left running).
+int CJobletLinux_spawn_prepare(const CJobletLinux_SpawnSpec *spec, CJobletLinux_Prepared *prepared,
+                               CJobletLinux_SpawnResult *result);
+/// The second half: sends the spec (log and status descriptors attached) and waits for the exec,
+/// as CJobletLinux_spawn. Takes ownership of prepared->ctl (closed) and, on failure, of the pidfd.
+int CJobletLinux_spawn_start(const CJobletLinux_Prepared *prepared, const CJobletLinux_SpawnSpec *spec,
+                             CJobletLinux_SpawnResult *result);
+/// Kills, reaps and closes an init nobody will use.
+void CJobletLinux_prepared_discard(CJobletLinux_Prepared *prepared);
+
 int CJobletLinux_pidfd_open(pid_t pid);
 int CJobletLinux_pidfd_send_signal(int pidfd, int sig);
 /// Reaps a child through its pidfd. Returns 0 and fills code/signal; -1 with errno (ECHILD if not ours).
