@@ -85,8 +85,9 @@ let package = Package(
         .executableTarget(name: "protoc-gen-jobletswift", dependencies: ["ProtoWire"]),
         // pid 1 of each local job: a small C program, linked statically so that it loads nothing
         // at exec (the job's root filesystem is built after it starts) and forks cheaply.
+        // libseccomp (Debian's libseccomp-dev, its .a) builds the jobs' seccomp profile; only here.
         .executableTarget(name: "joblet-init", dependencies: ["CJobletLinux"],
-                          linkerSettings: [.unsafeFlags(["-static-executable"])]),
+                          linkerSettings: [.linkedLibrary("seccomp"), .unsafeFlags(["-static-executable"])]),
         .executableTarget(name: "skypilot-smoke", dependencies: ["SkyPilotAdapter", "JobletCore",
                                                                  .product(name: "Logging", package: "swift-log")]),
         // bench/jobs: the load client for the job benchmarks (issue 3).

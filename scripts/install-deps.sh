@@ -4,6 +4,10 @@ set -euo pipefail
 # libstdc++-12-dev: libstdc++.a; scripts/build-release.sh links it, and the .a archives of the
 # -dev packages above (OpenSSL, nghttp2, SQLite, zlib), statically (scripts/link-static/README.md).
 pkgs=(libnghttp2-dev libssl-dev libsqlite3-dev zlib1g-dev pkg-config protobuf-compiler openssl procps libstdc++-12-dev)
+# libseccomp-dev: libseccomp.a, linked statically into joblet-init (the jobs' seccomp profile).
+pkgs+=(libseccomp-dev)
+# btrfs-progs: tests/python/test_sandbox.py makes a btrfs loop image for the workspace size limit.
+pkgs+=(btrfs-progs)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

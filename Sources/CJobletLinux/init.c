@@ -18,7 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/signalfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -32,6 +37,10 @@ struct job_spec {
     char **argv, **envp;
     uid_t uid;
     gid_t gid;
+    uint32_t flags;
+    uint64_t max_log_bytes;
+    const void *filter;  // compiled by jobletd's `joblet-init --seccomp-bpf`; NULL: build here
+    uint32_t filter_bytes;
 };
 
 static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
@@ -84,11 +93,39 @@ static char *next_string(char **at, char *end) {
     return s;
 }
 
+// The first bytes of the header carry the log and status descriptors (SCM_RIGHTS): they become
+// FD_LOG and FD_STATUS.
+static int receive_header(struct init_spec_header *h) {
+    int fds[2] = {-1, -1};
+    union { char buf[CMSG_SPACE(sizeof fds)]; struct cmsghdr align; } control;
+    struct iovec iov = {.iov_base = h, .iov_len = sizeof *h};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+    ssize_t n;
+    do { n = recvmsg(FD_CTL, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
+    if (n <= 0) { if (n == 0) errno = EPIPE; return -1; }
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof fds)) {
+        errno = EPROTO;
+        return -1;
+    }
+    memcpy(fds, CMSG_DATA(c), sizeof fds);
+    // Through numbers above both targets, so that neither dup2 closes the other descriptor.
+    int log_fd = fcntl(fds[0], F_DUPFD_CLOEXEC, 16), status_fd = fcntl(fds[1], F_DUPFD_CLOEXEC, 16);
+    close(fds[0]);
+    close(fds[1]);
+    if (log_fd < 0 || status_fd < 0 || dup2(log_fd, FD_LOG) < 0 || dup2(status_fd, FD_STATUS) < 0) return -1;
+    close(log_fd);
+    close(status_fd);
+    if ((size_t)n < sizeof *h && read_full(FD_CTL, (char *)h + n, sizeof *h - (size_t)n) < 0) return -1;
+    return 0;
+}
+
 static int read_spec(struct job_spec *s) {
     struct init_spec_header h;
-    if (read_full(FD_CTL, &h, sizeof h) < 0) return -1;
+    if (receive_header(&h) < 0) return -1;
     if (h.magic != JOBLET_SPEC_MAGIC || h.string_bytes > JOBLET_SPEC_MAX_BYTES || h.argc == 0 ||
-        h.argc > h.string_bytes || h.envc > h.string_bytes) { errno = EPROTO; return -1; }
+        h.argc > h.string_bytes || h.envc > h.string_bytes || h.filter_bytes > JOBLET_SPEC_MAX_BYTES ||
+        h.filter_bytes % 8 != 0) { errno = EPROTO; return -1; }
     char *strings = malloc(h.string_bytes);
     s->argv = calloc((size_t)h.argc + 1, sizeof *s->argv);
     s->envp = calloc((size_t)h.envc + 1, sizeof *s->envp);
@@ -101,6 +138,15 @@ static int read_spec(struct job_spec *s) {
     for (uint32_t i = 0; i < h.envc; i++) if (!(s->envp[i] = next_string(&at, end))) { errno = EPROTO; return -1; }
     s->uid = h.uid;
     s->gid = h.gid;
+    s->flags = h.flags;
+    s->max_log_bytes = h.max_log_bytes;
+    if (h.filter_bytes) {
+        void *filter = malloc(h.filter_bytes);
+        if (!filter) { errno = ENOMEM; return -1; }
+        if (read_full(FD_CTL, filter, h.filter_bytes) < 0) return -1;
+        s->filter = filter;
+        s->filter_bytes = h.filter_bytes;
+    }
     return 0;
 }
 
@@ -162,6 +208,35 @@ static void mount_dev(const char *root) {
     if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) FAIL_SETUP(p);
 }
 
+// /proc as runc leaves it: files that leak kernel state or addresses read as /dev/null,
+// directories of host hardware are empty, and the kernel's knobs are read-only (even for a
+// process that somehow regained privileges). Entries this kernel lacks are skipped.
+static void mask_proc(const char *proc) {
+    static const char *const masked_files[] = {"kcore", "keys", "timer_list", "timer_stats", "sched_debug",
+                                               "latency_stats"};
+    static const char *const masked_dirs[] = {"acpi", "scsi"};
+    static const char *const read_only[] = {"sys", "sysrq-trigger", "irq", "bus", "fs"};
+    char p[PATH_MAX];
+    struct stat st;
+    for (size_t i = 0; i < sizeof masked_files / sizeof masked_files[0]; i++) {
+        if (join_path(p, sizeof p, proc, masked_files[i])) FAIL_SETUP(masked_files[i]);
+        if (lstat(p, &st) < 0) continue;
+        if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) FAIL_SETUP(p);
+    }
+    for (size_t i = 0; i < sizeof masked_dirs / sizeof masked_dirs[0]; i++) {
+        if (join_path(p, sizeof p, proc, masked_dirs[i])) FAIL_SETUP(masked_dirs[i]);
+        if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode)) continue;
+        if (mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0) FAIL_SETUP(p);
+    }
+    for (size_t i = 0; i < sizeof read_only / sizeof read_only[0]; i++) {
+        if (join_path(p, sizeof p, proc, read_only[i])) FAIL_SETUP(read_only[i]);
+        if (lstat(p, &st) < 0) continue;
+        if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) FAIL_SETUP(p);
+        if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+            FAIL_SETUP(p);
+    }
+}
+
 static void build_root(const struct job_spec *s) {
     static const char *const system_dirs[] = {"usr", "bin", "lib", "lib32", "lib64", "libx32", "sbin", "etc"};
     const char *root = s->rootfs_dir;
@@ -182,6 +257,7 @@ static void build_root(const struct job_spec *s) {
     // We are pid 1 of the new PID namespace, so this proc shows only the job.
     make_dir(root, "proc", 0555, p, sizeof p);
     if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) FAIL_SETUP(p);
+    mask_proc(p);
 
     mount_dev(root);
 
@@ -228,7 +304,22 @@ static void exec_command(const struct job_spec *s) {
     errno = saw_eacces ? EACCES : ENOENT;
 }
 
-static _Noreturn void run_command(const struct job_spec *s, int err_fd) {
+// Empties the capability bounding set (needs CAP_SETPCAP, so before setuid) and the ambient set:
+// nothing the job execs, setuid-root binaries included (no_new_privs covers those too), can gain
+// a capability back.
+static int drop_capabilities(void) {
+    for (int cap = 0; cap <= 63; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+            if (errno == EINVAL) break;  // past the kernel's last capability
+            return -1;
+        }
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) return -1;
+    return 0;
+}
+
+static _Noreturn void run_command(const struct job_spec *s, int err_fd, int out_fd,
+                                  const CJobletLinux_InitSandbox *sandbox, void *filter) {
     sigset_t none;
     sigemptyset(&none);
     for (int i = 0; i < FORWARDED_COUNT; i++) signal(forwarded_signals[i], SIG_DFL);
@@ -237,13 +328,27 @@ static _Noreturn void run_command(const struct job_spec *s, int err_fd) {
     setpgid(0, 0);
     write_file("/proc/self/oom_score_adj", "0");
 
-    // Keep only 0, 1, 2 (set up by the init) and the exec-error pipe (CLOEXEC).
+    // stdout and stderr: the pipe the init drains into the log (log_drain.c); stdin /dev/null.
+    if (dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0) {
+        struct report_msg m;
+        memset(&m, 0, sizeof m);
+        m.stage = CJobletLinux_StageSetup;
+        m.error = errno;
+        cj_copy_str(m.what, sizeof m.what, "stdout/stderr pipe");
+        ssize_t r = write(err_fd, &m, sizeof m);
+        (void)r;
+        _exit(127);
+    }
+    // Keep only 0, 1, 2 and the exec-error pipe (CLOEXEC).
     close_range(3, (unsigned)err_fd - 1, 0);  // err_fd >= FD_FIRST_FREE
     close_range((unsigned)err_fd + 1, ~0U, 0);
 
     int stage = CJobletLinux_StageCredentials;
     const char *what = "setgroups/setgid/setuid";
     char wd[PATH_MAX];
+    what = "dropping capabilities (bounding and ambient sets)";
+    if (drop_capabilities() < 0) goto fail;
+    what = "setgroups/setgid/setuid";
     // Raw system calls: credentials are per thread in the kernel and this process has one thread;
     // glibc's wrappers would broadcast to a thread list (harmless here, where the init is a fresh
     // single-threaded program, but they hung when this code still ran in a clone of jobletd).
@@ -254,7 +359,16 @@ static _Noreturn void run_command(const struct job_spec *s, int err_fd) {
     if (join_path(wd, sizeof wd, "/work", s->work_dir ? s->work_dir : "")) { errno = ENAMETOOLONG; goto fail; }
     if (chdir(wd) < 0) goto fail;
     umask(022);
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    stage = CJobletLinux_StageSetup;
+    what = "no_new_privs";
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) goto fail;
+    // Last before exec: the filter also applies to everything the init would still do here.
+    what = "loading the seccomp profile";
+    if ((s->flags & CJobletLinux_SpawnSeccomp) && s->filter_bytes) {
+        struct sock_fprog prog = {.len = (unsigned short)(s->filter_bytes / sizeof(struct sock_filter)),
+                                  .filter = (struct sock_filter *)s->filter};
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) goto fail;
+    } else if (filter && sandbox->load_filter(filter) < 0) goto fail;
     stage = CJobletLinux_StageExec;
     what = s->argv[0];
     exec_command(s);
@@ -295,12 +409,13 @@ static void record_status(int code, int sig, int exec_errno, int exec_stage) {
     fsync(FD_STATUS);
 }
 
-static _Noreturn void job_init(const struct job_spec *s) {
+static _Noreturn void job_init(const struct job_spec *s, const CJobletLinux_InitSandbox *sandbox) {
     // Dispositions are default after exec; the mask (all blocked by spawn) is narrowed to the
     // forwarded signals, held until the command exists.
     sigset_t held;
     sigemptyset(&held);
     for (int i = 0; i < FORWARDED_COUNT; i++) sigaddset(&held, forwarded_signals[i]);
+    sigaddset(&held, SIGCHLD);  // always: the main loop takes it from a signalfd
     sigprocmask(SIG_SETMASK, &held, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -308,9 +423,18 @@ static _Noreturn void job_init(const struct job_spec *s) {
     if (sethostname(s->hostname, cj_str_len(s->hostname)) < 0) FAIL_SETUP("sethostname");
     build_root(s);
 
+    // The init's own stdio is /dev/null; null_fd stays open to discard output past the cap.
     int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(FD_LOG, 1) < 0 || dup2(FD_LOG, 2) < 0) FAIL_SETUP("stdio");
-    close(null_fd);
+    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0) FAIL_SETUP("stdio");
+    int out_pipe[2];
+    if (pipe2(out_pipe, O_CLOEXEC) < 0) FAIL_SETUP("output pipe");
+    (void)fcntl(out_pipe[0], F_SETPIPE_SZ, 1 << 20);  // fewer wake-ups; the default 64 KiB if refused
+    if (fcntl(out_pipe[0], F_SETFL, O_NONBLOCK) < 0) FAIL_SETUP("output pipe");
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    int sig_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sig_fd < 0) FAIL_SETUP("signalfd");
     write_file("/proc/self/oom_score_adj", "-1000");  // never the OOM victim: it holds the exit status
 
     struct sigaction sa;
@@ -320,6 +444,13 @@ static _Noreturn void job_init(const struct job_spec *s) {
     sigfillset(&sa.sa_mask);
     for (int i = 0; i < FORWARDED_COUNT; i++) sigaction(forwarded_signals[i], &sa, NULL);
 
+    // Built here, loaded by the command's process: the init itself stays unfiltered.
+    void *filter = NULL;
+    if ((s->flags & CJobletLinux_SpawnSeccomp) && !s->filter_bytes) {
+        if (!sandbox || !sandbox->build_filter) { errno = ENOSYS; FAIL_SETUP("seccomp: this joblet-init has no profile"); }
+        if (!(filter = sandbox->build_filter())) FAIL_SETUP("building the seccomp profile (libseccomp)");
+    }
+
     int err_pipe[2];
     if (pipe2(err_pipe, O_CLOEXEC) < 0) FAIL_SETUP("pipe");
     long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
@@ -327,10 +458,11 @@ static _Noreturn void job_init(const struct job_spec *s) {
         cj_send_report(FD_CTL, CJobletLinux_StageFork, errno, __LINE__, "fork");
         _exit(125);
     }
-    if (pid == 0) { close(err_pipe[0]); run_command(s, err_pipe[1]); }
+    if (pid == 0) { close(err_pipe[0]); close(out_pipe[0]); run_command(s, err_pipe[1], out_pipe[1], sandbox, filter); }
     command_pid = (pid_t)pid;
     setpgid((pid_t)pid, (pid_t)pid);
     close(err_pipe[1]);
+    close(out_pipe[1]);
 
     struct report_msg m;
     ssize_t n;
@@ -344,25 +476,46 @@ static _Noreturn void job_init(const struct job_spec *s) {
         (void)r;
     }
     close(FD_CTL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    sigprocmask(SIG_SETMASK, &chld, NULL);  // forwarded signals run their handler; SIGCHLD stays for sig_fd
 
-    // Reap everything; when the command itself ends, the job ends (the kernel kills the rest).
+    // Move output into the log and reap everything; when the command itself ends, what it left in
+    // the pipe goes to the log, then its status is recorded and the job ends (the kernel kills
+    // the rest with us).
+    struct log_drain drain;
+    cj_log_drain_init(&drain, out_pipe[0], FD_LOG, null_fd, s->max_log_bytes);
+    int pipe_open = 1;
     for (;;) {
-        int st = 0;
-        pid_t w = waitpid(-1, &st, 0);
-        if (w < 0) {
-            if (errno == EINTR) continue;
+        struct pollfd p[2] = {{.fd = sig_fd, .events = POLLIN}, {.fd = pipe_open ? out_pipe[0] : -1, .events = POLLIN}};
+        if (poll(p, 2, -1) < 0 && errno != EINTR) {
             record_status(255, 0, exec_errno, exec_stage);
             _exit(255);
         }
-        if (w != (pid_t)pid) continue;
-        if (WIFEXITED(st)) {
-            record_status(WEXITSTATUS(st), 0, exec_errno, exec_stage);
-            _exit(WEXITSTATUS(st));
+        if (p[1].revents) {
+            int r = 1;
+            for (int i = 0; i < 64 && r > 0; i++) r = cj_log_drain_step(&drain);  // bounded: exits are noticed in time
+            // EOF (every writer gone) or an error: stop polling the pipe, it would only spin.
+            if (r < 0 || (r == 0 && (p[1].revents & (POLLHUP | POLLERR)))) pipe_open = 0;
         }
-        if (WIFSIGNALED(st)) {
+        if (!p[0].revents) continue;
+        struct signalfd_siginfo info;
+        while (read(sig_fd, &info, sizeof info) == (ssize_t)sizeof info) {}
+        for (;;) {
+            int st = 0;
+            pid_t w = waitpid(-1, &st, WNOHANG);
+            if (w <= 0) {
+                if (w < 0 && errno == EINTR) continue;
+                if (w < 0 && errno != ECHILD) {
+                    record_status(255, 0, exec_errno, exec_stage);
+                    _exit(255);
+                }
+                break;
+            }
+            if (w != (pid_t)pid || !(WIFEXITED(st) || WIFSIGNALED(st))) continue;
+            if (pipe_open) cj_log_drain_all(&drain, 4096);  // what is already in the pipe: at most 4 GiB
+            if (WIFEXITED(st)) {
+                record_status(WEXITSTATUS(st), 0, exec_errno, exec_stage);
+                _exit(WEXITSTATUS(st));
+            }
             record_status(128 + WTERMSIG(st), WTERMSIG(st), exec_errno, exec_stage);
             _exit(128 + WTERMSIG(st));
         }
@@ -370,13 +523,13 @@ static _Noreturn void job_init(const struct job_spec *s) {
 }
 
 
-int CJobletLinux_init_main(int argc, char **argv) {
+int CJobletLinux_init_main(int argc, char **argv, const CJobletLinux_InitSandbox *sandbox) {
     (void)argc;
     (void)argv;
     struct stat st;
-    if (fstat(FD_CTL, &st) < 0 || !S_ISSOCK(st.st_mode) || fstat(FD_LOG, &st) < 0 || fstat(FD_STATUS, &st) < 0) {
+    if (fstat(FD_CTL, &st) < 0 || !S_ISSOCK(st.st_mode)) {
         fprintf(stderr, "joblet-init: this is the init of jobletd's local jobs; jobletd starts it, with its "
-                        "control socket on fd 3, the log on fd 4 and the exit-status file on fd 5\n");
+                        "control socket on fd 3 (the spec, with the log and exit-status files attached)\n");
         return 2;
     }
     struct job_spec spec;
@@ -385,5 +538,5 @@ int CJobletLinux_init_main(int argc, char **argv) {
         cj_send_report(FD_CTL, CJobletLinux_StageInit, errno, __LINE__, "reading the job spec");
         _exit(125);
     }
-    job_init(&spec);
+    job_init(&spec, sandbox);
 }

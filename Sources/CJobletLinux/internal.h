@@ -15,9 +15,12 @@ enum { FD_CTL = 3, FD_LOG = 4, FD_STATUS = 5, FD_FIRST_FREE = 6 };
 
 // The spec on the control socket: this header, then `string_bytes` bytes of NUL-terminated strings:
 // hostname, rootfs_dir, workspace_dir, work_dir, argv[0..argc), envp[0..envc).
-#define JOBLET_SPEC_MAGIC 0x4a424931u  // "JBI1"
+#define JOBLET_SPEC_MAGIC 0x4a424934u  // "JBI4"
 struct init_spec_header {
     uint32_t magic, uid, gid, argc, envc, string_bytes;
+    uint32_t flags;  // CJobletLinux_Spawn* flags (CJobletLinux.h)
+    uint32_t filter_bytes;   // a compiled seccomp filter (struct sock_filter[]) after the strings, or 0
+    uint64_t max_log_bytes;  // the job's output cap (0: none); log_drain.c
 };
 #define JOBLET_SPEC_MAX_BYTES (64u << 20)
 
@@ -59,5 +62,17 @@ static inline void cj_send_report(int fd, int stage, int error, int detail, cons
     ssize_t r;
     do { r = send(fd, &m, sizeof m, MSG_NOSIGNAL); } while (r < 0 && errno == EINTR);
 }
+
+// The job's output pipe, drained by the init into the log file (log_drain.c).
+struct log_drain {
+    int pipe_fd, log_fd, null_fd;
+    uint64_t cap, written;
+    int truncated;
+};
+void cj_log_drain_init(struct log_drain *d, int pipe_fd, int log_fd, int null_fd, uint64_t cap);
+/// Moves one chunk: 1 moved something, 0 nothing now (EAGAIN) or EOF, -1 error.
+int cj_log_drain_step(struct log_drain *d);
+/// Moves what is in the pipe now, at most `max_rounds` chunks.
+void cj_log_drain_all(struct log_drain *d, unsigned max_rounds);
 
 #endif

@@ -108,8 +108,10 @@ static int spawn_child(void *p) {
         }
     }
 
-    int keep[3] = {a->ctl, s->log_fd, s->status_fd};
-    if (settle_fds(keep, 3, s->init_fd, FD_FIRST_FREE) < 0) {
+    // Only the control socket: the log and status descriptors follow with the spec (SCM_RIGHTS),
+    // so that an init can be started ahead of its job (a warm one, InitPool.swift).
+    int keep[1] = {a->ctl};
+    if (settle_fds(keep, 1, s->init_fd, FD_FIRST_FREE) < 0) {
         cj_send_report(a->ctl, CJobletLinux_StageInit, errno, __LINE__, "moving descriptors");
         _exit(125);
     }
@@ -143,16 +145,19 @@ static char *encode_spec(const CJobletLinux_SpawnSpec *s, size_t *len) {
     for (int i = 0; i < 4; i++) bytes += strlen(fixed[i]) + 1;
     for (const char *const *a = s->argv; a && *a; a++, argc++) bytes += strlen(*a) + 1;
     for (const char *const *e = s->envp; e && *e; e++, envc++) bytes += strlen(*e) + 1;
-    if (bytes > JOBLET_SPEC_MAX_BYTES || argc == 0) return NULL;
-    struct init_spec_header h = {JOBLET_SPEC_MAGIC, (uint32_t)s->uid, (uint32_t)s->gid, argc, envc, (uint32_t)bytes};
-    char *buf = malloc(sizeof h + bytes);
+    uint32_t filter_bytes = s->seccomp_filter ? s->seccomp_filter_bytes : 0;
+    if (bytes + filter_bytes > JOBLET_SPEC_MAX_BYTES || argc == 0) return NULL;
+    struct init_spec_header h = {JOBLET_SPEC_MAGIC, (uint32_t)s->uid, (uint32_t)s->gid, argc, envc, (uint32_t)bytes, s->flags,
+                              filter_bytes, s->max_log_bytes};
+    char *buf = malloc(sizeof h + bytes + filter_bytes);
     if (!buf) return NULL;
     memcpy(buf, &h, sizeof h);
     char *at = buf + sizeof h;
     for (int i = 0; i < 4; i++) { size_t n = strlen(fixed[i]) + 1; memcpy(at, fixed[i], n); at += n; }
     for (uint32_t i = 0; i < argc; i++) { size_t n = strlen(s->argv[i]) + 1; memcpy(at, s->argv[i], n); at += n; }
     for (uint32_t i = 0; i < envc; i++) { size_t n = strlen(s->envp[i]) + 1; memcpy(at, s->envp[i], n); at += n; }
-    *len = sizeof h + bytes;
+    if (filter_bytes) memcpy(at, s->seccomp_filter, filter_bytes);
+    *len = sizeof h + bytes + filter_bytes;
     return buf;
 }
 
@@ -167,25 +172,38 @@ static int send_all(int fd, const char *buf, size_t len) {
     return 0;
 }
 
-int CJobletLinux_spawn(const CJobletLinux_SpawnSpec *spec, CJobletLinux_SpawnResult *result) {
+// Reads a report the child or init sent before it died; fills `result`.
+static void read_report(int ctl, CJobletLinux_SpawnResult *result) {
+    struct report_msg m;
+    size_t have = 0;
+    while (have < sizeof m) {
+        ssize_t n = recv(ctl, (char *)&m + have, sizeof m - have, MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        have += (size_t)n;
+    }
+    if (have < sizeof m) { fail_result(result, CJobletLinux_StageInit, ECHILD, "the job's init exited before its spec"); return; }
+    result->stage = m.stage;
+    result->error = m.error;
+    result->detail = m.detail;
+    cj_copy_str(result->what, sizeof result->what, m.what);
+}
+
+int CJobletLinux_spawn_prepare(const CJobletLinux_SpawnSpec *spec, CJobletLinux_Prepared *prepared,
+                               CJobletLinux_SpawnResult *result) {
     memset(result, 0, sizeof *result);
     result->pid = -1;
     result->pidfd = -1;
-
-    size_t spec_len = 0;
-    char *encoded = encode_spec(spec, &spec_len);
-    if (!encoded) return fail_result(result, CJobletLinux_StageInit, E2BIG, "the command, its arguments and environment");
+    prepared->pid = -1;
+    prepared->pidfd = -1;
+    prepared->ctl = -1;
 
     int ctl[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0) {
-        int e = errno;
-        free(encoded);
-        return fail_result(result, CJobletLinux_StageSync, e, "socketpair");
-    }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0)
+        return fail_result(result, CJobletLinux_StageSync, errno, "socketpair");
     void *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) {
         int e = errno;
-        free(encoded);
         close(ctl[0]); close(ctl[1]);
         return fail_result(result, CJobletLinux_StageClone, e, "child stack");
     }
@@ -205,27 +223,74 @@ int CJobletLinux_spawn(const CJobletLinux_SpawnSpec *spec, CJobletLinux_SpawnRes
     munmap(stack, CHILD_STACK_SIZE);
     close(ctl[1]);
     if (pid < 0) {
-        free(encoded);
         close(ctl[0]);
         return fail_result(result, CJobletLinux_StageClone, clone_errno, "clone");
     }
-    result->pid = pid;
-    result->pidfd = pidfd;
+    // vfork semantics: the child has exec'd the init (which now waits for its spec) or died
+    // after writing its report.
+    struct pollfd dead = {.fd = pidfd, .events = POLLIN};
+    if (poll(&dead, 1, 0) > 0) {
+        read_report(ctl[0], result);
+        kill_and_reap(pidfd);
+        close(pidfd);
+        close(ctl[0]);
+        return -1;
+    }
+    prepared->pid = pid;
+    prepared->pidfd = pidfd;
+    prepared->ctl = ctl[0];
+    return 0;
+}
 
-    // A child that failed before exec already wrote its report; the send then fails, harmlessly.
-    (void)send_all(ctl[0], encoded, spec_len);
+// The header with the log and status descriptors attached, then the rest.
+static int send_spec(int ctl, const char *encoded, size_t len, int log_fd, int status_fd) {
+    int fds[2] = {log_fd, status_fd};
+    union { char buf[CMSG_SPACE(sizeof fds)]; struct cmsghdr align; } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = {.iov_base = (void *)encoded, .iov_len = sizeof(struct init_spec_header)};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof fds);
+    memcpy(CMSG_DATA(c), fds, sizeof fds);
+    ssize_t n;
+    do { n = sendmsg(ctl, &msg, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
+    if (n <= 0) return -1;
+    return send_all(ctl, encoded + n, len - (size_t)n);
+}
+
+int CJobletLinux_spawn_start(const CJobletLinux_Prepared *prepared, const CJobletLinux_SpawnSpec *spec,
+                             CJobletLinux_SpawnResult *result) {
+    memset(result, 0, sizeof *result);
+    int pidfd = prepared->pidfd, ctl = prepared->ctl;
+    result->pid = prepared->pid;
+    result->pidfd = pidfd;
+    size_t spec_len = 0;
+    char *encoded = encode_spec(spec, &spec_len);
+    if (!encoded) {
+        kill_and_reap(pidfd);
+        close(pidfd);
+        close(ctl);
+        result->pid = -1;
+        result->pidfd = -1;
+        return fail_result(result, CJobletLinux_StageInit, E2BIG, "the command, its arguments and environment");
+    }
+    // An init that died meanwhile: the send fails, and its report (if any) is read below.
+    (void)send_spec(ctl, encoded, spec_len, spec->log_fd, spec->status_fd);
     free(encoded);
-    shutdown(ctl[0], SHUT_WR);
+    shutdown(ctl, SHUT_WR);
+
 
     struct report_msg m;
     size_t have = 0;
     while (have < sizeof m) {
-        ssize_t n = recv(ctl[0], (char *)&m + have, sizeof m - have, 0);
+        ssize_t n = recv(ctl, (char *)&m + have, sizeof m - have, 0);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         have += (size_t)n;
     }
-    close(ctl[0]);
+    close(ctl);
     if (have < sizeof m) return 0;  // EOF: the command was exec'd
 
     result->stage = m.stage;
@@ -240,6 +305,18 @@ int CJobletLinux_spawn(const CJobletLinux_SpawnSpec *spec, CJobletLinux_SpawnRes
     result->pid = -1;
     result->pidfd = -1;
     return -1;
+}
+
+int CJobletLinux_spawn(const CJobletLinux_SpawnSpec *spec, CJobletLinux_SpawnResult *result) {
+    CJobletLinux_Prepared prepared;
+    if (CJobletLinux_spawn_prepare(spec, &prepared, result) < 0) return -1;
+    return CJobletLinux_spawn_start(&prepared, spec, result);
+}
+
+void CJobletLinux_prepared_discard(CJobletLinux_Prepared *prepared) {
+    if (prepared->pidfd >= 0) { kill_and_reap(prepared->pidfd); close(prepared->pidfd); }
+    if (prepared->ctl >= 0) close(prepared->ctl);
+    prepared->pidfd = prepared->ctl = prepared->pid = -1;
 }
 
 int CJobletLinux_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }

@@ -34,6 +34,7 @@ public final class JobletDaemon: Sendable {
         let data = URL(fileURLWithPath: configuration.dataDirectory)
         let store: JobStore
         do {
+            try DataDirectoryModes.secure(data)  // sandbox (issue 16): 0700 / 0600, fixed at every start
             store = try JobStore(dataDirectory: data)
         } catch {
             throw ConfigurationError("cannot open the job database in \(configuration.dataDirectory): \(error)")
@@ -41,7 +42,8 @@ public final class JobletDaemon: Sendable {
         let logs = try LogStore(dataDirectory: data)
         engine = JobEngine(store: store, logs: logs, backends: backends,
                            validator: .forThisHost(defaults: configuration.jobDefaults),
-                           defaultStopGrace: .milliseconds(configuration.stopGraceMilliseconds))
+                           defaultStopGrace: .milliseconds(configuration.stopGraceMilliseconds),
+                           diskReserve: DiskReserve(directory: data, minFreeMB: configuration.minFreeDiskMB))
 
         nodeID = try NodeIdentity.loadOrCreate(dataDirectory: data)
         let usage = JobUsageTracker(engine: engine, sources: backends.compactMap { $0 as? any JobUsageSource })

@@ -4,4 +4,19 @@
 // JOBLET_INIT_PATH / `local.initPath` in the config file).
 #include "CJobletLinux.h"
 
-int main(int argc, char **argv) { return CJobletLinux_init_main(argc, argv); }
+#include <stdio.h>
+#include <string.h>
+
+void *joblet_seccomp_build(void);
+int joblet_seccomp_load(void *filter);
+int joblet_seccomp_export(int fd);
+
+int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--seccomp-bpf") == 0) {  // jobletd, once at start
+        if (joblet_seccomp_export(1) == 0) return 0;
+        perror("joblet-init: exporting the seccomp profile");
+        return 1;
+    }
+    static const CJobletLinux_InitSandbox sandbox = {joblet_seccomp_build, joblet_seccomp_load};
+    return CJobletLinux_init_main(argc, argv, &sandbox);
+}

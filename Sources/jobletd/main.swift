@@ -98,10 +98,16 @@ struct Jobletd: ParsableCommand {
                 logger.notice("generated a development PKI in \(cfg.certsDirectory) (admin and viewer client certificates included)")
             }
             try FileManager.default.createDirectory(atPath: cfg.dataDirectory, withIntermediateDirectories: true)
-            let runner = try LocalJobRunner(config: LocalJobRunnerConfig(initPath: cfg.jobInitPath),
-                                            log: { logger.info("\($0)") })
+            let seccomp = SeccompProfile(rawValue: cfg.jobSeccomp) ?? .default
+            logger.notice("local jobs: seccomp profile '\(seccomp.rawValue)' (jobs.seccomp), capability bounding and ambient sets emptied, no_new_privs")
+            var runnerConfig = LocalJobRunnerConfig(initPath: cfg.jobInitPath, seccomp: seccomp, maxLogBytes: cfg.jobMaxLogBytes)
+            runnerConfig.defaultWorkspaceMB = cfg.jobDefaultWorkspaceMB
+            let runner = try LocalJobRunner(config: runnerConfig, log: { logger.info("\($0)") })
+            let uidRange = cfg.jobFirstUID == 0 ? nil : (first: cfg.jobFirstUID, count: cfg.jobUIDCount)
+            if let r = uidRange { logger.notice("local jobs: one uid each from \(r.first) to \(r.first + r.count - 1) (jobs.firstUID, jobs.uidCount)") }
             let nodeID = try NodeIdentity.loadOrCreate(dataDirectory: URL(fileURLWithPath: cfg.dataDirectory))
-            let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory), nodeID: nodeID)
+            let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory), nodeID: nodeID,
+                                     uidRange: uidRange)
             var backends: [any JobBackend] = [local]
             if let settings = try Jobletd.skyPilotConfiguration(cfg.skypilot, dataDirectory: cfg.dataDirectory) {
                 let backend = SkyPilotBackend(configuration: settings, logger: Logger(label: "jobletd.skypilot"))

@@ -66,6 +66,9 @@ final class CgroupLayoutTests: XCTestCase {
     func testV1ControllerPlacesTheProcessInEveryDistinctHierarchy() {
         let controller = CgroupV1Controller(hierarchies: ["cpu": "/c", "cpuacct": "/c", "memory": "/m", "pids": "/p", "devices": "/d"])
         XCTAssertEqual(controller.placement(for: JobCgroup(relativePath: "joblet/x")),
-                       .procsFiles(["/c/joblet/x/cgroup.procs", "/m/joblet/x/cgroup.procs", "/p/joblet/x/cgroup.procs"]))
+                       .procsFiles(["/c/joblet/x/cgroup.procs", "/m/joblet/x/cgroup.procs", "/p/joblet/x/cgroup.procs",
+                                    "/d/joblet/x/cgroup.procs"]))  // devices: the allow list (issue 16)
+        XCTAssertEqual(CgroupV1Controller(hierarchies: ["memory": "/m", "net_cls": "/n"]).placement(for: JobCgroup(relativePath: "joblet/x")),
+                       .procsFiles(["/m/joblet/x/cgroup.procs"]))
     }
 }

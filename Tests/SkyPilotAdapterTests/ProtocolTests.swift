@@ -1,4 +1,5 @@
 import Foundation
+import JobletCore
 @testable import SkyPilotAdapter
 import XCTest
 

@@ -102,7 +102,7 @@ def test_fork_bomb_is_contained_and_server_unaffected(client, iso_server):
 def test_pid_namespace_hostname_and_user(client, iso_server):
     job = client.jobs.run_job("sh", ["-c", "echo pid=$$; echo procs=$(ls /proc | grep -c '^[0-9]'); "
                                            f"test -e /proc/{iso_server.proc.pid} && echo sees-server-pid; "
-                                           "echo host=$(hostname); echo user=$(id -un) uid=$(id -u) gid=$(id -g)"])
+                                           "echo host=$(hostname); echo uid=$(id -u) gid=$(id -g) groups=$(id -G)"])
     uid = job["job_uuid"]
     st = wait_status(client, uid)
     out = logs(client, uid).decode()
@@ -112,7 +112,8 @@ def test_pid_namespace_hostname_and_user(client, iso_server):
     assert int(fields["procs"]) <= 5, out  # init, sh, ls, grep
     assert "sees-server-pid" not in out
     assert fields["host"] == uid[:8]
-    assert (fields["user"], fields["uid"], fields["gid"]) == ("nobody", "65534", "65534"), out
+    # One uid per job from jobs.firstUID (200000) on, its gid the same, no other groups (issue 16).
+    assert 200000 <= int(fields["uid"]) < 200000 + 65536 and fields["gid"] == fields["uid"] == fields["groups"], out
 
 
 def test_no_access_to_the_servers_files(client, iso_server):

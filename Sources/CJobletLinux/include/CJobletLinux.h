@@ -18,11 +18,26 @@ typedef struct CJobletLinux_SpawnSpec {
     const char *work_dir;             // cwd inside the job, relative to /work ("" = /work)
     const char *const *cgroup_procs;  // v1: every cgroup.procs file the pid is written to before release
     int cgroup_fd;                    // v2: the job's cgroup directory (its cgroup.procs is written), or -1
-    int log_fd;                       // stdout and stderr (opened O_APPEND by the caller)
+    int log_fd;                       // the log file (NOT O_APPEND: splice refuses it); the init drains
+                                      // the command's stdout/stderr pipe into it (log_drain.c)
     int status_fd;                    // the init writes "<code> <signal> <errno> <stage>\n" here
     uid_t uid;
     gid_t gid;
+    uint32_t flags;                   // CJobletLinux_Spawn* below
+    uint64_t max_log_bytes;           // the job's output past this many bytes is discarded (0: no cap)
+    const void *seccomp_filter;       // with CJobletLinux_SpawnSeccomp: the profile compiled once
+    uint32_t seccomp_filter_bytes;    // (joblet-init --seccomp-bpf); 0: the init builds it itself
 } CJobletLinux_SpawnSpec;
+
+/// Spec flags. Seccomp: the command runs under the default seccomp profile (joblet-init's).
+enum { CJobletLinux_SpawnSeccomp = 1u };
+
+/// What joblet-init links in that jobletd does not (libseccomp): builds the filter (NULL with errno
+/// on failure) and loads it into the calling process (-1 with errno).
+typedef struct CJobletLinux_InitSandbox {
+    void *(*build_filter)(void);
+    int (*load_filter)(void *filter);
+} CJobletLinux_InitSandbox;
 
 /// Where a failure happened (child side), so the message can name it.
 enum {
@@ -51,6 +66,25 @@ typedef struct CJobletLinux_SpawnResult {
 /// (stage == Exec: the init records exit 127 and exits by itself); -1 when nothing is left running.
 int CJobletLinux_spawn(const CJobletLinux_SpawnSpec *spec, CJobletLinux_SpawnResult *result);
 
+/// An init started ahead of its job: in its namespaces and cgroups (the migration done), waiting
+/// for its spec on `ctl`. The caller owns pidfd and ctl.
+typedef struct CJobletLinux_Prepared {
+    pid_t pid;
+    int pidfd;
+    int ctl;
+} CJobletLinux_Prepared;
+
+/// The first half of CJobletLinux_spawn: uses only init_fd, cgroup_procs and cgroup_fd of `spec`.
+/// 0 with `prepared` set; -1 with `result` saying why (nothing left running).
+int CJobletLinux_spawn_prepare(const CJobletLinux_SpawnSpec *spec, CJobletLinux_Prepared *prepared,
+                               CJobletLinux_SpawnResult *result);
+/// The second half: sends the spec (log and status descriptors attached) and waits for the exec,
+/// as CJobletLinux_spawn. Takes ownership of prepared->ctl (closed) and, on failure, of the pidfd.
+int CJobletLinux_spawn_start(const CJobletLinux_Prepared *prepared, const CJobletLinux_SpawnSpec *spec,
+                             CJobletLinux_SpawnResult *result);
+/// Kills, reaps and closes an init nobody will use.
+void CJobletLinux_prepared_discard(CJobletLinux_Prepared *prepared);
+
 int CJobletLinux_pidfd_open(pid_t pid);
 int CJobletLinux_pidfd_send_signal(int pidfd, int sig);
 /// Reaps a child through its pidfd. Returns 0 and fills code/signal; -1 with errno (ECHILD if not ours).
@@ -72,9 +106,18 @@ int CJobletLinux_epoll_add(int epfd, int fd, uint64_t tag);
 int CJobletLinux_epoll_remove(int epfd, int fd);
 int CJobletLinux_epoll_wait(int epfd, uint64_t *tags, int max, int timeout_ms);
 
+/// Removes `name` under the directory `parent_fd` and everything in it without following any
+/// symlink inside (a link is removed, its target untouched). 0, or -1 with errno. remove_tree.c.
+int CJobletLinux_remove_tree(int parent_fd, const char *name);
+
+/// Creates `name` under `parent_fd` as a btrfs subvolume limited to `max_bytes` (qgroup, referenced
+/// bytes). -1 with errno: EOPNOTSUPP not btrfs; from the qgroup ioctl (ENOTCONN/EINVAL: quotas not
+/// enabled) after removing the subvolume again. btrfs_workspace.c.
+int CJobletLinux_make_limited_workspace(int parent_fd, const char *name, uint64_t max_bytes);
+
 /// The body of the `joblet-init` executable: reads its spec from fd 3 (written by
 /// CJobletLinux_spawn), builds the job's root filesystem, forks and execs the command, forwards
 /// signals, reaps, records the exit status and exits with the command's code.
-int CJobletLinux_init_main(int argc, char **argv);
+int CJobletLinux_init_main(int argc, char **argv, const CJobletLinux_InitSandbox *sandbox);
 
 #endif

@@ -29,8 +29,13 @@ public protocol JobBackend: Sendable {
     /// Whether this kind of job is this backend's to run (say, GPU jobs for a GPU backend),
     /// even if `canRun` refuses this one: its refusal is then the one the client sees.
     func isMeant(for request: JobRequest) -> Bool
+    /// DeleteJob / DeleteAllJobs of a final job: removes whatever this backend keeps on this host
+    /// for it (the local backend: its workspace and exit status). Absent files are not an error.
+    func removeFiles(jobID: String) throws
 }
 
 extension JobBackend {
     public func isMeant(for request: JobRequest) -> Bool { false }
+    /// Backends that keep nothing on this host per job.
+    public func removeFiles(jobID: String) throws {}
 }

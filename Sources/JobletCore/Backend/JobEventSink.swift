@@ -17,10 +17,14 @@ public struct JobEventSink: Sendable {
     /// Reports a status change; throws `illegalTransition` if the state machine forbids it.
     /// `state` / `nodeID` are stored with it, as `update` would, in the same transaction.
     @discardableResult
+    /// A change the database cannot store now (disk full, I/O error) is retried until it is
+    /// (`StorageFailure.retryingTransition`): a job's end is never lost while jobletd runs.
     public func transition(to status: JobStatus, exitCode: Int32? = nil, reason: String? = nil,
                            at time: Date = Date(), state: Data? = nil, nodeID: String? = nil) async throws -> Job {
-        try await engine.backendReported(jobID, to: status, exitCode: exitCode, reason: reason, at: time,
-                                         backendState: state, nodeID: nodeID)
+        try await StorageFailure.retryingTransition(jobID: jobID, to: status) {
+            try await engine.backendReported(jobID, to: status, exitCode: exitCode, reason: reason, at: time,
+                                             backendState: state, nodeID: nodeID)
+        }
     }
 
     /// Appends output to the job's log.

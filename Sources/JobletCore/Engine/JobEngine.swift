@@ -11,6 +11,8 @@ public actor JobEngine {
     public nonisolated let logs: LogStore
     public nonisolated let validator: JobRequestValidator
     public nonisolated let defaultStopGrace: Duration
+    /// Sandbox (issue 16): RunJob refuses below this much free disk.
+    public nonisolated let diskReserve: DiskReserve?
     private let backends: [any JobBackend]
     private let scheduler: Scheduler
     private var subscribers: [UInt64: AsyncStream<JobEvent>.Continuation] = [:]
@@ -20,7 +22,8 @@ public actor JobEngine {
 
     /// `backends` in order of preference: a request goes to the first whose `canRun` takes it.
     public init(store: JobStore, logs: LogStore, backends: [any JobBackend], validator: JobRequestValidator,
-                defaultStopGrace: Duration = .milliseconds(100)) {
+                defaultStopGrace: Duration = .milliseconds(100), diskReserve: DiskReserve? = nil) {
+        self.diskReserve = diskReserve
         self.store = store
         self.logs = logs
         self.backends = backends
@@ -61,6 +64,7 @@ public actor JobEngine {
     /// `id` lets a caller (a workflow) choose the job's UUID; taken ids get `alreadyExists`.
     public func submit(_ request: JobRequest, id: String? = nil) async throws -> Job {
         let request = try validator.validate(request)
+        try diskReserve?.check()
         let backend = try chooseBackend(for: request)
         let id = try id.map(Self.checkedID) ?? Job.newID()
         let job = Job(id: id, request: request, backend: backend.name)
@@ -105,22 +109,44 @@ public actor JobEngine {
         return try transition(job.id, to: .canceled, reason: "canceled before its scheduled time")
     }
 
-    /// DeleteJob: a final job and its log.
+    /// DeleteJob: a final job, its files (workspace, exit status) and its log. The files go first:
+    /// when they cannot be removed the job stays listed and the error names why.
     public func delete(_ idOrPrefix: String) throws {
         let id = try store.resolveID(idOrPrefix)
+        let job = try store.job(id: id)
+        guard job.status.isFinal else { throw JobletError.jobStillActive(id: id, status: job.status) }
+        try removeFiles(of: job)
         try store.delete(id: id)
         try? logs.delete(id)
         publish(.deleted(id: id))
     }
 
-    /// DeleteAllJobs: every final job and its log; unfinished ones are skipped.
+    /// DeleteAllJobs: every final job, its files and its log; unfinished ones are skipped.
     public func deleteAllFinal() throws -> JobDeletion {
         let result = try store.deleteAllFinal()
+        var failures: [String] = []
         for id in result.deletedIDs {
+            for backend in backends {
+                do { try backend.removeFiles(jobID: id) } catch { failures.append("\(id): \(error)") }
+            }
             try? logs.delete(id)
             publish(.deleted(id: id))
         }
+        if !failures.isEmpty {
+            throw JobletError.internal("deleted \(result.deletedIDs.count) jobs, but could not remove the files of \(failures.count): \(failures.prefix(3).joined(separator: "; "))")
+        }
         return result
+    }
+
+    private func removeFiles(of job: Job) throws {
+        // Every backend: a job's files may outlive a backend that is no longer configured.
+        for backend in backends {
+            do {
+                try backend.removeFiles(jobID: job.id)
+            } catch {
+                throw JobletError.internal("removing the files of job \(job.id): \(error)")
+            }
+        }
     }
 
     // MARK: Reads
@@ -139,6 +165,15 @@ public actor JobEngine {
     public nonisolated func logReader(_ idOrPrefix: String, follow: Bool = true) throws -> LogReader {
         let job = try store.job(matching: idOrPrefix)
         return logs.reader(for: job.id, follow: follow && !job.status.isFinal)
+    }
+
+    /// GetJobLogs as every client sees it, admin or viewer: the job's secret values read `***`,
+    /// also where the job printed one across two writes.
+    public nonisolated func maskedLogReader(_ idOrPrefix: String, follow: Bool = true) throws -> MaskedLogReader {
+        let job = try store.job(matching: idOrPrefix)
+        let secrets = try store.request(for: job.id).secretEnvironment.values
+        return MaskedLogReader(reader: logs.reader(for: job.id, follow: follow && !job.status.isFinal),
+                               masker: SecretStreamMasker(secretValues: secrets))
     }
 
     /// Every event from now on, until `shutdown` or the consumer stops iterating.

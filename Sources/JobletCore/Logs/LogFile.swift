@@ -26,9 +26,9 @@ final class LogFile {
         return LogFile(descriptor: fd)
     }
 
-    /// Opens for appending, creating it (mode 0640) if needed.
+    /// Opens for appending, creating it (mode 0600) if needed.
     static func openForAppending(_ path: String) throws -> LogFile {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw LogFile.error("opening", path) }
         return LogFile(descriptor: fd)
     }

@@ -21,7 +21,9 @@ public final class LogStore: Sendable {
         self.directory = directory
         self.pollInterval = pollInterval
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            // 0700: logs hold the jobs' output (DataDirectoryModes).
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: DataDirectoryModes.directoryMode])
         } catch {
             throw JobletError.internal("creating log directory \(directory.path): \(error)")
         }

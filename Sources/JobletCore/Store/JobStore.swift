@@ -200,7 +200,7 @@ public final class JobStore: Sendable {
     }
 
     func write<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch { throw JobletError(wrapping: error, doing: what) }
+        do { return try pool.write(body) } catch { throw StorageFailure.classify(error, doing: what) }
     }
 
     func read<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {

@@ -11,13 +11,18 @@ public final class LocalBackend: JobBackend {
     let user: JobUser?
     /// Stored with each job it runs (the server's node id; the host name when none is given).
     let nodeID: String
+    /// One uid per job (issue 16); nil: every job runs as `user` (or the runner's default, nobody).
+    let uids: JobUIDAllocator?
 
-    /// `dataDirectory/jobs/<id>` holds each job's workspace and exit status.
-    public init(runner: LocalJobRunner, dataDirectory: URL, user: JobUser? = nil, nodeID: String? = nil) {
+    /// `dataDirectory/jobs/<id>` holds each job's workspace and exit status. `uidRange`: the
+    /// first uid and how many, for one uid per job (`JobUIDAllocator`).
+    public init(runner: LocalJobRunner, dataDirectory: URL, user: JobUser? = nil, nodeID: String? = nil,
+                uidRange: (first: UInt32, count: UInt32)? = nil) {
         self.runner = runner
         self.jobsDirectory = dataDirectory.appendingPathComponent("jobs")
         self.user = user
         self.nodeID = nodeID ?? Self.hostName
+        self.uids = uidRange.map { JobUIDAllocator(first: $0.first, count: $0.count, jobsDirectory: dataDirectory.appendingPathComponent("jobs").path) }
     }
 
     public func canRun(_ request: JobRequest) -> JobletError? {
@@ -39,6 +44,10 @@ public final class LocalBackend: JobBackend {
     public func isMeant(for request: JobRequest) -> Bool { request.gpuCount == 0 }
 
     public func start(job: Job, request: JobRequest, events: JobEventSink) async throws {
+        var user = self.user
+        if let uids {
+            do { user = try uids.allocate() } catch { throw JobletError.resourceExhausted("\(error)") }
+        }
         let spec = JobLaunchSpec(
             jobID: job.id, command: request.command, arguments: request.args,
             environment: Self.environment(request),
@@ -52,6 +61,7 @@ public final class LocalBackend: JobBackend {
             },
             user: user)
         let handle: JobProcessHandle
+        let uids = self.uids
         do {
             // The spawn blocks until the job's command has exec'd: do it on a Dispatch thread, not
             // on one of the few threads of Swift's cooperative pool, which also run RPC handlers.
@@ -60,11 +70,11 @@ public final class LocalBackend: JobBackend {
                 DispatchQueue.global().async { continuation.resume(with: Result { try runner.start(spec) }) }
             }
         } catch {
+            // Nothing of the job's owns the uid (no workspace was made): it may go to another job.
+            if let uids, let uid = user?.uid, uids.owner(ofJob: job.id) != uid { uids.release(uid) }
             throw JobletError.failedPrecondition("cannot start job: \(error)")
         }
-        for warning in handle.warnings {
-            try? events.appendLog(Array("jobletd: warning: \(warning)\n".utf8))
-        }
+        // handle.warnings are in the log already: the runner wrote them before the job's init took it.
         // The handle (what a restarted server re-adopts by) is stored with RUNNING, in one commit.
         do {
             try await events.transition(to: .running, state: try JSONEncoder().encode(handle), nodeID: nodeID)
@@ -102,6 +112,12 @@ public final class LocalBackend: JobBackend {
             await report(exit, events: events)
             runner.forget(handle)
         }
+    }
+
+    public func removeFiles(jobID: String) throws {
+        let uid = uids?.owner(ofJob: jobID)
+        try JobDirectoryRemover.remove(jobID: jobID, under: jobsDirectory.path)
+        if let uid { uids?.release(uid) }  // its files are gone: a later job may have it
     }
 
     private func watch(_ handle: JobProcessHandle, events: JobEventSink) {

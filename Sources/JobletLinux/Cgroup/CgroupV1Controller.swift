@@ -1,10 +1,10 @@
 import Glibc
 
-/// cgroup v1: one directory per hierarchy (cpu, cpuacct, cpuset, memory, blkio, pids, freezer;
-/// combined mounts such as "cpu,cpuacct" share one). Stateless: every call reads the files.
+/// cgroup v1: one directory per hierarchy (cpu, cpuacct, cpuset, memory, blkio, pids, freezer,
+/// devices; combined mounts such as "cpu,cpuacct" share one). Stateless: every call reads the files.
 public struct CgroupV1Controller: CgroupController {
     /// The hierarchies a job joins, when the host has them.
-    public static let jobControllers = ["cpu", "cpuacct", "cpuset", "memory", "blkio", "pids", "freezer"]
+    public static let jobControllers = ["cpu", "cpuacct", "cpuset", "memory", "blkio", "pids", "freezer", "devices"]
 
     /// Controller name → mount point.
     public let hierarchies: [String: String]
@@ -35,6 +35,7 @@ public struct CgroupV1Controller: CgroupController {
             if mount == hierarchies["cpuset"] { try inheritCpuset(from: mount, into: parentDir) }
             try FileIO.makeDirectory("\(mount)/\(cgroup.relativePath)")
             if mount == hierarchies["cpuset"] { try inheritCpuset(from: parentDir, into: "\(mount)/\(cgroup.relativePath)") }
+            if mount == hierarchies["devices"] { try DeviceAllowList.apply(toV1: "\(mount)/\(cgroup.relativePath)") }
         }
         return cgroup
     }

@@ -20,6 +20,25 @@ final class JobInitExecutable: Sendable {
 
     deinit { close(fd) }
 
+    /// The default seccomp profile compiled to BPF by `joblet-init --seccomp-bpf` (libseccomp lives
+    /// there, not in jobletd): asked once, handed to every job's init, which then only attaches it.
+    func compiledSeccompProfile() -> Result<[UInt8], LocalJobError> {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["--seccomp-bpf"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        do { try process.run() } catch { return .failure(.spawnFailed("running \(path) --seccomp-bpf: \(error)")) }
+        let bytes = out.fileHandleForReading.readDataToEndOfFile()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, !bytes.isEmpty, bytes.count % 8 == 0 else {
+            return .failure(.spawnFailed("\(path) --seccomp-bpf exited \(process.terminationStatus) with \(bytes.count) bytes: \(message)"))
+        }
+        return .success([UInt8](bytes))
+    }
+
     static func candidates(configured: String?) -> [String] {
         var paths: [String] = []
         if let configured, !configured.isEmpty { return [configured] }

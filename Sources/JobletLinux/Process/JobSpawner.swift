@@ -16,6 +16,9 @@ enum JobSpawner {
         var statusFD: Int32
         var user: JobUser
         var initFD: Int32
+        var seccomp: SeccompProfile = .default
+        var maxLogBytes: UInt64 = 0
+        var seccompFilter: [UInt8]? = nil
     }
 
     struct Spawned {
@@ -33,7 +36,8 @@ enum JobSpawner {
         defer { if cgroupFD >= 0 { close(cgroupFD) } }
 
         var result = CJobletLinux_SpawnResult()
-        let rc = withCStrings(request.argv) { argv in
+        let filter = request.seccompFilter ?? []
+        let rc = filter.withUnsafeBytes { filterBytes in withCStrings(request.argv) { argv in
             withCStrings(request.environment) { envp in
                 withCStrings(procsFiles) { procs in
                     request.hostname.withCString { hostname in
@@ -44,7 +48,11 @@ enum JobSpawner {
                                         argv: argv, envp: envp, init_fd: request.initFD, hostname: hostname, rootfs_dir: rootfs,
                                         workspace_dir: workspace, work_dir: workDir, cgroup_procs: procs,
                                         cgroup_fd: cgroupFD, log_fd: request.logFD, status_fd: request.statusFD,
-                                        uid: request.user.uid, gid: request.user.gid)
+                                        uid: request.user.uid, gid: request.user.gid,
+                                        flags: request.seccomp == .default ? UInt32(CJobletLinux_SpawnSeccomp) : 0,
+                                        max_log_bytes: request.maxLogBytes,
+                                        seccomp_filter: filter.isEmpty ? nil : filterBytes.baseAddress,
+                                        seccomp_filter_bytes: UInt32(filter.count))
                                     return CJobletLinux_spawn(&spec, &result)
                                 }
                             }
@@ -52,7 +60,7 @@ enum JobSpawner {
                     }
                 }
             }
-        }
+        } }
         let what = withUnsafeBytes(of: result.what) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         guard rc == 0 else {
             let why = LinuxError.message(for: result.error)

@@ -15,6 +15,8 @@ public final class LocalJobRunner: Sendable {
     let watcher = ExitWatcher()
     /// The `joblet-init` executable (an O_PATH descriptor), or why there is none.
     let initExecutable: Result<JobInitExecutable, LocalJobError>
+    /// The seccomp profile as BPF, compiled once (nil: unconfined, or each init builds it itself).
+    let seccompFilter: [UInt8]?
 
     struct Tracked {
         let handle: JobProcessHandle
@@ -48,6 +50,14 @@ public final class LocalJobRunner: Sendable {
         self.config = config
         self.log = log
         self.initExecutable = JobInitExecutable.open(configured: config.initPath)
+        var filter: [UInt8]?
+        if config.seccomp == .default, case .success(let exe) = initExecutable {
+            switch exe.compiledSeccompProfile() {
+            case .success(let bytes): filter = bytes
+            case .failure(let error): log("seccomp profile not precompiled, each job's init builds it: \(error)")
+            }
+        }
+        self.seccompFilter = filter
     }
 
     deinit { watcher.stop() }
@@ -66,21 +76,25 @@ public final class LocalJobRunner: Sendable {
         let user = spec.user ?? config.defaultUser
         let workspace = spec.jobDirectory + "/workspace", rootfs = spec.jobDirectory + "/rootfs"
         try FileIO.makeDirectories(spec.jobDirectory, mode: 0o711)
-        try FileIO.makeDirectory(workspace)
+        try WorkspaceQuota.makeWorkspace(workspace, limitMB: spec.workspaceMB ?? config.defaultWorkspaceMB)
         try systemCall("chown", path: workspace) { chown(workspace, user.uid, user.gid) }
+        try systemCall("chmod", path: workspace) { chmod(workspace, 0o700) }  // the job's alone
         try FileIO.makeDirectory(rootfs)
         try WorkspaceWriter(workspace: workspace, owner: user).write(spec.uploads)
 
         let statusPath = ExitStatusRecord.path(jobDirectory: spec.jobDirectory)
         let statusFD = try systemCall("open", path: statusPath) { open(statusPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) }
         defer { close(statusFD) }
-        let logFD = try systemCall("open", path: spec.logPath) { open(spec.logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640) }
+        // Not O_APPEND: the init splices the job's output into it (log_drain.c), always at the end.
+        let logFD = try systemCall("open", path: spec.logPath) { open(spec.logPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600) }
         defer { close(logFD) }
 
         let cgroup = try cgroups.create(jobID: spec.jobID)
         do {
             let report = try cgroups.apply(spec.limits, to: cgroup, workspace: workspace)
             report.warnings.forEach { log("job \(spec.jobID): \($0)") }
+            // Into the log before the init owns it (nothing else writes to it while the job runs).
+            for warning in report.warnings { Self.appendLine("jobletd: warning: \(warning)\n", to: logFD) }
             var environment = spec.environment
             if environment["PATH"] == nil { environment["PATH"] = LocalJobRunnerConfig.defaultPath }
             let spawned = try JobSpawner.spawn(JobSpawner.Request(
@@ -88,7 +102,8 @@ public final class LocalJobRunner: Sendable {
                 environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
                 hostname: spec.shortID, rootfs: rootfs, workspace: workspace, workDirectory: spec.workDirectory,
                 placement: cgroups.placement(for: cgroup), logFD: logFD, statusFD: statusFD, user: user,
-                initFD: initFD))
+                initFD: initFD, seccomp: config.seccomp, maxLogBytes: config.maxLogBytes,
+                seccompFilter: seccompFilter))
             let handle = JobProcessHandle(
                 jobID: spec.jobID, pid: spawned.pid, startTime: ProcessStat.read(pid: spawned.pid)?.startTime ?? 0,
                 cgroup: cgroup, jobDirectory: spec.jobDirectory, command: spec.command,
@@ -107,6 +122,12 @@ public final class LocalJobRunner: Sendable {
             try? cgroups.remove(cgroup)
             throw error
         }
+    }
+
+    private static func appendLine(_ line: String, to fd: Int32) {
+        _ = lseek(fd, 0, SEEK_END)
+        var bytes = Array(line.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
     private func validate(_ spec: JobLaunchSpec) throws {

@@ -6,11 +6,21 @@ public struct LocalJobRunnerConfig: Sendable {
     public var killTimeout: Duration
     /// The `joblet-init` executable; nil: `$JOBLET_INIT_PATH`, then next to the running executable.
     public var initPath: String?
+    /// The seccomp profile every job's command runs under (`jobs.seccomp`).
+    public var seccomp: SeccompProfile
+    /// A job's output past this many bytes is discarded after one line saying so (`jobs.maxLogBytes`; 0: no cap).
+    public var maxLogBytes: UInt64
+    /// Each workspace's size limit in MB unless the spec says otherwise (`jobs.defaultWorkspaceMB`;
+    /// 0: none). Needs the data directory on btrfs with quotas enabled (WorkspaceQuota.swift).
+    public var defaultWorkspaceMB: Int = 0
 
-    public init(defaultUser: JobUser = .nobody, killTimeout: Duration = .seconds(5), initPath: String? = nil) {
+    public init(defaultUser: JobUser = .nobody, killTimeout: Duration = .seconds(5), initPath: String? = nil,
+                seccomp: SeccompProfile = .default, maxLogBytes: UInt64 = 1 << 30) {
+        self.maxLogBytes = maxLogBytes
         self.defaultUser = defaultUser
         self.killTimeout = killTimeout
         self.initPath = initPath
+        self.seccomp = seccomp
     }
 
     /// Used when a job's environment has none, so the command and its shells find programs.

@@ -19,6 +19,9 @@ public struct JobLaunchSpec: Sendable {
     public var uploads: [WorkspaceUpload]
     /// Who the command runs as; nil means the runner's default (nobody).
     public var user: JobUser?
+    /// The workspace's size limit in MB (a btrfs subvolume with a qgroup limit); nil: the runner's
+    /// `defaultWorkspaceMB`; 0: none.
+    public var workspaceMB: Int? = nil
 
     public init(jobID: String, command: String, arguments: [String] = [], environment: [String: String] = [:],
                 workDirectory: String = "", jobDirectory: String, logPath: String,

@@ -45,10 +45,12 @@ enum ConfigKeys {
         "server.metricsAddress": .string,
         "workflows": .section,
         "workflows.maxConcurrentLaunches": .integer,
-        // The sandbox's settings; DaemonConfiguration checks their values.
-        "server.minFreeDiskMB": .any,
-        "jobs.seccomp": .any,
-        "jobs.maxLogBytes": .any,
-        "jobs.defaultWorkspaceMB": .any,
+        // The sandbox's settings (docs/security.md).
+        "server.minFreeDiskMB": .integer,
+        "jobs.seccomp": .oneOf(["default", "unconfined"]),
+        "jobs.maxLogBytes": .integer,
+        "jobs.defaultWorkspaceMB": .integer,
+        "jobs.firstUID": .integer,
+        "jobs.uidCount": .integer,
     ]
 }

@@ -37,6 +37,19 @@ public struct DaemonConfiguration: Sendable, Equatable {
     }
     var metricsHost: String?
     var metricsPort = 0
+    /// Sandbox (issue 16): the jobs' seccomp profile, "default" or "unconfined" (`jobs.seccomp`).
+    public var jobSeccomp = "default"
+    /// Sandbox (issue 16): RunJob refuses below this much free space in the data directory (`server.minFreeDiskMB`).
+    public var minFreeDiskMB = 256
+    /// Sandbox (issue 16): a local job's output past this many bytes is discarded (`jobs.maxLogBytes`; 0: no cap).
+    public var jobMaxLogBytes: UInt64 = 1 << 30
+    /// Sandbox (issue 16): one uid per local job from `jobFirstUID` on, `jobUIDCount` of them
+    /// (`jobs.firstUID`, `jobs.uidCount`); firstUID 0: every job runs as nobody (65534).
+    public var jobFirstUID: UInt32 = 200_000
+    public var jobUIDCount: UInt32 = 65_536
+    /// Sandbox (issue 16): each local job's workspace limit in MB (`jobs.defaultWorkspaceMB`; 0: none;
+    /// needs the data directory on btrfs with quotas enabled).
+    public var jobDefaultWorkspaceMB = 0
     /// Where GPU jobs go (`skypilot:` in YAML, `--skypilot-endpoint`, `JOBLET_SKYPILOT_ENDPOINT`).
     public var skypilot = SkyPilotSettings()
     /// Workflow jobs being launched at once (`workflows.maxConcurrentLaunches`); more wait their turn.
@@ -155,6 +168,34 @@ public struct DaemonConfiguration: Sendable, Equatable {
             if let v = j.defaultMaxPIDs { jobDefaults.maxPIDs = v }
             if let v = j.stopGraceMilliseconds { stopGraceMilliseconds = v }
             if let v = j.initPath { jobInitPath = v }
+            if let v = j.seccomp {
+                guard ["default", "unconfined"].contains(v) else {
+                    throw ConfigurationError("config \(path): jobs.seccomp must be 'default' or 'unconfined', got '\(v)'")
+                }
+                jobSeccomp = v
+            }
+            if let v = j.firstUID {
+                guard v == 0 || (1000...4_000_000_000).contains(v) else {
+                    throw ConfigurationError("config \(path): jobs.firstUID must be 0 (all jobs as nobody) or 1000...4000000000, got \(v)")
+                }
+                jobFirstUID = UInt32(v)
+            }
+            if let v = j.uidCount {
+                guard (1...16_777_216).contains(v) else { throw ConfigurationError("config \(path): jobs.uidCount must be 1...16777216, got \(v)") }
+                jobUIDCount = UInt32(v)
+            }
+            if let v = j.defaultWorkspaceMB {
+                guard v >= 0 else { throw ConfigurationError("config \(path): jobs.defaultWorkspaceMB must be >= 0 (0: no limit), got \(v)") }
+                jobDefaultWorkspaceMB = v
+            }
+            if let v = j.maxLogBytes {
+                guard v >= 0 else { throw ConfigurationError("config \(path): jobs.maxLogBytes must be >= 0 (0: no cap), got \(v)") }
+                jobMaxLogBytes = UInt64(v)
+            }
+        }
+        if let v = file.server?.minFreeDiskMB {
+            guard v >= 0 else { throw ConfigurationError("config \(path): server.minFreeDiskMB must be >= 0, got \(v)") }
+            minFreeDiskMB = v
         }
     }
 
@@ -173,6 +214,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var logLevel: String?
             var tlsCipherSuites: String?
             var metricsAddress: String?
+            var minFreeDiskMB: Int?  // sandbox (issue 16)
         }
         struct Jobs: Decodable {
             var defaultMaxCPU: Int?
@@ -181,6 +223,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var defaultMaxPIDs: Int?
             var stopGraceMilliseconds: Int?
             var initPath: String?
+            var seccomp: String?  // sandbox (issue 16)
+            var maxLogBytes: Int64?  // sandbox (issue 16)
+            var firstUID: Int64?  // sandbox (issue 16)
+            var uidCount: Int64?  // sandbox (issue 16)
+            var defaultWorkspaceMB: Int?  // sandbox (issue 16)
         }
         var server: Server?
         var jobs: Jobs?

@@ -125,7 +125,7 @@ public struct JobService: Sendable {
     /// History first, then live output until the job is final; the reader reads the file at
     /// this client's pace, so a slow client never holds back the job or other readers.
     static func streamLogs(engine: JobEngine, id: String, to stream: ResponseStream<Joblet_DataChunk>) async throws {
-        let reader = try await translating { try engine.logReader(id) }
+        let reader = try await translating { try engine.maskedLogReader(id) }  // secrets as ***
         for try await chunk in reader {
             var c = Joblet_DataChunk()
             c.payload = chunk

@@ -1,3 +1,5 @@
+import JobletCore
+
 /// A SkyPilot task built from a job request: the YAML sent to `/jobs/launch`, and what must never
 /// be shown of it.
 public struct SkyPilotTask: Sendable, Hashable {
