@@ -42,7 +42,7 @@ final class ConfigFileCheckerTests: XCTestCase {
           minFreeDiskMB: 100
         jobs:
           defaultMaxMemoryMB: 256
-          seccomp: strict
+          seccomp: unconfined
           maxLogBytes: 1000000
           defaultWorkspaceMB: 1024
         skypilot:

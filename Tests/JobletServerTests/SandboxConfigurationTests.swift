@@ -36,7 +36,7 @@ final class SandboxConfigurationTests: XCTestCase {
 
     func testBadValuesAreRefusedNamingTheKey() throws {
         let cases = [
-            ("jobs:\n  seccomp: strict\n", "jobs.seccomp must be 'default' or 'unconfined', got 'strict'"),
+            ("jobs:\n  seccomp: strict\n", "jobs.seccomp must be one of default, unconfined, got 'strict'"),
             ("server:\n  minFreeDiskMB: -1\n", "server.minFreeDiskMB must be >= 0"),
             ("jobs:\n  maxLogBytes: -5\n", "jobs.maxLogBytes must be >= 0"),
             ("jobs:\n  firstUID: 10\n", "jobs.firstUID must be 0"),
