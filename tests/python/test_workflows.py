@@ -332,6 +332,28 @@ def test_unknown_workflow_is_not_found(client):
     assert "workflow not found: 00000000-dead" in msg
 
 
+def test_secrets_reach_the_job_but_are_never_shown(client):
+    secret = "wf-s3cr3t-" + os.urandom(6).hex()
+    yaml_text = f"""
+secret_environment:
+  TOKEN: "{secret}"
+environment:
+  MODE: fast
+jobs:
+  show:
+    command: sh
+    args: ["-c", "echo token=$TOKEN mode=$MODE"]
+"""
+    wf = client.jobs.run_workflow("secret", yaml_content=yaml_text)["workflow_uuid"]
+    st = wait_workflow(client, wf)
+    assert st["workflow"]["status"] == "COMPLETED", st
+    assert secret not in st["workflow"]["yaml_content"] and 'TOKEN: "***"' in st["workflow"]["yaml_content"]
+    uid = st["jobs"][0]["job_uuid"]
+    assert b"".join(client.jobs.get_job_logs(uid)).decode() == f"token={secret} mode=fast\n"
+    job = client.jobs.get_job_status(uid)
+    assert job["secret_environment"] == {"TOKEN": "***"} and job["environment"] == {"MODE": "fast"}
+
+
 # MARK: restart
 
 def test_kill9_mid_workflow_and_restart(certs, workdir, stubs):
