@@ -563,3 +563,14 @@ def re_uuid(text):
     m = re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text)
     assert m, text
     return m.group(0)
+
+
+def test_rnx_joblet_spellings_status_and_list_workflow(wf_server, tmp_path):
+    """Joblet's documentation spells these `rnx status --workflow ID` and `rnx list --workflow`."""
+    (tmp_path / "one.yaml").write_text("jobs:\n  only:\n    command: 'true'\n")
+    r = rnx(wf_server, "run", "--workflow=" + str(tmp_path / "one.yaml"), "--follow")
+    assert r.returncode == 0 and "Status: COMPLETED" in r.stdout, r
+    wf = re_uuid(r.stdout)
+    r = rnx(wf_server, "status", "--workflow", wf)
+    assert r.returncode == 0 and "only" in r.stdout and "JOB ID" in r.stdout, r
+    assert wf[:8] in rnx(wf_server, "list", "--workflow").stdout
