@@ -569,3 +569,40 @@ def test_rnx_joblet_spellings_status_and_list_workflow(wf_server, tmp_path):
     r = rnx(wf_server, "status", "--workflow", wf)
     assert r.returncode == 0 and "only" in r.stdout and "JOB ID" in r.stdout, r
     assert wf[:8] in rnx(wf_server, "list", "--workflow").stdout
+
+
+def test_kill9_during_launches_runs_nothing_twice(certs, workdir, stubs):
+    """kill -9 while 40 parallel jobs are being launched; after restart the workflow ends, every
+    workflow job has at most one job record, and the jobs that ran are exactly those records."""
+    data = workdir / "data-workflow-restart3"
+    server = start_jobletd(certs, data)
+    servers = [server]
+    try:
+        c = sdk(server)
+        lines = ["jobs:", "  root:", "    command: 'true'"]
+        for i in range(40):
+            lines += [f"  p{i}:", "    command: sh", "    args: ['-c', 'sleep 0.3']", "    requires: [{root: COMPLETED}]"]
+        lines += ["  join:", "    command: 'true'", "    requires:"] + [f"      - p{i}: FINISHED" for i in range(40)]
+        wf = c.jobs.run_workflow("wide", yaml_content="\n".join(lines) + "\n")["workflow_uuid"]
+        deadline = time.monotonic() + 10
+        while sum(j["job_uuid"] != "0" for j in c.jobs.get_workflow_status(wf)["jobs"]) < 5:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        c.close()
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait(timeout=10)
+        server = start_jobletd(certs, data, "--address", f"127.0.0.1:{server.port}")
+        servers.append(server)
+        c = sdk(server)
+        st = wait_workflow(c, wf, timeout=60)
+        started = [j["job_uuid"] for j in st["jobs"] if j["job_uuid"] != "0"]
+        assert len(started) == len(set(started))
+        assert sorted(j["uuid"] for j in c.jobs.list_jobs()) == sorted(started)
+        assert all(j["status"] in ("COMPLETED", "FAILED", "CANCELED") for j in st["jobs"]), st["jobs"]
+        # The join requires FINISHED of each: whatever the kill did to a launch, it ran once.
+        assert by_name(st)["join"]["status"] == "COMPLETED", st["jobs"]
+        assert wf not in [w["uuid"] for w in c.jobs.list_workflows(include_completed=False)]
+        c.close()
+    finally:
+        for s in servers:
+            stop_jobletd(s)
