@@ -14,10 +14,16 @@ struct StatusCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Connection") var connection: ConnectionOptions
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "ID is a workflow's: show its jobs (as `rnx workflow status`).") var workflow = false
     @Argument(help: ArgumentHelp("Job id, or any unique prefix of one.", valueName: "id")) var id: String
 
     func run() async throws {
         try await reportingFailures {
+            if workflow {
+                let status = try await connection.withClient { try await $0.workflowStatus(id: id) }
+                Output.print(json ? WorkflowReport.statusJSON(status) : WorkflowReport.status(status))
+                return 0
+            }
             let status = try await connection.withClient { try await $0.jobStatus(id: id) }
             Output.print(json ? JobJSON.render(status) : JobReport.status(status, color: Output.colorWanted))
             return 0

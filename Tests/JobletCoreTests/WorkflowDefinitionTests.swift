@@ -156,3 +156,36 @@ final class WorkflowDefinitionTests: XCTestCase {
         }
     }
 }
+
+extension WorkflowDefinitionTests {
+    func testSecretValuesAreMaskedInTheStoredYAML() throws {
+        let yaml = """
+            secret_environment: {TOKEN: "t0k\\"en", OTHER: 'it''s'}
+            jobs:
+              a:
+                command: x
+                secret_environment:
+                  KEY: s3cr3t-value
+                  EMPTY:
+                environment: {PLAIN: visible}
+            """
+        let def = try validator.validate(yaml: yaml, files: [])
+        XCTAssertFalse(def.yaml.contains("s3cr3t"))
+        XCTAssertFalse(def.yaml.contains("t0k"))
+        XCTAssertFalse(def.yaml.contains("it''s"))
+        XCTAssertTrue(def.yaml.contains("KEY: ***"))
+        XCTAssertTrue(def.yaml.contains("TOKEN: \"***\""))
+        XCTAssertTrue(def.yaml.contains("OTHER: '***'"))
+        XCTAssertTrue(def.yaml.contains("PLAIN: visible"))
+        XCTAssertEqual(def.jobs[0].secretEnvironment["KEY"], "s3cr3t-value")
+        XCTAssertEqual(def.jobs[0].secretEnvironment["TOKEN"], "t0k\"en")
+        // A block scalar cannot be masked in place: the YAML is withheld, never shown.
+        let block = try validator.validate(yaml: "jobs:\n  a:\n    command: x\n    secret_environment:\n      K: |\n        line one\n        line two\n", files: [])
+        XCTAssertEqual(block.yaml, WorkflowSecretMask.withheld)
+    }
+
+    func testPlainValuesMayNotTakeASecret() {
+        XCTAssertEqual(invalid("secret_environment: {TOKEN: t}\njobs:\n  a:\n    command: x\n    environment: {URL: \"https://${TOKEN}@h\"}\n"),
+                       "job 'a' environment URL uses ${TOKEN}, which is a secret (line 5, column 18); put URL in secret_environment so that its value is never shown")
+    }
+}

@@ -71,3 +71,28 @@ final class WorkflowRunTests: XCTestCase {
         XCTAssertEqual(r.outcome().0, .completed)
     }
 }
+
+extension WorkflowRunTests {
+    func testWideJoinAndRepeatedRequirements() {
+        // 1 -> 500 -> 1: the join starts exactly once, when the last middle job ends.
+        var jobs: [(String, [WorkflowRequirement])] = [("first", [])]
+        for i in 0..<500 { jobs.append(("m\(i)", [WorkflowRequirement(job: "first", status: .completed)])) }
+        jobs.append(("join", (0..<500).map { WorkflowRequirement(job: "m\($0)", status: .completed) }))
+        var r = WorkflowRun(id: "w", records: jobs.map { ("id-\($0.0)", $0.0, $0.1, .waiting) })
+        XCTAssertEqual(r.settleAll(), [.start(0)])
+        XCTAssertEqual(r.end(0, .completed, exitCode: 0).count, 500)
+        for i in 1..<500 { XCTAssertEqual(r.end(i, .completed, exitCode: 0), []) }
+        XCTAssertEqual(r.end(500, .completed, exitCode: 0), [.start(501)])
+
+        // A job that requires the same job twice is cancelled once.
+        var twice = WorkflowRun(id: "w", records: [
+            ("1", "a", [], .waiting),
+            ("2", "b", [WorkflowRequirement(job: "a", status: .completed), WorkflowRequirement(job: "a", status: .finished)], .waiting),
+            ("3", "c", [WorkflowRequirement(job: "b", status: .canceled)], .waiting)])
+        _ = twice.settleAll()
+        XCTAssertEqual(twice.end(0, .failed, exitCode: 1),
+                       [.cancel(1, reason: "not run: requires a COMPLETED, a ended FAILED (exit 1)"), .start(2)])
+        XCTAssertEqual(twice.end(2, .completed, exitCode: 0), [])
+        XCTAssertTrue(twice.isDone)
+    }
+}

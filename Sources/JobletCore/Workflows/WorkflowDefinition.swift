@@ -5,7 +5,7 @@ public struct WorkflowDefinition: Sendable, Hashable {
     public var description: String
     /// In the order the YAML lists them.
     public var jobs: [WorkflowJobSpec]
-    /// The YAML as sent, kept for GetWorkflowStatus.
+    /// The YAML as sent, secret_environment values masked (`***`), kept for GetWorkflowStatus.
     public var yaml: String
     /// Every file the client sent; jobs pick theirs by path.
     public var files: [FileUpload]

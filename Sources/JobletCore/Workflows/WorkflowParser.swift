@@ -15,6 +15,8 @@ public struct WorkflowParser: Sendable {
         public var description: String
         public var jobs: [WorkflowJobSpec]
         public var sourceMap: WorkflowSourceMap
+        /// The YAML with every secret_environment value masked: what is stored and shown back.
+        public var maskedYAML: String
     }
 
     static let topLevelKeys: Set<String> = ["version", "name", "description", "environment", "secret_environment", "jobs"]
@@ -47,6 +49,7 @@ public struct WorkflowParser: Sendable {
         let topFields = Self.fields(top)
         let environment = try Self.stringMap(topFields["environment"], what: "environment")
         let secrets = try Self.stringMap(topFields["secret_environment"], what: "secret_environment")
+        var secretSpans = Self.spans(topFields["secret_environment"])
         try Self.checkClash(environment, secrets, job: nil, at: topFields["secret_environment"])
         guard let jobsNode = topFields["jobs"] else {
             throw .invalidArgument("workflow YAML has no `jobs` section\(Self.at(root)): add jobs as `jobs: {name: {command: …}}` or `jobs: [{name: …, command: …}]`")
@@ -72,16 +75,18 @@ public struct WorkflowParser: Sendable {
         }
         var parsed = Parsed(name: try Self.optionalScalar(topFields["name"], what: "name") ?? "",
                             description: try Self.optionalScalar(topFields["description"], what: "description") ?? "",
-                            jobs: [], sourceMap: WorkflowSourceMap())
+                            jobs: [], sourceMap: WorkflowSourceMap(), maskedYAML: "")
         parsed.jobs.reserveCapacity(entries.count)
         for entry in entries {
             let spec = try Self.job(entry.name, entry.spec, environment: environment, secrets: secrets,
                                     map: &parsed.sourceMap)
+            if case .mapping(let m) = entry.spec { secretSpans += Self.spans(Self.fields(m)["secret_environment"]) }
             if parsed.sourceMap.jobs[entry.name] == nil {
                 parsed.sourceMap.jobs[entry.name] = Self.location(entry.nameNode)
             }
             parsed.jobs.append(spec)
         }
+        parsed.maskedYAML = WorkflowSecretMask.mask(yaml, secretSpans)
         return parsed
     }
 
@@ -112,9 +117,9 @@ public struct WorkflowParser: Sendable {
         try checkClash(ownPlain, ownSecret, job: name, at: spec["secret_environment"])
         for (k, v) in ownPlain { plain[k] = v; secret[k] = nil }
         for (k, v) in ownSecret { secret[k] = v; plain[k] = nil }
-        job.environment = try expand(plain, using: plain.merging(secret) { a, _ in a }, what: "\(what) environment",
-                                     node: spec["environment"] ?? node)
-        job.secretEnvironment = try expand(secret, using: plain.merging(secret) { a, _ in a },
+        job.environment = try expand(plain, using: plain.merging(secret) { a, _ in a }, secretNames: Set(secret.keys),
+                                     what: "\(what) environment", node: spec["environment"] ?? node)
+        job.secretEnvironment = try expand(secret, using: plain.merging(secret) { a, _ in a }, secretNames: [],
                                            what: "\(what) secret_environment", node: spec["secret_environment"] ?? node)
         // Requirements, both spellings.
         var requirementLocations: [WorkflowSourceMap.Location] = []
@@ -211,8 +216,9 @@ public struct WorkflowParser: Sendable {
     }
 
     /// `${VAR}` in a value becomes VAR's value from the job's environment (plain and secret).
-    private static func expand(_ values: [String: String], using source: [String: String], what: String,
-                               node: Node) throws(JobletError) -> [String: String] {
+    /// A plain value may not take a secret's value (`secretNames`): it would be shown back.
+    private static func expand(_ values: [String: String], using source: [String: String], secretNames: Set<String>,
+                               what: String, node: Node) throws(JobletError) -> [String: String] {
         var result: [String: String] = [:]
         for (key, value) in values {
             guard value.contains("${") else {
@@ -227,6 +233,9 @@ public struct WorkflowParser: Sendable {
                     throw .invalidArgument("\(what) \(key): unterminated `${` in '\(value)'\(at(node))")
                 }
                 let variable = String(rest[open.upperBound..<close])
+                if secretNames.contains(variable) {
+                    throw .invalidArgument("\(what) \(key) uses ${\(variable)}, which is a secret\(at(node)); put \(key) in secret_environment so that its value is never shown")
+                }
                 guard let replacement = source[variable], variable != key else {
                     throw .invalidArgument("\(what) \(key) uses ${\(variable)}, which is not defined in the workflow's or the job's environment\(at(node))")
                 }
@@ -239,6 +248,15 @@ public struct WorkflowParser: Sendable {
     }
 
     // MARK: Node helpers
+
+    /// Where each value of a secret_environment mapping starts, for `WorkflowSecretMask`.
+    private static func spans(_ node: Node?) -> [WorkflowSecretMask.Span] {
+        guard let map = node?.mapping else { return [] }
+        return map.compactMap { _, value in
+            guard case .scalar(let s) = value, let mark = value.mark else { return nil }
+            return WorkflowSecretMask.Span(line: mark.line, column: mark.column, value: s.string)
+        }
+    }
 
     static func location(_ node: Node) -> WorkflowSourceMap.Location {
         let mark = node.mark

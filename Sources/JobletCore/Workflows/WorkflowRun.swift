@@ -16,7 +16,10 @@ struct WorkflowRun: Sendable {
         let name: String
         /// Index of the required job and the status it must end with.
         let requirements: [(job: Int, status: RequiredStatus)]
-        var dependents: [Int] = []
+        /// Jobs that require this one, once per requirement, with the status they require.
+        var dependents: [(job: Int, status: RequiredStatus)] = []
+        /// Requirements whose job has not ended yet; the job may start at 0.
+        var unmet = 0
         var state: State
     }
 
@@ -45,7 +48,10 @@ struct WorkflowRun: Sendable {
                  state: r.state)
         }
         for i in nodes.indices {
-            for requirement in nodes[i].requirements { nodes[requirement.job].dependents.append(i) }
+            for requirement in nodes[i].requirements {
+                nodes[requirement.job].dependents.append((i, requirement.status))
+                if case .ended = nodes[requirement.job].state {} else { nodes[i].unmet += 1 }
+            }
         }
         unfinished = nodes.reduce(0) { count, node in
             if case .ended = node.state { return count }
@@ -55,13 +61,12 @@ struct WorkflowRun: Sendable {
 
     var isDone: Bool { unfinished == 0 }
 
-    /// What to do with waiting jobs among `candidates`, and recursively with the jobs that a
-    /// cancellation decides. Jobs to start are marked `.launching`, cancelled ones `.ended`.
+    /// What to do with waiting jobs among `candidates` (each checked in full), and recursively
+    /// with the jobs that a cancellation decides. Jobs to start are marked `.launching`,
+    /// cancelled ones `.ended`.
     mutating func settle(_ candidates: some Sequence<Int>) -> [Action] {
         var actions: [Action] = []
-        var queue = Array(candidates)
-        while let i = queue.popLast() {
-            guard nodes[i].state == .waiting else { continue }
+        for i in candidates where nodes[i].state == .waiting {
             switch decide(i) {
             case .none:
                 continue
@@ -69,9 +74,8 @@ struct WorkflowRun: Sendable {
                 nodes[i].state = .launching
                 actions.append(.start(i))
             case .cancel(_, let reason)?:
-                markEnded(i, .canceled, exitCode: nil)
                 actions.append(.cancel(i, reason: reason))
-                queue.append(contentsOf: nodes[i].dependents)
+                propagateEnd(of: i, .canceled, exitCode: nil, into: &actions)
             }
         }
         return actions
@@ -79,14 +83,42 @@ struct WorkflowRun: Sendable {
 
     /// Every waiting job: what a new or recovered workflow starts with.
     mutating func settleAll() -> [Action] {
-        settle(nodes.indices.reversed())
+        settle(nodes.indices)
     }
 
-    /// Job `i` ended; returns what follows for its dependents.
+    /// Job `i` ended; returns what follows for its dependents (recursively). Only the
+    /// requirements on `i` are looked at: a job still waiting has all its other ended
+    /// requirements met, so a wide join costs one check per ended job, not one per requirement.
     mutating func end(_ i: Int, _ status: JobStatus, exitCode: Int32?) -> [Action] {
         if case .ended = nodes[i].state { return [] }
-        markEnded(i, status, exitCode: exitCode)
-        return settle(nodes[i].dependents)
+        var actions: [Action] = []
+        propagateEnd(of: i, status, exitCode: exitCode, into: &actions)
+        return actions
+    }
+
+    /// Marks `first` ended, then decides its dependents; a cancelled dependent is marked ended at
+    /// once (a job may require the same job twice) and its own dependents decided in turn.
+    private mutating func propagateEnd(of first: Int, _ firstStatus: JobStatus, exitCode firstExit: Int32?,
+                                       into actions: inout [Action]) {
+        guard markEnded(first, firstStatus, exitCode: firstExit) else { return }
+        var queue = [first]
+        while let i = queue.popLast() {
+            guard case .ended(let status, let exitCode) = nodes[i].state else { continue }
+            for (d, required) in nodes[i].dependents {
+                nodes[d].unmet -= 1
+                guard nodes[d].state == .waiting else { continue }
+                if stopRequested || !required.accepts(status) {
+                    let reason = stopRequested ? "not run: workflow stopped by request"
+                        : Self.reason(nodes[i].name, required, status, exitCode)
+                    markEnded(d, .canceled, exitCode: nil)
+                    actions.append(.cancel(d, reason: reason))
+                    queue.append(d)
+                } else if nodes[d].unmet == 0 {
+                    nodes[d].state = .launching
+                    actions.append(.start(d))
+                }
+            }
+        }
     }
 
     mutating func markStarted(_ i: Int) {
@@ -96,10 +128,18 @@ struct WorkflowRun: Sendable {
         }
     }
 
-    private mutating func markEnded(_ i: Int, _ status: JobStatus, exitCode: Int32?) {
-        if case .ended = nodes[i].state { return }
+    /// false when it had already ended.
+    @discardableResult
+    private mutating func markEnded(_ i: Int, _ status: JobStatus, exitCode: Int32?) -> Bool {
+        if case .ended = nodes[i].state { return false }
         nodes[i].state = .ended(status, exitCode: exitCode)
         unfinished -= 1
+        return true
+    }
+
+    static func reason(_ name: String, _ required: RequiredStatus, _ status: JobStatus, _ exitCode: Int32?) -> String {
+        let exit = (status == .failed && exitCode != nil) ? " (exit \(exitCode!))" : ""
+        return "not run: requires \(name) \(required.rawValue), \(name) ended \(status.rawValue)\(exit)"
     }
 
     /// nil: keep waiting. A stopped workflow cancels whatever has not started.
@@ -112,9 +152,7 @@ struct WorkflowRun: Sendable {
                 continue
             }
             if !requirement.status.accepts(status) {
-                let name = nodes[requirement.job].name
-                let exit = (status == .failed && exitCode != nil) ? " (exit \(exitCode!))" : ""
-                return .cancel(i, reason: "not run: requires \(name) \(requirement.status.rawValue), \(name) ended \(status.rawValue)\(exit)")
+                return .cancel(i, reason: Self.reason(nodes[requirement.job].name, requirement.status, status, exitCode))
             }
         }
         return allHold ? .start(i) : nil

@@ -82,7 +82,7 @@ public struct WorkflowValidator: Sendable {
             }
         }
         let name = parsed.name.isEmpty ? (fallbackName.isEmpty ? "workflow" : fallbackName) : parsed.name
-        return WorkflowDefinition(name: name, description: parsed.description, jobs: jobs, yaml: yaml, files: files)
+        return WorkflowDefinition(name: name, description: parsed.description, jobs: jobs, yaml: parsed.maskedYAML, files: files)
     }
 
     /// The same kind of error (INVALID_ARGUMENT, FAILED_PRECONDITION, …) with a new message.
