@@ -342,14 +342,15 @@ environment:
 jobs:
   show:
     command: sh
-    args: ["-c", "echo token=$TOKEN mode=$MODE"]
+    args: ["-c", "echo token=$TOKEN mode=$MODE; echo $TOKEN | rev"]
 """
     wf = client.jobs.run_workflow("secret", yaml_content=yaml_text)["workflow_uuid"]
     st = wait_workflow(client, wf)
     assert st["workflow"]["status"] == "COMPLETED", st
     assert secret not in st["workflow"]["yaml_content"] and 'TOKEN: "***"' in st["workflow"]["yaml_content"]
     uid = st["jobs"][0]["job_uuid"]
-    assert b"".join(client.jobs.get_job_logs(uid)).decode() == f"token={secret} mode=fast\n"
+    # Logs mask secret values (docs/security.md); the reversed value proves the job had the real one.
+    assert b"".join(client.jobs.get_job_logs(uid)).decode() == f"token=*** mode=fast\n{secret[::-1]}\n"
     job = client.jobs.get_job_status(uid)
     assert job["secret_environment"] == {"TOKEN": "***"} and job["environment"] == {"MODE": "fast"}
 
