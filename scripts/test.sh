@@ -30,6 +30,9 @@ fi
 JOBLETD_BUILD="$PWD/$release" python3 -m pytest -q tests/python/test_interop.py tests/python/test_transport.py \
   tests/python/test_hostile.py tests/python/test_sdk_jobs.py tests/python/test_startup.py
 
+echo "== soak: 2 minutes of mixed load with kill -9 chaos, then an account of every job and leak (bench/soak.sh)"
+JOBLETD_BUILD="$PWD/$release" bench/soak.sh --minutes 2 --chaos
+
 echo "== benchmark smoke: every bench/ script once, in its smallest form (bench/smoke.sh)"
 bench/smoke.sh
 
