@@ -35,8 +35,12 @@ public struct CgroupApplyReport: Sendable, Equatable {
 extension CgroupController {
     /// Job ids become directory names: nothing that could walk out of `joblet/`.
     static func cgroup(forJobID jobID: String) throws -> JobCgroup {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
-        guard !jobID.isEmpty, jobID.count <= 128, jobID != ".", jobID != "..", jobID.allSatisfy(allowed.contains) else {
+        // Bytes, not Characters: /metrics calls this for every running job on each scrape.
+        func allowed(_ b: UInt8) -> Bool {
+            (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b == 45 || b == 95 || b == 46
+        }
+        let bytes = jobID.utf8
+        guard !bytes.isEmpty, bytes.count <= 128, jobID != ".", jobID != "..", bytes.allSatisfy(allowed) else {
             throw LocalJobError.invalidSpec("job id \"\(jobID)\" must be 1-128 characters of letters, digits, '-', '_', '.'")
         }
         return JobCgroup(relativePath: "joblet/\(jobID)")

@@ -136,8 +136,8 @@ public struct CgroupV1Controller: CgroupController {
     }
 
     public func cpuAndMemory(of cgroup: JobCgroup) -> (cpuNanoseconds: UInt64?, memoryBytes: UInt64?) {
-        (dir("cpuacct", cgroup).flatMap { FileIO.readTrimmed("\($0)/cpuacct.usage") }.flatMap { UInt64($0) },
-         dir("memory", cgroup).flatMap { FileIO.readTrimmed("\($0)/memory.usage_in_bytes") }.flatMap { UInt64($0) })
+        (dir("cpuacct", cgroup).flatMap { FileIO.readNumber("\($0)/cpuacct.usage") },
+         dir("memory", cgroup).flatMap { FileIO.readNumber("\($0)/memory.usage_in_bytes") })
     }
 
     /// blkio.throttle.io_service_bytes: "8:0 Read 4096" … per device and operation, then "Total N".

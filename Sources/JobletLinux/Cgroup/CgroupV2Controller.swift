@@ -101,8 +101,9 @@ public struct CgroupV2Controller: CgroupController {
 
     public func cpuAndMemory(of cgroup: JobCgroup) -> (cpuNanoseconds: UInt64?, memoryBytes: UInt64?) {
         let d = dir(cgroup)
-        return ((FileIO.readTrimmed("\(d)/cpu.stat") ?? "").keyedCounters["usage_usec"].map { $0 * 1000 },
-                FileIO.readTrimmed("\(d)/memory.current").flatMap { UInt64($0) })
+        // cpu.stat's first line is usage_usec.
+        return (FileIO.readNumber("\(d)/cpu.stat", after: "usage_usec").map { $0 * 1000 },
+                FileIO.readNumber("\(d)/memory.current"))
     }
 
     /// io.stat: "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" per device, summed.
