@@ -11,6 +11,8 @@ public final class LocalBackend: JobBackend {
     let user: JobUser?
     /// Stored with each job it runs (the server's node id; the host name when none is given).
     let nodeID: String
+    /// Running jobs' counter files, open while /metrics reads them (LocalBackend+Usage).
+    let counters = CgroupCounterCache()
 
     /// `dataDirectory/jobs/<id>` holds each job's workspace and exit status.
     public init(runner: LocalJobRunner, dataDirectory: URL, user: JobUser? = nil, nodeID: String? = nil) {

@@ -12,11 +12,30 @@ public protocol CgroupController: Sendable {
     func contains(pid: Int32, in cgroup: JobCgroup) -> Bool
     func processes(in cgroup: JobCgroup) -> [Int32]
     func usage(of cgroup: JobCgroup) -> JobResourceUsage
-    /// CPU nanoseconds and memory bytes now, in two reads: what /metrics needs for each running job.
-    func cpuAndMemory(of cgroup: JobCgroup) -> (cpuNanoseconds: UInt64?, memoryBytes: UInt64?)
+    /// The files holding the job's CPU time and memory now (what /metrics reads for each running
+    /// job), and how to read them.
+    func counterFiles(of cgroup: JobCgroup) -> CgroupCounterFiles
     /// SIGKILLs everything in the cgroup and waits until it is empty.
     func killAll(in cgroup: JobCgroup, timeout: Duration) throws
     func remove(_ cgroup: JobCgroup) throws
+}
+
+/// A cgroup's CPU and memory counter files: each holds one number, or (cpu.stat) starts with
+/// "`cpuKey` N"; `cpuScale` turns the CPU number into nanoseconds.
+public struct CgroupCounterFiles: Sendable, Equatable {
+    public var cpu: String?
+    public var cpuKey: String?
+    public var cpuScale: UInt64
+    public var memory: String?
+}
+
+extension CgroupController {
+    /// CPU nanoseconds and memory bytes now, two small reads.
+    public func cpuAndMemory(of cgroup: JobCgroup) -> (cpuNanoseconds: UInt64?, memoryBytes: UInt64?) {
+        let f = counterFiles(of: cgroup)
+        return (f.cpu.flatMap { FileIO.readNumber($0, after: f.cpuKey) }.map { $0 &* f.cpuScale },
+                f.memory.flatMap { FileIO.readNumber($0) })
+    }
 }
 
 /// Where the spawned child puts itself (it writes "0" to cgroup.procs) before it execs the init.

