@@ -240,3 +240,21 @@ def test_rnx_job_metrics_and_status_usage(mon_server, pb):
     assert st.returncode == 0 and "CPU Used" in st.stdout and "Peak Memory" in st.stdout
     missing = rnx(mon_server, "job", "metrics", "00000000")
     assert missing.returncode == 1 and "not found" in missing.stderr
+
+
+# The SkyPilot stand-in and a jobletd configured for it, from the GPU suite.
+from test_gpu_jobs import control, gpu_server, standin  # noqa: E402,F401  (pytest fixtures)
+
+
+def test_skypilot_job_metrics_say_why_not(gpu_server, standin, pb):
+    control(standin, "/_standin/scenario", {"name": "success"})
+    uuid = jobs(gpu_server, pb).RunJob(pb[0].RunJobRequest(command="python3", args=["train.py"], gpu_count=1),
+                                      timeout=10).jobUuid
+    with pytest.raises(grpc.RpcError) as e:
+        monitoring(gpu_server, pb).GetJobMetrics(pb[0].JobMetricsReq(uuid=uuid), timeout=10)
+    assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "SkyPilot" in e.value.details()
+    with pytest.raises(grpc.RpcError) as e:
+        next(iter(monitoring(gpu_server, pb).StreamJobMetrics(pb[0].JobMetricsReq(uuid=uuid), timeout=10)))
+    assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    st = wait_final(gpu_server, pb, uuid)
+    assert st.backend == "skypilot" and not st.HasField("usage")
