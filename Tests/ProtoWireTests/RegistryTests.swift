@@ -67,7 +67,7 @@ final class RegistryTests: XCTestCase {
     }
 
     func testMessageTypesByName() {
-        XCTAssertEqual(JobletAPIRegistry.messageTypes.count, 107)
+        XCTAssertEqual(JobletAPIRegistry.messageTypes.count, 109)  // + JobMetricsReq, JobMetricsSample (monitoring)
         XCTAssert(JobletAPIRegistry.messageTypes["joblet.RunJobRes"] == Joblet_RunJobRes.self)
         XCTAssert(JobletAPIRegistry.messageTypes["grpc.health.v1.HealthCheckResponse"] == Grpc_Health_V1_HealthCheckResponse.self)
         for (name, type) in JobletAPIRegistry.messageTypes { XCTAssertEqual(type.protoMessageName, name) }
