@@ -64,34 +64,20 @@ public final class JobletClient: Sendable {
     /// The job's output: everything so far, then live output until the job is final.
     /// Ending the iteration early (or cancelling the task) cancels the call.
     public func jobLogs(id: String) async throws -> AsyncThrowingStream<[UInt8], Error> {
-        let method = Joblet_JobService.Method.getJobLogs
         var request = Joblet_GetJobLogsReq()
         request.uuid = id
-        let call: StreamingCall<Joblet_GetJobLogsReq, Joblet_DataChunk>
-        do {
-            call = try await channel.serverStreaming(method, request)
-        } catch {
-            throw translate(error, method)
-        }
-        let address = settings.address
+        let chunks = try await stream(Joblet_JobService.Method.getJobLogs, request, Joblet_DataChunk.self)
         return AsyncThrowingStream { continuation in
             let reader = Task {
                 do {
-                    for try await chunk in call.responses { continuation.yield(chunk.payload) }
-                    if let status = call.status, status.code != .ok {
-                        throw status
-                    }
+                    for try await chunk in chunks { continuation.yield(chunk.payload) }
                     continuation.finish()
-                } catch let error as RPCError {
-                    continuation.finish(throwing: JobletClientError(rpc: error, path: method.path, server: address))
                 } catch {
                     continuation.finish(throwing: error)
                 }
             }
-            continuation.onTermination = { _ in
-                reader.cancel()
-                call.cancel()
-            }
+            // Cancelling the reader ends its iteration, which cancels the call.
+            continuation.onTermination = { _ in reader.cancel() }
         }
     }
 

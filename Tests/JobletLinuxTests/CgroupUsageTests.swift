@@ -59,6 +59,30 @@ final class CgroupUsageTests: XCTestCase {
         XCTAssertEqual(u.ioWriteBytes, 700)
     }
 
+    func testCounterCacheRereadsOpenFilesAndLetsGo() throws {
+        try put("joblet/j1/cpu.stat", "usage_usec 2500000\nuser_usec 2000000\n")
+        try put("joblet/j1/memory.current", "4096\n")
+        let controller = CgroupV2Controller(root: root)
+        let cgroup = JobCgroup(relativePath: "joblet/j1")
+        XCTAssertEqual(controller.cpuAndMemory(of: cgroup).cpuNanoseconds, 2_500_000_000)
+        let cache = CgroupCounterCache()
+        var asked = 0
+        let files = { asked += 1; return controller.counterFiles(of: cgroup) }
+        XCTAssertEqual(cache.read(id: "j1", files: files).memoryBytes, 4096)
+        // The same descriptors see new contents (cgroupfs regenerates them; here the file is rewritten in place).
+        let fd = open("\(root)/joblet/j1/memory.current", O_WRONLY | O_TRUNC)
+        _ = "8192\n".withCString { write(fd, $0, 5) }
+        close(fd)
+        let again = cache.read(id: "j1", files: files)
+        XCTAssertEqual(again.memoryBytes, 8192)
+        XCTAssertEqual(again.cpuNanoseconds, 2_500_000_000)
+        XCTAssertEqual(asked, 1, "files are opened once")
+        cache.keepOnly([])
+        XCTAssertEqual(cache.read(id: "j1", files: files).memoryBytes, 8192)
+        XCTAssertEqual(asked, 2, "reopened after keepOnly let it go")
+        XCTAssertNil(cache.read(id: "gone", files: { controller.counterFiles(of: JobCgroup(relativePath: "joblet/gone")) }).cpuNanoseconds)
+    }
+
     func testMissingCgroupReadsAsNothing() {
         let u = CgroupV2Controller(root: root).usage(of: JobCgroup(relativePath: "joblet/gone"))
         XCTAssertNil(u.cpuNanoseconds)

@@ -48,7 +48,12 @@ def meminfo_total():
     raise AssertionError("no MemTotal")
 
 
+def net_devices():
+    return {l.split(":")[0].strip() for l in pathlib.Path("/proc/net/dev").read_text().splitlines()[2:]}
+
+
 def test_system_status_matches_proc(mon_server, pb):
+    before = net_devices()
     r = monitoring(mon_server, pb).GetSystemStatus(pb[0].EmptyRequest(), timeout=10)
     assert r.available
     h = r.host
@@ -74,8 +79,12 @@ def test_system_status_matches_proc(mon_server, pb):
     assert len(root) == 1, [d.mountPoint for d in r.disks]
     assert root[0].totalBytes == st.f_blocks * st.f_frsize and root[0].inodesTotal == st.f_files
     assert not [d for d in r.disks if d.filesystem in ("proc", "sysfs", "tmpfs", "cgroup", "cgroup2", "devtmpfs")]
+    # Interfaces may come and go meanwhile (other jobs' veths): the server's list lies between
+    # what this test saw before and after its call.
+    after = net_devices()
     names = {n.interface for n in r.networks}
-    assert names == {l.split(":")[0].strip() for l in pathlib.Path("/proc/net/dev").read_text().splitlines()[2:]}
+    assert before & after <= names <= before | after, (names, before, after)
+    assert "lo" in names
     p = r.processes
     assert p.totalProcesses > 10 and p.totalThreads >= p.totalProcesses
     assert 0 < len(p.topByCPU) <= 10 and 0 < len(p.topByMemory) <= 10
@@ -100,7 +109,7 @@ def test_stream_sends_fresh_samples_and_filters(mon_server, pb):
     stamps = [parse_rfc3339(s.timestamp) for s in samples]
     assert len(set(stamps)) == 3 and stamps == sorted(stamps)
     for a, b in zip(stamps, stamps[1:]):
-        assert 0.5 < (b - a).total_seconds() < 3
+        assert 0.5 < (b - a).total_seconds() < 5
     assert all(s.HasField("cpu") and s.networks for s in samples)
     assert not any(s.HasField("memory") or s.disks or s.HasField("processes") for s in samples)
     assert samples[0].host.hostname == socket.gethostname()
@@ -177,7 +186,9 @@ def test_busy_loop_uses_about_its_cpu_limit(mon_server, pb):
         time.sleep(3)
         m = stub.GetJobMetrics(pb[0].JobMetricsReq(uuid=uuid), timeout=10)
         assert m.cpuLimitPercent == 30 and not m.final
-        assert 20 <= m.cpuPercent <= 40, m
+        # At most its limit (plus sampling slack); at least a good part of it, though on a host
+        # this busy (two cores, several builds) the loop may not get all 30 %.
+        assert 12 <= m.cpuPercent <= 40, m
         st = status(mon_server, pb, uuid)
         assert st.status == "RUNNING" and st.usage.cpuSeconds > 0.5 and st.usage.pids >= 1
     finally:
@@ -240,3 +251,21 @@ def test_rnx_job_metrics_and_status_usage(mon_server, pb):
     assert st.returncode == 0 and "CPU Used" in st.stdout and "Peak Memory" in st.stdout
     missing = rnx(mon_server, "job", "metrics", "00000000")
     assert missing.returncode == 1 and "not found" in missing.stderr
+
+
+# The SkyPilot stand-in and a jobletd configured for it, from the GPU suite.
+from test_gpu_jobs import control, gpu_server, standin  # noqa: E402,F401  (pytest fixtures)
+
+
+def test_skypilot_job_metrics_say_why_not(gpu_server, standin, pb):
+    control(standin, "/_standin/scenario", {"name": "success"})
+    uuid = jobs(gpu_server, pb).RunJob(pb[0].RunJobRequest(command="python3", args=["train.py"], gpu_count=1),
+                                      timeout=10).jobUuid
+    with pytest.raises(grpc.RpcError) as e:
+        monitoring(gpu_server, pb).GetJobMetrics(pb[0].JobMetricsReq(uuid=uuid), timeout=10)
+    assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "SkyPilot" in e.value.details()
+    with pytest.raises(grpc.RpcError) as e:
+        next(iter(monitoring(gpu_server, pb).StreamJobMetrics(pb[0].JobMetricsReq(uuid=uuid), timeout=10)))
+    assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    st = wait_final(gpu_server, pb, uuid)
+    assert st.backend == "skypilot" and not st.HasField("usage")

@@ -40,6 +40,7 @@ public final class JobUsageTracker: Sendable {
         }
         guard let usage = sources.lazy.compactMap({ $0.usage(of: job) }).first else { return nil }
         let percent = previous.withLock { table -> Double in
+            if table.count > Self.pruneAbove { Self.prune(&table, now: usage.time) }
             if let before = table[job.id] {
                 if usage.time.timeIntervalSince(before.usage.time) < Self.minimumInterval { return before.cpuPercent }
                 let p = usage.cpuPercent(since: before.usage)
@@ -55,8 +56,12 @@ public final class JobUsageTracker: Sendable {
         return Reading(usage: usage, cpuPercent: percent, final: false)
     }
 
-    /// Drops readings of jobs not in `activeIDs` (a scrape calls this, so the table stays bounded).
-    public func forgetAllBut(_ activeIDs: Set<String>) {
-        previous.withLock { table in table = table.filter { activeIDs.contains($0.key) } }
+    /// Jobs read while running and then deleted (never read once final) would stay in the table:
+    /// past this many entries, those not read for `staleAfter` go.
+    static let pruneAbove = 1024
+    static let staleAfter: TimeInterval = 600
+
+    static func prune(_ table: inout [String: Entry], now: Date) {
+        table = table.filter { now.timeIntervalSince($0.value.usage.time) < staleAfter }
     }
 }

@@ -54,4 +54,6 @@ public struct ActiveJob: Sendable, Hashable {
 public protocol JobQuickUsageSource: Sendable {
     /// CPU seconds so far and memory bytes now; nil when the job is not this backend's or has no cgroup.
     func cpuAndMemory(ofJob id: String, backend: String) -> (cpuSeconds: Double, memoryBytes: Int64)?
+    /// Lets go of whatever it keeps for jobs not in `ids` (the running ones).
+    func keepCountersOnly(for ids: Set<String>)
 }

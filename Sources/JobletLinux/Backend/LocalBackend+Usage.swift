@@ -20,11 +20,19 @@ extension LocalBackend: JobUsageSource {
 }
 
 extension LocalBackend: JobQuickUsageSource {
-    /// Two cgroup reads by the job's id: a local job's cgroup is always `joblet/<id>`.
+    /// Two preads by the job's id (a local job's cgroup is always `joblet/<id>`), on counter files
+    /// kept open between scrapes.
     public func cpuAndMemory(ofJob id: String, backend: String) -> (cpuSeconds: Double, memoryBytes: Int64)? {
-        guard backend == name, let cgroup = try? type(of: runner.cgroups).cgroup(forJobID: id) else { return nil }
-        let (cpu, memory) = runner.cgroups.cpuAndMemory(of: cgroup)
+        guard backend == name else { return nil }
+        let cgroups = runner.cgroups
+        // The id is checked (and the paths made) only when the job's files are first opened.
+        let (cpu, memory) = counters.read(id: id) {
+            (try? type(of: cgroups).cgroup(forJobID: id)).map { cgroups.counterFiles(of: $0) }
+                ?? CgroupCounterFiles(cpu: nil, cpuKey: nil, cpuScale: 1, memory: nil)
+        }
         guard cpu != nil || memory != nil else { return nil }
         return (Double(cpu ?? 0) / 1e9, Int64(clamping: memory ?? 0))
     }
+
+    public func keepCountersOnly(for ids: Set<String>) { counters.keepOnly(ids) }
 }

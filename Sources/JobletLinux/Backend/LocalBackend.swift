@@ -13,6 +13,8 @@ public final class LocalBackend: JobBackend {
     let nodeID: String
     /// One uid per job (issue 16); nil: every job runs as `user` (or the runner's default, nobody).
     let uids: JobUIDAllocator?
+    /// Running jobs' counter files, open while /metrics reads them (LocalBackend+Usage).
+    let counters = CgroupCounterCache()
 
     /// `dataDirectory/jobs/<id>` holds each job's workspace and exit status. `uidRange`: the
     /// first uid and how many, for one uid per job (`JobUIDAllocator`).

@@ -12,11 +12,30 @@ public protocol CgroupController: Sendable {
     func contains(pid: Int32, in cgroup: JobCgroup) -> Bool
     func processes(in cgroup: JobCgroup) -> [Int32]
     func usage(of cgroup: JobCgroup) -> JobResourceUsage
-    /// CPU nanoseconds and memory bytes now, in two reads: what /metrics needs for each running job.
-    func cpuAndMemory(of cgroup: JobCgroup) -> (cpuNanoseconds: UInt64?, memoryBytes: UInt64?)
+    /// The files holding the job's CPU time and memory now (what /metrics reads for each running
+    /// job), and how to read them.
+    func counterFiles(of cgroup: JobCgroup) -> CgroupCounterFiles
     /// SIGKILLs everything in the cgroup and waits until it is empty.
     func killAll(in cgroup: JobCgroup, timeout: Duration) throws
     func remove(_ cgroup: JobCgroup) throws
+}
+
+/// A cgroup's CPU and memory counter files: each holds one number, or (cpu.stat) starts with
+/// "`cpuKey` N"; `cpuScale` turns the CPU number into nanoseconds.
+public struct CgroupCounterFiles: Sendable, Equatable {
+    public var cpu: String?
+    public var cpuKey: String?
+    public var cpuScale: UInt64
+    public var memory: String?
+}
+
+extension CgroupController {
+    /// CPU nanoseconds and memory bytes now, two small reads.
+    public func cpuAndMemory(of cgroup: JobCgroup) -> (cpuNanoseconds: UInt64?, memoryBytes: UInt64?) {
+        let f = counterFiles(of: cgroup)
+        return (f.cpu.flatMap { FileIO.readNumber($0, after: f.cpuKey) }.map { $0 &* f.cpuScale },
+                f.memory.flatMap { FileIO.readNumber($0) })
+    }
 }
 
 /// Where the spawned child puts itself (it writes "0" to cgroup.procs) before it execs the init.
@@ -35,8 +54,12 @@ public struct CgroupApplyReport: Sendable, Equatable {
 extension CgroupController {
     /// Job ids become directory names: nothing that could walk out of `joblet/`.
     static func cgroup(forJobID jobID: String) throws -> JobCgroup {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
-        guard !jobID.isEmpty, jobID.count <= 128, jobID != ".", jobID != "..", jobID.allSatisfy(allowed.contains) else {
+        // Bytes, not Characters: /metrics calls this for every running job on each scrape.
+        func allowed(_ b: UInt8) -> Bool {
+            (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b == 45 || b == 95 || b == 46
+        }
+        let bytes = jobID.utf8
+        guard !bytes.isEmpty, bytes.count <= 128, jobID != ".", jobID != "..", bytes.allSatisfy(allowed) else {
             throw LocalJobError.invalidSpec("job id \"\(jobID)\" must be 1-128 characters of letters, digits, '-', '_', '.'")
         }
         return JobCgroup(relativePath: "joblet/\(jobID)")

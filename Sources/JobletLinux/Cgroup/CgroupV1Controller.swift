@@ -136,9 +136,9 @@ public struct CgroupV1Controller: CgroupController {
         return usage
     }
 
-    public func cpuAndMemory(of cgroup: JobCgroup) -> (cpuNanoseconds: UInt64?, memoryBytes: UInt64?) {
-        (dir("cpuacct", cgroup).flatMap { FileIO.readTrimmed("\($0)/cpuacct.usage") }.flatMap { UInt64($0) },
-         dir("memory", cgroup).flatMap { FileIO.readTrimmed("\($0)/memory.usage_in_bytes") }.flatMap { UInt64($0) })
+    public func counterFiles(of cgroup: JobCgroup) -> CgroupCounterFiles {
+        CgroupCounterFiles(cpu: dir("cpuacct", cgroup).map { "\($0)/cpuacct.usage" }, cpuKey: nil, cpuScale: 1,
+                           memory: dir("memory", cgroup).map { "\($0)/memory.usage_in_bytes" })
     }
 
     /// blkio.throttle.io_service_bytes: "8:0 Read 4096" … per device and operation, then "Total N".

@@ -99,10 +99,10 @@ public struct CgroupV2Controller: CgroupController {
         return usage
     }
 
-    public func cpuAndMemory(of cgroup: JobCgroup) -> (cpuNanoseconds: UInt64?, memoryBytes: UInt64?) {
+    public func counterFiles(of cgroup: JobCgroup) -> CgroupCounterFiles {
         let d = dir(cgroup)
-        return ((FileIO.readTrimmed("\(d)/cpu.stat") ?? "").keyedCounters["usage_usec"].map { $0 * 1000 },
-                FileIO.readTrimmed("\(d)/memory.current").flatMap { UInt64($0) })
+        // cpu.stat's first line is usage_usec.
+        return CgroupCounterFiles(cpu: "\(d)/cpu.stat", cpuKey: "usage_usec", cpuScale: 1000, memory: "\(d)/memory.current")
     }
 
     /// io.stat: "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" per device, summed.

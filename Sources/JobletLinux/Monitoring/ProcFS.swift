@@ -1,7 +1,7 @@
 import Glibc
 
-/// Reads procfs and sysfs files with one small stack-free buffer per call; a missing file is nil.
-/// `root` lets tests point it at a fixture tree.
+/// Reads procfs, sysfs and /etc files; a missing one reads as nil. Its roots are settable so that
+/// tests can point it at a fixture tree.
 public struct ProcFS: Sendable {
     public var proc: String
     public var sys: String

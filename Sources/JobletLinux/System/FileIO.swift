@@ -17,6 +17,42 @@ enum FileIO {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The first number in a small file (cgroup counters: "123\n", or "usage_usec 123" with `key`),
+    /// read into a stack buffer and parsed from bytes: /metrics reads two per running job.
+    static func readNumber(_ path: String, after key: String? = nil) -> UInt64? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return readNumber(fd: fd, after: key)
+    }
+
+    /// The same from an open descriptor, read from offset 0 (pread): a counter file kept open is
+    /// re-read without a path lookup (1 µs instead of 10 on cgroupfs).
+    static func readNumber(fd: Int32, after key: String? = nil) -> UInt64? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buffer -> UInt64? in
+            var n = 0
+            while n < buffer.count {
+                let r = pread(fd, buffer.baseAddress! + n, buffer.count - n, off_t(n))
+                if r < 0 && errno == EINTR { continue }
+                if r <= 0 { break }
+                n += r
+            }
+            var i = 0
+            if let key {
+                let k = Array(key.utf8)
+                guard n > k.count, k.indices.allSatisfy({ buffer[$0] == k[$0] }), buffer[k.count] == UInt8(ascii: " ") else { return nil }
+                i = k.count + 1
+            }
+            var value: UInt64 = 0, digits = 0
+            while i < n, buffer[i] >= 48, buffer[i] <= 57 {
+                value = value &* 10 &+ UInt64(buffer[i] - 48)
+                digits += 1
+                i += 1
+            }
+            return digits > 0 ? value : nil
+        }
+    }
+
     static func readTrimmed(_ path: String) -> String? {
         (try? read(path))?.trimmingWhitespace
     }

@@ -29,7 +29,7 @@ public struct MonitoringService: Sendable {
         let m = Joblet_MonitoringService.Method.self
         let sampler = self.sampler, nodeID = self.nodeID
         router.unary(m.getSystemStatus, Joblet_EmptyRequest.self) { _, _ in
-            MonitoringMapping.status(sampler.sample(.all), nodeID: nodeID)
+            MonitoringMapping.status(await Self.offPool { sampler.sample(.all) }, nodeID: nodeID)
         }
         router.serverStreaming(m.streamSystemMetrics, Joblet_StreamMetricsReq.self, Joblet_SystemMetricsRes.self) { req, stream, _ in
             let sections: MetricSections
@@ -41,13 +41,22 @@ public struct MonitoringService: Sendable {
             let interval = try Self.interval(req.intervalSeconds, default: Self.defaultStreamInterval)
             // Its own sampler: rates cover exactly this stream's interval, whoever else asks.
             let own = sampler.fork()
-            own.prime(sections)
+            await Self.offPool { own.prime(sections) }
             while !Task.isCancelled {
                 try await Task.sleep(for: .seconds(Int(interval)))
-                try await stream.send(MonitoringMapping.metrics(own.sample(sections), nodeID: nodeID, sections: sections))
+                let sample = await Self.offPool { own.sample(sections) }
+                try await stream.send(MonitoringMapping.metrics(sample, nodeID: nodeID, sections: sections))
             }
         }
         registerJobMetrics(on: router)
+    }
+
+    /// A sample reads a few hundred /proc files (milliseconds): on a Dispatch thread, not on one
+    /// of the few threads of Swift's cooperative pool, which also run every other RPC handler.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: body()) }
+        }
     }
 
     /// intervalSeconds must be 1...86400; 0 takes the default.
