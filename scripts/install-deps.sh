@@ -13,6 +13,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if [ "${1:-}" = "--test" ]; then
+  # systemd-analyze: tests/python/test_ux.py verifies packaging/systemd/jobletd.service.
+  if ! command -v systemd-analyze >/dev/null 2>&1; then
+    echo "install-deps: apt-get install systemd"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends systemd >/dev/null
+  fi
   py=(grpcio grpcio-tools grpcio-health-checking grpcio-reflection protobuf pytest h2 joblet-sdk-python==1.1.5)
   need=0
   python3 -c "import grpc, grpc_tools, grpc_health, grpc_reflection, google.protobuf, pytest, h2, joblet" 2>/dev/null || need=1

@@ -64,6 +64,7 @@ struct Jobletd: ParsableCommand {
 
     private func serve() async {
         signal(SIGPIPE, SIG_IGN)  // a client vanishing mid-write is an EPIPE, not our death
+        Jobletd.catchTermination()
         var cfg = DaemonConfiguration()
         do {
             if let config { try cfg.load(yamlFile: config) }
@@ -110,10 +111,13 @@ struct Jobletd: ParsableCommand {
                 Jobletd.writeClientConfig(pki: generatedPKI, host: cfg.host, port: port, certs: cfg.certsDirectory, logger: logger)
             }
             FileHandle.standardOutput.write(Data("jobletd listening on \(host):\(port) (mTLS, certs \(cfg.certsDirectory), data \(cfg.dataDirectory))\n".utf8))
+            SystemdNotifier.notify("READY=1\nSTATUS=listening on \(host):\(port)\nMAINPID=\(getpid())",
+                                   environment: ProcessInfo.processInfo.environment)
         } catch {
             Jobletd.die("\(error)")
         }
         await Jobletd.waitForTermination()
+        SystemdNotifier.notify("STOPPING=1", environment: ProcessInfo.processInfo.environment)
         logger.notice("shutting down: no new connections, draining calls (up to \(cfg.drainTimeoutSeconds) s)")
         await daemon.shutdown()
         await sky?.shutdown()
@@ -150,31 +154,52 @@ struct Jobletd: ParsableCommand {
         Foundation.exit(1)
     }
 
-    /// Suspends until SIGTERM or SIGINT.
-    static func waitForTermination() async {
+    /// Catches SIGTERM and SIGINT from now on (called first thing, so that a stop asked for
+    /// right after READY=1 reaches a handler rather than killing the process).
+    static func catchTermination() {
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
-        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
-            let queue = DispatchQueue(label: "jobletd.signals")
-            let once = OnceFlag()
-            for sig in [SIGTERM, SIGINT] {
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-                source.setEventHandler { if once.take() { cont.resume() } }
-                source.resume()
-                Jobletd.keep.append(source)
-            }
+        let queue = DispatchQueue(label: "jobletd.signals")
+        for sig in [SIGTERM, SIGINT] {
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { termination.fire() }
+            source.resume()
+            Jobletd.keep.append(source)
         }
     }
+
+    /// Suspends until SIGTERM or SIGINT (caught since `catchTermination`).
+    static func waitForTermination() async {
+        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in termination.wait(cont) }
+    }
+
+    static let termination = TerminationLatch()
 
     nonisolated(unsafe) static var keep: [DispatchSourceSignal] = []
 }
 
-/// True exactly once.
-final class OnceFlag: @unchecked Sendable {
-    private var done = false
+/// Set once by a signal; resumes the one waiter then or at once if it came earlier.
+final class TerminationLatch: @unchecked Sendable {
+    private var fired = false
+    private var waiter: CheckedContinuation<Void, Never>?
     private let lock = NSLock()
-    func take() -> Bool { lock.lock(); defer { lock.unlock() }; if done { return false }; done = true; return true }
+
+    func fire() {
+        lock.lock()
+        let w = fired ? nil : waiter
+        fired = true
+        waiter = nil
+        lock.unlock()
+        w?.resume()
+    }
+
+    func wait(_ cont: CheckedContinuation<Void, Never>) {
+        lock.lock()
+        if fired { lock.unlock(); cont.resume(); return }
+        waiter = cont
+        lock.unlock()
+    }
 }
 
 extension Jobletd {

@@ -547,3 +547,70 @@ def test_jobletd_help_is_not_wrapped_mid_sentence():
     for line in r.stdout.splitlines():
         assert not line.strip() in ("its", "and", "the"), f"a lone word: {line!r}\n{r.stdout}"
     assert "rnx-config.yml" in r.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# Installing: scripts/install.sh, the systemd unit, sd_notify.
+
+def test_install_sh_lays_out_files_and_the_unit_verifies(tmp_path):
+    import os
+    import shutil
+    import stat
+    import subprocess
+    from conftest import BUILD, ROOT
+    dest = tmp_path / "root"
+    r = subprocess.run([str(ROOT / "scripts" / "install.sh"), "--from", str(BUILD), "--destdir", str(dest)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    for b in ("jobletd", "rnx", "joblet-init"):
+        assert os.access(dest / "usr/local/bin" / b, os.X_OK), b
+    config = dest / "etc/jobletd/jobletd.yml"
+    assert "/var/lib/jobletd" in config.read_text() and "/etc/jobletd/certs" in config.read_text()
+    assert stat.S_IMODE(os.stat(dest / "var/lib/jobletd").st_mode) == 0o711
+    # The installed config is accepted by the installed jobletd (its keys are all known).
+    check = subprocess.run([str(dest / "usr/local/bin/jobletd"), "--config", str(config), "--address", "127.0.0.1:0",
+                            "--certs", str(tmp_path / "certs"), "--data", str(tmp_path / "data"), "--version"],
+                           capture_output=True, text=True, timeout=30)
+    assert check.returncode == 0, check
+    unit = (dest / "etc/systemd/system/jobletd.service").read_text()
+    assert "Type=notify" in unit and "KillMode=process" in unit and "ProtectSystem=strict" in unit
+    # Kept on a second install.
+    config.write_text(config.read_text() + "# mine\n")
+    subprocess.run([str(ROOT / "scripts" / "install.sh"), "--from", str(BUILD), "--destdir", str(dest)], check=True,
+                   capture_output=True, timeout=120)
+    assert config.read_text().endswith("# mine\n")
+    analyze = shutil.which("systemd-analyze")
+    assert analyze, "systemd-analyze missing: scripts/install-deps.sh --test installs systemd"
+    verify_dir = tmp_path / "verify"
+    verify_dir.mkdir()
+    (verify_dir / "jobletd.service").write_text(unit.replace("/usr/local/bin/jobletd", str(dest / "usr/local/bin/jobletd")))
+    v = subprocess.run([analyze, "verify", str(verify_dir / "jobletd.service")], capture_output=True, text=True, timeout=60)
+    assert v.returncode == 0 and "jobletd.service" not in v.stderr, v.stderr
+
+
+def test_jobletd_sends_ready_to_notify_socket_once_listening(certs, tmp_path):
+    import os
+    import re
+    import socket
+    import subprocess
+    from conftest import BUILD
+    path = str(tmp_path / "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(30)
+    env = dict(os.environ, NOTIFY_SOCKET=path)
+    proc = subprocess.Popen([str(BUILD / "jobletd"), "--address", "127.0.0.1:0", "--certs", str(certs),
+                             "--data", str(tmp_path / "data")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, env=env)
+    try:
+        port = re.search(r":(\d+) ", proc.stdout.readline()).group(1)
+        ready = sock.recv(4096).decode()
+        assert "READY=1" in ready and f"MAINPID={proc.pid}" in ready and port in ready, ready
+        socket.create_connection(("127.0.0.1", int(port)), timeout=5).close()  # it listens already
+        proc.terminate()
+        assert "STOPPING=1" in sock.recv(4096).decode()
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        sock.close()
