@@ -614,3 +614,24 @@ def test_jobletd_sends_ready_to_notify_socket_once_listening(certs, tmp_path):
         if proc.poll() is None:
             proc.kill()
         sock.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The README works from a clone.
+
+def test_readme_is_self_contained():
+    import re
+    from conftest import ROOT
+    text = (ROOT / "README.md").read_text()
+    for target in re.findall(r"\]\(([^)]+)\)", text):
+        if target.startswith(("http://", "https://")):
+            continue
+        path = (ROOT / target.split("#")[0]).resolve()
+        assert str(path).startswith(str(ROOT.resolve())), f"README links outside the repository: {target}"
+        assert path.exists(), f"README links a missing file: {target}"
+    assert "../shared" not in text
+    assert "insecure=False" in text and "pip install joblet-sdk-python" in text
+    assert "ca_cert_path" in text and "client_cert_path" in text and "client_key_path" in text
+    assert "Socket closed" in text  # the troubleshooting table names what clients print
+    run = (ROOT / "scripts" / "run-jobletd.sh").read_text()
+    assert "building" in run and "still building" in run
