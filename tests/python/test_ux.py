@@ -208,8 +208,22 @@ def _fails_with_reason(client, command, args, expect, **kwargs):
     return job["job_uuid"], out
 
 
-def test_command_not_found_reason_is_the_last_log_line(client):
-    _fails_with_reason(client, "no-such-command-ux", [], "no-such-command-ux: command not found")
+def test_a_command_that_cannot_exist_is_refused_at_run_job(client):
+    msg = sdk_fails(client.jobs.run_job, grpc.StatusCode.INVALID_ARGUMENT, "no-such-command-ux", [])
+    assert "no-such-command-ux" in msg and "PATH" in msg, msg
+    msg = sdk_fails(client.jobs.run_job, grpc.StatusCode.INVALID_ARGUMENT, "/work/missing.sh", [])
+    assert "does not exist" in msg, msg
+    # Uploaded, relative to the work dir, or on the job's PATH: accepted.
+    for command, kwargs in (("./tool.sh", {"work_dir": "/work/bin"}), ("tool.sh", {"environment": {"PATH": "/work/bin:/usr/bin:/bin"}})):
+        job = client.jobs.run_job(command, [], uploads=[{"path": "bin", "is_directory": True, "mode": 0o755},
+                                                        {"path": "bin/tool.sh", "content": b"#!/bin/sh\necho tool\n", "mode": 0o755}],
+                                  **kwargs)
+        assert wait_status(client, job["job_uuid"])["status"] == "COMPLETED"
+        assert logs(client, job["job_uuid"]) == b"tool\n"
+
+
+def test_start_failure_reason_is_the_last_log_line(client):
+    _fails_with_reason(client, "pwd", [], "cannot enter the working directory", work_dir="not-uploaded")
 
 
 def test_permission_denied_reason_is_in_the_log(client):
@@ -249,9 +263,11 @@ def test_work_dir_outside_the_workspace_is_refused_at_run_job(client, work_dir):
 
 
 def test_rnx_follow_prints_the_reason_on_stderr(ux_server):
-    r = rnx("run", "--follow", "no-such-command-rnx", server=ux_server)
-    assert r.returncode == 127, r
-    assert "failed: no-such-command-rnx: command not found" in r.stderr, r.stderr
+    r = rnx("run", "--follow", "sh", "-c", "kill -9 $$", server=ux_server)
+    assert r.returncode == 137, r
+    assert "failed: killed by signal 9 (SIGKILL)" in r.stderr, r.stderr
+    r = rnx("run", "no-such-command-rnx", server=ux_server)
+    assert r.returncode == 1 and "not found in the job's PATH" in r.stderr, r
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ public final class LocalBackend: JobBackend {
         if !request.runtime.isEmpty {
             return .failedPrecondition("runtime '\(request.runtime)': runtimes are not supported by this server yet")
         }
-        return nil
+        return CommandCheck(request: request, defaultPath: LocalJobRunnerConfig.defaultPath).refusal()
     }
 
     public func isMeant(for request: JobRequest) -> Bool { request.gpuCount == 0 }
