@@ -132,6 +132,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 tlsCipherSuites = c
             }
         }
+        guard uploadMemoryBudget >= maxUploadMessageSize else {
+            throw ConfigurationError("config \(path): server.uploadMemoryBudget (\(uploadMemoryBudget)) is smaller than "
+                                     + "server.maxUploadMessageSize (\(maxUploadMessageSize)): no upload that large could ever fit")
+        }
         if let sky = file.skypilot { skypilot = sky }
         if let j = file.jobs {
             if let v = j.defaultMaxCPU { jobDefaults.maxCPU = v }
