@@ -24,8 +24,10 @@ public final class JobletClient: Sendable {
 
     public func close() { channel.close() }
 
-    public func runJob(_ request: Joblet_RunJobRequest) async throws -> Joblet_RunJobResponse {
-        try await unary(Joblet_JobService.Method.runJob, request)
+    /// `progress`, for large uploads: (bytes sent, bytes in all), called as the request goes out.
+    public func runJob(_ request: Joblet_RunJobRequest,
+                       progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> Joblet_RunJobResponse {
+        try await unary(Joblet_JobService.Method.runJob, request, progress: progress)
     }
 
     public func jobStatus(id: String) async throws -> Joblet_GetJobStatusRes {
@@ -81,9 +83,11 @@ public final class JobletClient: Sendable {
         }
     }
 
-    func unary<Req: ProtoMessage, Resp: ProtoMessage>(_ method: MethodDescriptor, _ request: Req) async throws -> Resp {
+    func unary<Req: ProtoMessage, Resp: ProtoMessage>(_ method: MethodDescriptor, _ request: Req,
+                                                      progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> Resp {
         do {
-            return try await channel.unary(method, request, responseType: Resp.self, options: CallOptions(timeout: timeout))
+            return try await channel.unary(method, request, responseType: Resp.self,
+                                           options: CallOptions(timeout: timeout, requestProgress: progress))
         } catch {
             throw translate(error, method)
         }

@@ -66,7 +66,10 @@ struct LogCommand: AsyncParsableCommand {
         while !done.withLock({ $0 }), clock.now - last.withLock({ $0 }) < quiet {
             try await Task.sleep(for: .milliseconds(20))
         }
+        // Stopped by us after the quiet period: the call ends cancelled, which is no failure
+        // (the stream may report it as the server's "cancelled by the client" status).
+        let stoppedByUs = !done.withLock { $0 }
         reader.cancel()
-        if case .failure(let error) = await reader.result, !(error is CancellationError) { throw error }
+        if case .failure(let error) = await reader.result, !(error is CancellationError), !stoppedByUs { throw error }
     }
 }

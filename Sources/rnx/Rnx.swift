@@ -15,6 +15,8 @@ struct Rnx: AsyncParsableCommand {
           rnx run --max-cpu=50 --max-memory=512 --follow python3 train.py
           rnx --server=prod:50051 list
           rnx log f47ac10b
+          rnx job list                  # Joblet's layout: rnx job run|list|status|log|stop|…
+          rnx nodes                     # the nodes of ~/.rnx/rnx-config.yml
         """,
         version: VersionCommand.text,
         subcommands: [RunCommand.self, StatusCommand.self, ListCommand.self, StopCommand.self, CancelCommand.self,

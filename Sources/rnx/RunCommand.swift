@@ -72,7 +72,7 @@ struct RunCommand: AsyncParsableCommand {
             return try await connection.withClient { client in
                 let notice = UploadNotice(request)
                 notice?.started()
-                let response = try await client.runJob(request)
+                let response = try await client.runJob(request, progress: notice?.progress)
                 notice?.finished()
                 guard follow else {
                     Output.print(JobReport.started(response))

@@ -107,3 +107,22 @@ final class TimeParsingTests: XCTestCase {
         }
     }
 }
+
+final class WorkDirTests: XCTestCase {
+    func testWorkDirsUnderWorkAreRelativeToTheWorkspace() throws {
+        XCTAssertEqual(try JobRequestValidator.workspaceRelativeWorkDir(""), "")
+        XCTAssertEqual(try JobRequestValidator.workspaceRelativeWorkDir("/work"), "")
+        XCTAssertEqual(try JobRequestValidator.workspaceRelativeWorkDir("/work/"), "")
+        XCTAssertEqual(try JobRequestValidator.workspaceRelativeWorkDir("/work/src/a"), "src/a")
+        XCTAssertEqual(try JobRequestValidator.workspaceRelativeWorkDir("src"), "src")
+        for bad in ["/etc", "/workspace", "/work/../etc", "../up"] {
+            XCTAssertThrowsError(try JobRequestValidator.workspaceRelativeWorkDir(bad), bad)
+        }
+    }
+
+    func testPlainExitReasonsAreRecognised() {
+        XCTAssertTrue(JobExitReason.isPlainExit(JobExitReason.exited(code: 3)))
+        XCTAssertFalse(JobExitReason.isPlainExit("killed by signal 9 (SIGKILL)"))
+        XCTAssertFalse(JobExitReason.isPlainExit("exited with code three"))
+    }
+}

@@ -51,6 +51,16 @@ final class ConfigFileCheckerTests: XCTestCase {
         XCTAssertNil(refusal(""))
     }
 
+    func testTheUploadBudgetMustHoldTheLargestUpload() throws {
+        let path = NSTemporaryDirectory() + "jobletd-budget-\(UUID().uuidString).yml"
+        try "server:\n  maxUploadMessageSize: 300000000\n  uploadMemoryBudget: 200000000\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var c = DaemonConfiguration()
+        XCTAssertThrowsError(try c.load(yamlFile: path)) { error in
+            XCTAssertTrue("\(error)".contains("server.uploadMemoryBudget (200000000) is smaller than server.maxUploadMessageSize"), "\(error)")
+        }
+    }
+
     func testNearestName() {
         XCTAssertEqual(NearestName.find("lst", among: ["list", "log", "run"]), "list")
         XCTAssertEqual(NearestName.find("stauts", among: ["status", "stop"]), "status")

@@ -516,6 +516,7 @@ def test_rnx_large_upload_says_what_it_is_doing(ux_server, tmp_path):
     r = rnx("run", "--follow", f"--upload={big}", "wc", "-c", "big.bin", server=ux_server)
     assert r.returncode == 0 and r.stdout.split()[0] == str(6 << 20), r
     assert "uploading 6.0 MiB" in r.stderr and "uploaded 6.0 MiB" in r.stderr, r.stderr
+    assert "rnx: sent 100% (6.0 MiB of 6.0 MiB)" in r.stderr, r.stderr  # progress, every 25 % off a terminal
 
 
 # ---------------------------------------------------------------------------------------------

@@ -156,6 +156,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 tlsCipherSuites = c
             }
         }
+        guard uploadMemoryBudget >= maxUploadMessageSize else {
+            throw ConfigurationError("config \(path): server.uploadMemoryBudget (\(uploadMemoryBudget)) is smaller than "
+                                     + "server.maxUploadMessageSize (\(maxUploadMessageSize)): no upload that large could ever fit")
+        }
         if let sky = file.skypilot { skypilot = sky }
         if let v = file.workflows?.maxConcurrentLaunches {
             guard v >= 1 else { throw ConfigurationError("config \(path): workflows.maxConcurrentLaunches must be at least 1") }

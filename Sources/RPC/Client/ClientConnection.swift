@@ -12,6 +12,10 @@ final class ClientConnection: EventLoopHandler, @unchecked Sendable {
         var deframer: MessageDeframer
         var sawHeaders = false
         var compressed = false
+        /// Request progress: its callback, bytes submitted, bytes last reported as framed.
+        var progress: (@Sendable (Int, Int) -> Void)?
+        var submitted = 0
+        var reported = 0
         init(call: ClientCall, maxMessageSize: Int) {
             self.call = call
             self.deframer = MessageDeframer(maxMessageSize: maxMessageSize)
@@ -139,6 +143,7 @@ final class ClientConnection: EventLoopHandler, @unchecked Sendable {
             } catch {
                 return fail(RPCError(.unavailable, "send: \(error)"))
             }
+            reportProgress(h2)
             handle(h2.takeEvents())
         }
         tls.drainCiphertext(into: &outCipher)
@@ -154,6 +159,18 @@ final class ClientConnection: EventLoopHandler, @unchecked Sendable {
         if want != wantsWritable {
             wantsWritable = want
             loop.modify(fd: fd, events: CEventLoop_EPOLLIN | CEventLoop_EPOLLRDHUP | (want ? CEventLoop_EPOLLOUT : 0))
+        }
+    }
+
+    /// Tells calls that asked (`CallOptions.requestProgress`) how much of their request is framed.
+    private func reportProgress(_ h2: HTTP2Session) {
+        for (id, st) in streams {
+            guard let progress = st.progress else { continue }
+            let framed = st.submitted - h2.queuedOutboundBytes(stream: id)
+            guard framed != st.reported else { continue }
+            st.reported = framed
+            progress(framed, st.submitted)
+            if framed == st.submitted { st.progress = nil }
         }
     }
 
@@ -234,7 +251,8 @@ final class ClientConnection: EventLoopHandler, @unchecked Sendable {
 
     // MARK: starting and feeding calls (loop thread)
 
-    func start(call: ClientCall, path: String, metadata: Metadata, timeout: Duration?, compress: Bool) -> HTTP2StreamID? {
+    func start(call: ClientCall, path: String, metadata: Metadata, timeout: Duration?, compress: Bool,
+               progress: (@Sendable (Int, Int) -> Void)? = nil) -> HTTP2StreamID? {
         guard let h2 else {
             call.finished(failure ?? RPCError(.unavailable, "not connected"))
             return nil
@@ -252,7 +270,9 @@ final class ClientConnection: EventLoopHandler, @unchecked Sendable {
         metadata.appendHeaders(to: &headers)
         do {
             let id = try h2.submitRequest(headers: headers, endStream: false)
-            streams[id] = StreamState(call: call, maxMessageSize: configuration.maxReceiveMessageSize)
+            let st = StreamState(call: call, maxMessageSize: configuration.maxReceiveMessageSize)
+            st.progress = progress
+            streams[id] = st
             flush()
             return id
         } catch {
@@ -262,8 +282,9 @@ final class ClientConnection: EventLoopHandler, @unchecked Sendable {
     }
 
     func send(stream id: HTTP2StreamID, framed: [UInt8], end: Bool) {
-        guard let h2, streams[id] != nil else { return }
+        guard let h2, let st = streams[id] else { return }
         try? h2.submitData(stream: id, bytes: framed, endStream: end)
+        st.submitted += framed.count
         flush()
     }
 

@@ -26,11 +26,17 @@ public struct CallOptions: Sendable {
     public var timeout: Duration?
     public var metadata = Metadata()
     public var compressRequests = false
+    /// Called on the connection's loop as the request's bytes go into HTTP/2 frames (flow
+    /// control lets them no faster than the server takes them): (bytes framed, bytes submitted).
+    /// For progress of large uploads; keep it quick.
+    public var requestProgress: (@Sendable (Int, Int) -> Void)?
 
-    public init(timeout: Duration? = nil, metadata: Metadata = Metadata(), compressRequests: Bool = false) {
+    public init(timeout: Duration? = nil, metadata: Metadata = Metadata(), compressRequests: Bool = false,
+                requestProgress: (@Sendable (Int, Int) -> Void)? = nil) {
         self.timeout = timeout
         self.metadata = metadata
         self.compressRequests = compressRequests
+        self.requestProgress = requestProgress
     }
 }
 
@@ -105,7 +111,8 @@ public final class GRPCChannel: Sendable {
             loop.execute {
                 conn.whenReady {
                     let id = conn.start(call: call, path: method.path, metadata: options.metadata,
-                                        timeout: options.timeout, compress: options.compressRequests)
+                                        timeout: options.timeout, compress: options.compressRequests,
+                                        progress: options.requestProgress)
                     if let id, framed != nil || end { conn.send(stream: id, framed: framed ?? [], end: end) }
                     cont.resume(returning: id)
                 }
