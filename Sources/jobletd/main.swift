@@ -82,6 +82,7 @@ struct Jobletd: ParsableCommand {
         let logger = Logger(label: "jobletd")
         let daemon: JobletDaemon
         var sky: SkyPilotBackend?
+        var localRunner: LocalJobRunner?
         do {
             let generator = CertificatePaths.locateGenerator(executable: CommandLine.arguments[0])
             if try CertificatePaths(directory: cfg.certsDirectory).ensureExist(generator: generator) {
@@ -92,9 +93,11 @@ struct Jobletd: ParsableCommand {
             logger.notice("local jobs: seccomp profile '\(seccomp.rawValue)' (jobs.seccomp), capability bounding and ambient sets emptied, no_new_privs")
             var runnerConfig = LocalJobRunnerConfig(initPath: cfg.jobInitPath, seccomp: seccomp, maxLogBytes: cfg.jobMaxLogBytes)
             runnerConfig.defaultWorkspaceMB = cfg.jobDefaultWorkspaceMB
+            runnerConfig.warmInits = cfg.jobWarmInits
             let runner = try LocalJobRunner(config: runnerConfig, log: { logger.info("\($0)") })
             let uidRange = cfg.jobFirstUID == 0 ? nil : (first: cfg.jobFirstUID, count: cfg.jobUIDCount)
             if let r = uidRange { logger.notice("local jobs: one uid each from \(r.first) to \(r.first + r.count - 1) (jobs.firstUID, jobs.uidCount)") }
+            localRunner = runner
             let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory), uidRange: uidRange)
             var backends: [any JobBackend] = [local]
             if let settings = try Jobletd.skyPilotConfiguration(cfg.skypilot, dataDirectory: cfg.dataDirectory) {
@@ -113,6 +116,7 @@ struct Jobletd: ParsableCommand {
         await Jobletd.waitForTermination()
         logger.notice("shutting down: no new connections, draining calls (up to \(cfg.drainTimeoutSeconds) s)")
         await daemon.shutdown()
+        localRunner?.detach()  // jobs keep running; the warm inits (not jobs yet) go
         await sky?.shutdown()
         logger.notice("stopped")
     }

@@ -594,3 +594,35 @@ def test_unconfined_profile_is_the_admins_choice_and_capabilities_stay_empty(bas
         c.close()
         stop_jobletd(s)
     assert "seccomp profile 'unconfined' (jobs.seccomp)" in pathlib.Path(s.log.name).read_text()
+
+
+# ---- 10. warm inits: the v1 cgroup migration off the launch path ----
+
+def pool_cgroups(server_pid):
+    parent = pathlib.Path("/sys/fs/cgroup/memory/joblet")
+    return sorted(p for p in parent.glob(f"pool-{server_pid}-*")) if parent.is_dir() else []
+
+
+def test_warm_inits_wait_in_their_own_cgroups_and_dead_ones_are_skipped(base, stubs):
+    if not pathlib.Path("/sys/fs/cgroup/memory/joblet").parent.is_dir():
+        pytest.skip("no v1 memory hierarchy: warm inits are for cgroup v1")
+    s = start_jobletd(base / "certs", base / "data-warm")
+    c = sdk(s)
+    try:
+        deadline = time.monotonic() + 10
+        while len(pool_cgroups(s.proc.pid)) < 2:
+            assert time.monotonic() < deadline, pool_cgroups(s.proc.pid)
+            time.sleep(0.05)
+        st, out = run_to_end(c, "echo", ["from a warm init"])
+        assert st["status"] == "COMPLETED" and out == "from a warm init\n", (st, out)
+        # Kill every waiting init from outside: launches skip the dead ones and still work.
+        for cg in pool_cgroups(s.proc.pid):
+            for pid in (cg / "cgroup.procs").read_text().split():
+                os.kill(int(pid), 9)
+        for i in range(3):
+            st, out = run_to_end(c, "echo", [f"after the kill {i}"])
+            assert st["status"] == "COMPLETED" and out == f"after the kill {i}\n", (st, out)
+    finally:
+        c.close()
+        stop_jobletd(s)
+    assert pool_cgroups(s.proc.pid) == [], "warm-init cgroups outlived jobletd"
