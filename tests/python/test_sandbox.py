@@ -564,6 +564,29 @@ def test_workspace_writes_stop_at_the_limit(btrfs_server):
         c.close()
 
 
+def test_the_request_field_overrides_the_default_workspace_limit(btrfs_server):
+    """RunJobRequest.workspace_limit_mb (170): 30 MB for this job, against the server's 10 MB."""
+    import joblet_pb2
+    import joblet_pb2_grpc
+    s, mnt = btrfs_server
+    write = "dd if=/dev/urandom of=/work/big bs=1M count=20 2>&1 | grep -E 'error|copied'; echo size=$(stat -c %s /work/big)"
+    c = sdk(s)
+    try:
+        with s.channel() as ch:
+            stub = joblet_pb2_grpc.JobServiceStub(ch)
+            uid = stub.RunJob(joblet_pb2.RunJobRequest(command="sh", args=["-c", write], workspace_limit_mb=30),
+                              timeout=10).jobUuid
+            st = wait_status(c, uid)
+            out = logs(c, uid).decode()
+            assert st["status"] == "COMPLETED" and "Disk quota exceeded" not in out and "size=20971520" in out, out
+            with pytest.raises(grpc.RpcError) as bad:
+                stub.RunJob(joblet_pb2.RunJobRequest(command="true", workspace_limit_mb=-1), timeout=10)
+            assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "workspace_limit_mb -1 is negative" in bad.value.details()
+    finally:
+        c.close()
+
+
 def test_a_workspace_limit_without_btrfs_fails_the_job_clearly(base, stubs):
     d = pathlib.Path(tempfile.mkdtemp(prefix="nobtrfs-", dir=base))
     (d / "config.yml").write_text("jobs:\n  defaultWorkspaceMB: 10\n")
