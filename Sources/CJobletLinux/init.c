@@ -344,9 +344,8 @@ static _Noreturn void run_command(const struct job_spec *s, int err_fd, int out_
     close_range((unsigned)err_fd + 1, ~0U, 0);
 
     int stage = CJobletLinux_StageCredentials;
-    const char *what = "setgroups/setgid/setuid";
+    const char *what = "dropping capabilities (bounding and ambient sets)";
     char wd[PATH_MAX];
-    what = "dropping capabilities (bounding and ambient sets)";
     if (drop_capabilities() < 0) goto fail;
     what = "setgroups/setgid/setuid";
     // Raw system calls: credentials are per thread in the kernel and this process has one thread;

@@ -2504,6 +2504,7 @@ public struct Joblet_RunJobRequest: ProtoMessage {
     public var gpuCount: Int32 = 0
     public var gpuMemoryMb: Int32 = 0
     public var infra: String = ""
+    public var workspaceLimitMb: Int32 = 0
     public var unknownFields = UnknownFields()
 
     public init() {}
@@ -2531,6 +2532,7 @@ public struct Joblet_RunJobRequest: ProtoMessage {
         if self.gpuCount != 0 { n += 2 + ProtoSize.int32(self.gpuCount) }
         if self.gpuMemoryMb != 0 { n += 2 + ProtoSize.int32(self.gpuMemoryMb) }
         if !self.infra.isEmpty { n += 2 + ProtoSize.string(self.infra) }
+        if self.workspaceLimitMb != 0 { n += 2 + ProtoSize.int32(self.workspaceLimitMb) }
         return n
     }
 
@@ -2566,6 +2568,7 @@ public struct Joblet_RunJobRequest: ProtoMessage {
         if self.gpuCount != 0 { writer.writeTag(152); writer.writeInt32(self.gpuCount) }
         if self.gpuMemoryMb != 0 { writer.writeTag(160); writer.writeInt32(self.gpuMemoryMb) }
         if !self.infra.isEmpty { writer.writeTag(802); writer.writeString(self.infra) }
+        if self.workspaceLimitMb != 0 { writer.writeTag(1360); writer.writeInt32(self.workspaceLimitMb) }
         writer.writeUnknown(unknownFields)
     }
 
@@ -2599,6 +2602,7 @@ public struct Joblet_RunJobRequest: ProtoMessage {
             case 152: self.gpuCount = try reader.readInt32()
             case 160: self.gpuMemoryMb = try reader.readInt32()
             case 802: self.infra = try reader.readString()
+            case 1360: self.workspaceLimitMb = try reader.readInt32()
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }

@@ -92,6 +92,7 @@ struct Jobletd: ParsableCommand {
         let daemon: JobletDaemon
         var sky: SkyPilotBackend?
         var generatedPKI: [DevelopmentPKI.File]?
+        var localRunner: LocalJobRunner?
         do {
             generatedPKI = try CertificatePaths(directory: cfg.certsDirectory).ensureExist()
             if generatedPKI != nil {
@@ -102,9 +103,11 @@ struct Jobletd: ParsableCommand {
             logger.notice("local jobs: seccomp profile '\(seccomp.rawValue)' (jobs.seccomp), capability bounding and ambient sets emptied, no_new_privs")
             var runnerConfig = LocalJobRunnerConfig(initPath: cfg.jobInitPath, seccomp: seccomp, maxLogBytes: cfg.jobMaxLogBytes)
             runnerConfig.defaultWorkspaceMB = cfg.jobDefaultWorkspaceMB
+            runnerConfig.warmInits = cfg.jobWarmInits
             let runner = try LocalJobRunner(config: runnerConfig, log: { logger.info("\($0)") })
             let uidRange = cfg.jobFirstUID == 0 ? nil : (first: cfg.jobFirstUID, count: cfg.jobUIDCount)
             if let r = uidRange { logger.notice("local jobs: one uid each from \(r.first) to \(r.first + r.count - 1) (jobs.firstUID, jobs.uidCount)") }
+            localRunner = runner
             let nodeID = try NodeIdentity.loadOrCreate(dataDirectory: URL(fileURLWithPath: cfg.dataDirectory))
             let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory), nodeID: nodeID,
                                      uidRange: uidRange)
@@ -132,6 +135,7 @@ struct Jobletd: ParsableCommand {
         SystemdNotifier.notify("STOPPING=1", environment: ProcessInfo.processInfo.environment)
         logger.notice("shutting down: no new connections, draining calls (up to \(cfg.drainTimeoutSeconds) s)")
         await daemon.shutdown()
+        localRunner?.detach()  // jobs keep running; the warm inits (not jobs yet) go
         await sky?.shutdown()
         logger.notice("stopped")
     }

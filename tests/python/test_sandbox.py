@@ -564,6 +564,29 @@ def test_workspace_writes_stop_at_the_limit(btrfs_server):
         c.close()
 
 
+def test_the_request_field_overrides_the_default_workspace_limit(btrfs_server):
+    """RunJobRequest.workspace_limit_mb (170): 30 MB for this job, against the server's 10 MB."""
+    import joblet_pb2
+    import joblet_pb2_grpc
+    s, mnt = btrfs_server
+    write = "dd if=/dev/urandom of=/work/big bs=1M count=20 2>&1 | grep -E 'error|copied'; echo size=$(stat -c %s /work/big)"
+    c = sdk(s)
+    try:
+        with s.channel() as ch:
+            stub = joblet_pb2_grpc.JobServiceStub(ch)
+            uid = stub.RunJob(joblet_pb2.RunJobRequest(command="sh", args=["-c", write], workspace_limit_mb=30),
+                              timeout=10).jobUuid
+            st = wait_status(c, uid)
+            out = logs(c, uid).decode()
+            assert st["status"] == "COMPLETED" and "Disk quota exceeded" not in out and "size=20971520" in out, out
+            with pytest.raises(grpc.RpcError) as bad:
+                stub.RunJob(joblet_pb2.RunJobRequest(command="true", workspace_limit_mb=-1), timeout=10)
+            assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "workspace_limit_mb -1 is negative" in bad.value.details()
+    finally:
+        c.close()
+
+
 def test_a_workspace_limit_without_btrfs_fails_the_job_clearly(base, stubs):
     d = pathlib.Path(tempfile.mkdtemp(prefix="nobtrfs-", dir=base))
     (d / "config.yml").write_text("jobs:\n  defaultWorkspaceMB: 10\n")
@@ -594,3 +617,35 @@ def test_unconfined_profile_is_the_admins_choice_and_capabilities_stay_empty(bas
         c.close()
         stop_jobletd(s)
     assert "seccomp profile 'unconfined' (jobs.seccomp)" in pathlib.Path(s.log.name).read_text()
+
+
+# ---- 10. warm inits: the v1 cgroup migration off the launch path ----
+
+def pool_cgroups(server_pid):
+    parent = pathlib.Path("/sys/fs/cgroup/memory/joblet")
+    return sorted(p for p in parent.glob(f"pool-{server_pid}-*")) if parent.is_dir() else []
+
+
+def test_warm_inits_wait_in_their_own_cgroups_and_dead_ones_are_skipped(base, stubs):
+    if not pathlib.Path("/sys/fs/cgroup/memory/joblet").parent.is_dir():
+        pytest.skip("no v1 memory hierarchy: warm inits are for cgroup v1")
+    s = start_jobletd(base / "certs", base / "data-warm")
+    c = sdk(s)
+    try:
+        deadline = time.monotonic() + 10
+        while len(pool_cgroups(s.proc.pid)) < 2:
+            assert time.monotonic() < deadline, pool_cgroups(s.proc.pid)
+            time.sleep(0.05)
+        st, out = run_to_end(c, "echo", ["from a warm init"])
+        assert st["status"] == "COMPLETED" and out == "from a warm init\n", (st, out)
+        # Kill every waiting init from outside: launches skip the dead ones and still work.
+        for cg in pool_cgroups(s.proc.pid):
+            for pid in (cg / "cgroup.procs").read_text().split():
+                os.kill(int(pid), 9)
+        for i in range(3):
+            st, out = run_to_end(c, "echo", [f"after the kill {i}"])
+            assert st["status"] == "COMPLETED" and out == f"after the kill {i}\n", (st, out)
+    finally:
+        c.close()
+        stop_jobletd(s)
+    assert pool_cgroups(s.proc.pid) == [], "warm-init cgroups outlived jobletd"

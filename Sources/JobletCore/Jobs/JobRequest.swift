@@ -20,6 +20,8 @@ public struct JobRequest: Sendable, Hashable {
     public var gpuMemoryMB: Int
     /// Where a remote backend should run it (e.g. a SkyPilot infra string such as "aws/us-east-1").
     public var infra: String
+    /// Sandbox (issue 16): the workspace size limit in MB for a local job; 0: the server's default.
+    public var workspaceLimitMB = 0
 
     public init(name: String = "", command: String, args: [String] = [], limits: ResourceLimits = ResourceLimits(),
                 environment: [String: String] = [:], secretEnvironment: [String: String] = [:],

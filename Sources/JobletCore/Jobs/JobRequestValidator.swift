@@ -35,6 +35,9 @@ public struct JobRequestValidator: Sendable {
             try Self.checkText(arg, field: "args[\(index)]")
         }
         try checkLimits(request.limits)
+        guard request.workspaceLimitMB >= 0 else {
+            throw .invalidArgument("workspace_limit_mb \(request.workspaceLimitMB) is negative: give a size in MB, or 0 for the server's jobs.defaultWorkspaceMB")
+        }
         request.limits = request.limits.filled(from: defaults)
         try Self.checkEnvironment(request.environment, secret: request.secretEnvironment)
         for upload in request.uploads {

@@ -64,6 +64,9 @@ extension JobStore {
         migrator.registerMigration("workflows-v1: workflows, their files and their jobs") { db in
             try db.execute(sql: JobStore.workflowsV1)
         }
+        migrator.registerMigration("sandbox-v1: workspace_limit_mb column") { db in
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN workspace_limit_mb INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

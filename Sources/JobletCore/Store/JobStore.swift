@@ -43,6 +43,9 @@ public final class JobStore: Sendable {
             var arguments = JobColumns.arguments(for: job)
             arguments += [JobColumns.json(request.secretEnvironment)]
             try db.cachedStatement(sql: JobColumns.insertSQL).execute(arguments: arguments)
+            if request.workspaceLimitMB != 0 {  // sandbox (issue 16)
+                try db.execute(sql: "UPDATE job SET workspace_limit_mb = ? WHERE id = ?", arguments: [request.workspaceLimitMB, job.id])
+            }
             for (position, upload) in request.uploads.enumerated() {
                 try db.execute(sql: "INSERT INTO job_upload (job_id, position, content) VALUES (?, ?, ?)",
                                arguments: [job.id, position, Data(upload.content)])
@@ -173,13 +176,15 @@ public final class JobStore: Sendable {
                 FileUpload(path: info.path, content: index < contents.count ? [UInt8](contents[index]) : [],
                            mode: info.mode, isDirectory: info.isDirectory)
             }
-            return JobRequest(
+            var request = JobRequest(
                 name: job.name, command: job.command, args: job.args, limits: job.limits,
                 environment: job.environment,
                 secretEnvironment: try JobColumns.decode([String: String].self, row["secret_environment"]),
                 uploads: uploads, workDir: job.workDir, schedule: job.scheduledAt.map(RFC3339.format) ?? "",
                 network: job.network, volumes: job.volumes, runtime: job.runtime, gpuCount: job.gpuCount,
                 gpuMemoryMB: job.gpuMemoryMB, infra: job.infra)
+            request.workspaceLimitMB = (row["workspace_limit_mb"] as Int?) ?? 0  // sandbox (issue 16)
+            return request
         }
     }
 

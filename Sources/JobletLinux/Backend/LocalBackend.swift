@@ -50,7 +50,7 @@ public final class LocalBackend: JobBackend {
         if let uids {
             do { user = try uids.allocate() } catch { throw JobletError.resourceExhausted("\(error)") }
         }
-        let spec = JobLaunchSpec(
+        var spec = JobLaunchSpec(
             jobID: job.id, command: request.command, arguments: request.args,
             environment: Self.environment(request),
             workDirectory: (try? JobRequestValidator.workspaceRelativeWorkDir(request.workDir)) ?? request.workDir,
@@ -62,14 +62,15 @@ public final class LocalBackend: JobBackend {
                               : .file(u.path, u.content, mode: u.mode == 0 ? 0o644 : u.mode)
             },
             user: user)
+        spec.workspaceMB = request.workspaceLimitMB > 0 ? request.workspaceLimitMB : nil
         let handle: JobProcessHandle
         let uids = self.uids
         do {
             // The spawn blocks until the job's command has exec'd: do it on a Dispatch thread, not
             // on one of the few threads of Swift's cooperative pool, which also run RPC handlers.
-            let runner = self.runner
+            let runner = self.runner, launch = spec
             handle = try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global().async { continuation.resume(with: Result { try runner.start(spec) }) }
+                DispatchQueue.global().async { continuation.resume(with: Result { try runner.start(launch) }) }
             }
         } catch {
             // Nothing of the job's owns the uid (no workspace was made): it may go to another job.

@@ -161,6 +161,23 @@ public struct CgroupV1Controller: CgroupController {
         })
     }
 
+    /// Renames a cgroup in every hierarchy (a warm init's, to its job's id: InitPool). v1 allows
+    /// renaming a cgroup with processes in it; nothing migrates. Undone in full when one fails.
+    func rename(_ cgroup: JobCgroup, toJobID jobID: String) throws -> JobCgroup {
+        let target = try Self.cgroup(forJobID: jobID)
+        var done: [String] = []
+        for mount in mountPoints {
+            let from = "\(mount)/\(cgroup.relativePath)", to = "\(mount)/\(target.relativePath)"
+            if Glibc.rename(from, to) != 0 {
+                let e = errno
+                for m in done { _ = Glibc.rename("\(m)/\(target.relativePath)", "\(m)/\(cgroup.relativePath)") }
+                throw LinuxError("rename", path: "\(from) -> \(to)", errno: e)
+            }
+            done.append(mount)
+        }
+        return target
+    }
+
     public func remove(_ cgroup: JobCgroup) throws {
         for mount in mountPoints.reversed() {
             try CgroupKiller.removeDirectory("\(mount)/\(cgroup.relativePath)")

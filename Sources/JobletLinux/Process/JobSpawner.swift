@@ -26,7 +26,8 @@ enum JobSpawner {
         let pidfd: PidFD
     }
 
-    static func spawn(_ request: Request) throws -> Spawned {
+    /// `prepared`: a warm init (InitPool) to hand the spec to; it is consumed either way.
+    static func spawn(_ request: Request, prepared: CJobletLinux_Prepared? = nil) throws -> Spawned {
         var cgroupFD: Int32 = -1
         var procsFiles: [String] = []
         switch request.placement {
@@ -53,6 +54,7 @@ enum JobSpawner {
                                         max_log_bytes: request.maxLogBytes,
                                         seccomp_filter: filter.isEmpty ? nil : filterBytes.baseAddress,
                                         seccomp_filter_bytes: UInt32(filter.count))
+                                    if var warm = prepared { return CJobletLinux_spawn_start(&warm, &spec, &result) }
                                     return CJobletLinux_spawn(&spec, &result)
                                 }
                             }

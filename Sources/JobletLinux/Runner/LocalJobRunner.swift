@@ -17,6 +17,8 @@ public final class LocalJobRunner: Sendable {
     let initExecutable: Result<JobInitExecutable, LocalJobError>
     /// The seccomp profile as BPF, compiled once (nil: unconfined, or each init builds it itself).
     let seccompFilter: [UInt8]?
+    /// Warm inits (cgroup v1, `config.warmInits` > 0): their cgroup migration is off the launch path.
+    let pool: InitPool?
 
     struct Tracked {
         let handle: JobProcessHandle
@@ -58,6 +60,11 @@ public final class LocalJobRunner: Sendable {
             }
         }
         self.seccompFilter = filter
+        if config.warmInits > 0, let v1 = cgroups as? CgroupV1Controller, case .success(let exe) = initExecutable {
+            pool = InitPool(size: config.warmInits, cgroups: v1, initFD: exe.fd, log: log)
+        } else {
+            pool = nil
+        }
     }
 
     deinit { watcher.stop() }
@@ -89,7 +96,16 @@ public final class LocalJobRunner: Sendable {
         let logFD = try systemCall("open", path: spec.logPath) { open(spec.logPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600) }
         defer { close(logFD) }
 
-        let cgroup = try cgroups.create(jobID: spec.jobID)
+        // A warm init's cgroups become the job's by a rename; otherwise the init is started below.
+        var warm = pool?.take()
+        let cgroup: JobCgroup
+        if let w = warm, let v1 = cgroups as? CgroupV1Controller, let renamed = try? v1.rename(w.cgroup, toJobID: spec.jobID) {
+            cgroup = renamed
+        } else {
+            if let w = warm { pool?.discard(w) }
+            warm = nil
+            cgroup = try cgroups.create(jobID: spec.jobID)
+        }
         do {
             let report = try cgroups.apply(spec.limits, to: cgroup, workspace: workspace)
             report.warnings.forEach { log("job \(spec.jobID): \($0)") }
@@ -97,13 +113,15 @@ public final class LocalJobRunner: Sendable {
             for warning in report.warnings { Self.appendLine("jobletd: warning: \(warning)\n", to: logFD) }
             var environment = spec.environment
             if environment["PATH"] == nil { environment["PATH"] = LocalJobRunnerConfig.defaultPath }
+            let prepared = warm?.prepared
+            warm = nil  // consumed by the spawn, whatever its outcome
             let spawned = try JobSpawner.spawn(JobSpawner.Request(
                 argv: [spec.command] + spec.arguments,
                 environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
                 hostname: spec.shortID, rootfs: rootfs, workspace: workspace, workDirectory: spec.workDirectory,
                 placement: cgroups.placement(for: cgroup), logFD: logFD, statusFD: statusFD, user: user,
                 initFD: initFD, seccomp: config.seccomp, maxLogBytes: config.maxLogBytes,
-                seccompFilter: seccompFilter))
+                seccompFilter: seccompFilter), prepared: prepared)
             let handle = JobProcessHandle(
                 jobID: spec.jobID, pid: spawned.pid, startTime: ProcessStat.read(pid: spawned.pid)?.startTime ?? 0,
                 cgroup: cgroup, jobDirectory: spec.jobDirectory, command: spec.command,
@@ -118,6 +136,7 @@ public final class LocalJobRunner: Sendable {
             }
             return handle
         } catch {
+            if let w = warm { pool?.discard(w, cgroup: cgroup) }
             try? cgroups.killAll(in: cgroup, timeout: config.killTimeout)
             try? cgroups.remove(cgroup)
             throw error
@@ -239,6 +258,7 @@ public final class LocalJobRunner: Sendable {
     /// and another runner can `adopt` them. Waiters on still-running jobs are not resumed.
     public func detach() {
         state.withLock { $0.detached = true }
+        pool?.close()
         watcher.stop()
     }
 

@@ -13,6 +13,8 @@ public struct LocalJobRunnerConfig: Sendable {
     /// Each workspace's size limit in MB unless the spec says otherwise (`jobs.defaultWorkspaceMB`;
     /// 0: none). Needs the data directory on btrfs with quotas enabled (WorkspaceQuota.swift).
     public var defaultWorkspaceMB: Int = 0
+    /// Job inits started ahead of their jobs on cgroup v1 (InitPool.swift; `jobs.warmInits`); 0: none.
+    public var warmInits: Int = 0
 
     public init(defaultUser: JobUser = .nobody, killTimeout: Duration = .seconds(5), initPath: String? = nil,
                 seccomp: SeccompProfile = .default, maxLogBytes: UInt64 = 1 << 30) {

@@ -52,5 +52,6 @@ enum ConfigKeys {
         "jobs.defaultWorkspaceMB": .integer,
         "jobs.firstUID": .integer,
         "jobs.uidCount": .integer,
+        "jobs.warmInits": .integer,
     ]
 }

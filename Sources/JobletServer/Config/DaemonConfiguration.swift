@@ -50,6 +50,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Sandbox (issue 16): each local job's workspace limit in MB (`jobs.defaultWorkspaceMB`; 0: none;
     /// needs the data directory on btrfs with quotas enabled).
     public var jobDefaultWorkspaceMB = 0
+    /// Sandbox (issue 16): job inits started ahead of their jobs on cgroup v1 (`jobs.warmInits`; 0: none).
+    public var jobWarmInits = 2
     /// Where GPU jobs go (`skypilot:` in YAML, `--skypilot-endpoint`, `JOBLET_SKYPILOT_ENDPOINT`).
     public var skypilot = SkyPilotSettings()
     /// Workflow jobs being launched at once (`workflows.maxConcurrentLaunches`); more wait their turn.
@@ -192,6 +194,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 guard v >= 0 else { throw ConfigurationError("config \(path): jobs.defaultWorkspaceMB must be >= 0 (0: no limit), got \(v)") }
                 jobDefaultWorkspaceMB = v
             }
+            if let v = j.warmInits {
+                guard (0...64).contains(v) else { throw ConfigurationError("config \(path): jobs.warmInits must be 0...64, got \(v)") }
+                jobWarmInits = v
+            }
             if let v = j.maxLogBytes {
                 guard v >= 0 else { throw ConfigurationError("config \(path): jobs.maxLogBytes must be >= 0 (0: no cap), got \(v)") }
                 jobMaxLogBytes = UInt64(v)
@@ -232,6 +238,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var firstUID: Int64?  // sandbox (issue 16)
             var uidCount: Int64?  // sandbox (issue 16)
             var defaultWorkspaceMB: Int?  // sandbox (issue 16)
+            var warmInits: Int?  // sandbox (issue 16)
         }
         var server: Server?
         var jobs: Jobs?

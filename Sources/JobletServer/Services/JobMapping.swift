@@ -7,7 +7,7 @@ import SkyPilotAdapter
 /// Proto ⇄ domain translation for jobs. Secrets never leave the domain unmasked.
 enum JobMapping {
     static func request(_ r: Joblet_RunJobRequest) -> JobRequest {
-        JobRequest(
+        var request = JobRequest(
             name: r.name, command: r.command, args: r.args,
             limits: ResourceLimits(maxCPU: Int(r.maxCpu), cpuCores: r.cpuCores, maxMemoryMB: Int(r.maxMemory),
                                    maxIOBPS: Int(r.maxIobps)),
@@ -15,6 +15,8 @@ enum JobMapping {
             uploads: r.uploads.map { FileUpload(path: $0.path, content: $0.content, mode: $0.mode, isDirectory: $0.isDirectory) },
             workDir: r.workDir, schedule: r.schedule, network: r.network, volumes: r.volumes, runtime: r.runtime,
             gpuCount: Int(r.gpuCount), gpuMemoryMB: Int(r.gpuMemoryMb), infra: r.infra)
+        request.workspaceLimitMB = Int(r.workspaceLimitMb)  // sandbox (issue 16)
+        return request
     }
 
     static func legacyRequest(_ r: Joblet_RunJobReq) -> JobRequest {
