@@ -22,7 +22,7 @@ OUT=$(mktemp -d /tmp/jobletd-bench-smoke-out.XXXXXX)
 export OUT
 run jobs bench/jobs/run.sh
 run transport bench/transport.sh
-for script in bench/*/smoke.sh; do
-  [ -x "$script" ] && run "$(basename "$(dirname "$script")")" "$script"
-done
+build=${JOBLETD_BUILD:-$PWD/.build-static/release}
+run workflows python3 bench/workflows/run.py --build "$build" --reps 1 --size 20
+run monitoring python3 bench/monitoring/monitoring_bench.py --build "$build" --jobs 20 --calls 20 --idle-seconds 2
 rm -rf "$OUT"

@@ -11,7 +11,7 @@
 3. memory: a 10,000-job chain whose first job sleeps: jobletd's RSS before and with 9,999 jobs
    waiting in the engine, per waiting job; then StopWorkflow.
 
-Usage: bench/workflows/run.py [--build .build/debug] [--reps 3] [--only fan,validate,memory]
+Usage: bench/workflows/run.py [--build .build/debug] [--reps 3] [--only fan,validate,memory] [--size N]
 """
 import argparse
 import os
@@ -185,7 +185,10 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only", default="fan,validate,memory")
     ap.add_argument("--launches", type=int, default=0, help="workflows.maxConcurrentLaunches (0: jobletd's default)")
+    ap.add_argument("--size", type=int, default=0,
+                    help="jobs per workflow instead of the issue's sizes (bench/smoke.sh: a few, to prove the script works)")
     args = ap.parse_args()
+    size = args.size
     build = pathlib.Path(args.build)
     work = pathlib.Path(tempfile.mkdtemp(prefix="wf-bench-"))
     try:
@@ -203,11 +206,11 @@ def main():
             print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {build}, load {os.getloadavg()[0]:.1f}, "
                   f"maxConcurrentLaunches {args.launches or 'default'}")
             if "validate" in only:
-                validate(stub, args.reps)
+                validate(stub, args.reps, *((size,) if size else ()))
             if "fan" in only:
-                fan(stub, proc.pid, work / "data")
+                fan(stub, proc.pid, work / "data", *((max(1, size - 2),) if size else ()))
             if "memory" in only:
-                memory(stub, c._channel, proc.pid)
+                memory(stub, c._channel, proc.pid, *((size,) if size else ()))
             c.close()
         finally:
             proc.terminate()
