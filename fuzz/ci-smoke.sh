@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Fuzzing in CI: every libFuzzer target for FUZZ_SECONDS (default 60) from the committed seed
 # corpus (fuzz/seeds/<target>/, plus the seeds a target's script writes itself). Fails on any
-# finding; prints each target's executions. Needs one `swift build` first (h2rpc's swift-log).
+# finding; prints each target's executions. Needs one `swift build` first (the swift-log and Yams checkouts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SWIFT_BACKTRACE=enable=no
 secs=${FUZZ_SECONDS:-60}
 status=0
-for t in proto http1 h2rpc; do
+for t in proto http1 h2rpc workflow-yaml server-config rnx-config; do
   mkdir -p "fuzz/corpus-$t"
   [ -d "fuzz/seeds/$t" ] && cp -n "fuzz/seeds/$t"/* "fuzz/corpus-$t/" 2>/dev/null || true
   log=$(mktemp /tmp/jobletd-fuzz-$t.XXXXXX)

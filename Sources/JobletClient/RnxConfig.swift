@@ -19,7 +19,12 @@ public struct RnxConfig: Sendable, Equatable {
         self.path = path
         let root: Any?
         do {
+            // Yams.load traps on a key that is a list or a mapping, and expands aliases without
+            // bound: both are refused first, on the composed tree.
+            if let node = try Yams.compose(yaml: text) { try RnxConfig.checkShape(node, path: path) }
             root = try Yams.load(yaml: text)
+        } catch let error as JobletClientError {
+            throw error
         } catch {
             throw JobletClientError("\(path) is not valid YAML: \(RnxConfig.oneLine(error))")
         }
@@ -55,6 +60,35 @@ public struct RnxConfig: Sendable, Equatable {
             throw JobletClientError("cannot read \(path)")
         }
         return try RnxConfig(parsing: String(decoding: data, as: UTF8.self), path: path)
+    }
+
+    /// More values than any rnx config holds, aliases expanded (a real one has about 20).
+    static let maxValues = 10_000
+
+    /// Throws when a mapping key is not a single value, or when the document, aliases expanded,
+    /// holds more than `maxValues` values. Walks with an explicit stack and stops at the limit.
+    private static func checkShape(_ root: Yams.Node, path: String) throws {
+        var stack = [root]
+        var visited = 0
+        while let node = stack.popLast() {
+            visited += 1
+            guard visited <= maxValues else {
+                throw JobletClientError("\(path) is not an rnx config: more than \(maxValues) values once its aliases are expanded")
+            }
+            switch node {
+            case .scalar, .alias:
+                continue
+            case .sequence(let items):
+                stack.append(contentsOf: items)
+            case .mapping(let pairs):
+                for (key, value) in pairs {
+                    guard case .scalar = key else {
+                        throw JobletClientError("\(path): line \(key.mark?.line ?? 0): a mapping key must be a single value, not a list or a mapping")
+                    }
+                    stack.append(value)
+                }
+            }
+        }
     }
 
     private static func oneLine(_ error: Error) -> String {

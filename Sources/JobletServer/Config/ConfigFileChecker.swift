@@ -7,18 +7,22 @@ import Yams
 struct ConfigFileChecker {
     let path: String
 
-    func check(_ text: String) throws {
+    /// Returns false when the text holds no YAML document at all (empty, or only comments):
+    /// then there is nothing to decode.
+    @discardableResult
+    func check(_ text: String) throws -> Bool {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch {
             throw ConfigurationError("config \(path) is not valid YAML: \(Self.oneLine(error))")
         }
-        guard let root else { return }
+        guard let root else { return false }
         guard case .mapping(let top) = root else {
             throw ConfigurationError("config \(path): line \(line(root)): expected a mapping with server:, jobs: or skypilot:")
         }
         try checkMapping(top, prefix: "")
+        return true
     }
 
     private func checkMapping(_ mapping: Node.Mapping, prefix: String) throws {

@@ -107,6 +107,15 @@ public struct DaemonConfiguration: Sendable, Equatable {
         return (host.isEmpty ? "0.0.0.0" : host, port)
     }
 
+    /// `parseAddress` for a setting of the file at `path`: its refusal names the file and the key.
+    static func parseAddress(_ text: String, setting: String, path: String) throws -> (String, Int) {
+        do {
+            return try parseAddress(text)
+        } catch {
+            throw ConfigurationError("config \(path): \(setting): \(error)")
+        }
+    }
+
     /// Applies a YAML file's settings (only the keys it names).
     public mutating func load(yamlFile path: String) throws {
         let text: String
@@ -115,15 +124,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
         } catch {
             throw ConfigurationError("cannot read config \(path): \(error.localizedDescription)")
         }
-        try ConfigFileChecker(path: path).check(text)
+        // A file of only comments holds no document: it sets nothing, like an empty one.
+        let hasDocument = try ConfigFileChecker(path: path).check(text)
         let file: ConfigFile
         do {
-            file = try YAMLDecoder().decode(ConfigFile.self, from: text.isEmpty ? "{}" : text)
+            file = try YAMLDecoder().decode(ConfigFile.self, from: hasDocument ? text : "{}")
         } catch {
             throw ConfigurationError("config \(path) is not valid: \(error)")
         }
         if let s = file.server {
-            if let a = s.address { (host, port) = try Self.parseAddress(a) }
+            if let a = s.address { (host, port) = try Self.parseAddress(a, setting: "server.address", path: path) }
             if let c = s.certs { certsDirectory = c }
             if let d = s.data { dataDirectory = d }
             if let m = s.maxReceiveMessageSize { maxReceiveMessageSize = m }
@@ -146,7 +156,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 eventLoopSpinPolls = p
             }
             if let t = s.drainTimeoutSeconds { drainTimeoutSeconds = t }
-            if let m = s.metricsAddress { metricsAddress = try Self.parseAddress(m) }
+            if let m = s.metricsAddress { metricsAddress = try Self.parseAddress(m, setting: "server.metricsAddress", path: path) }
             if let i = s.enableInteropTesting { enableInteropTesting = i }
             if let l = s.logLevel { logLevel = l }
             if let c = s.tlsCipherSuites {
