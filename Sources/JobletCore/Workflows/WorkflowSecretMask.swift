@@ -41,7 +41,8 @@ enum WorkflowSecretMask {
         let stars = Array("***".unicodeScalars)
         let plain = Array(value.unicodeScalars)
         if line.count - start >= plain.count, Array(line[start..<start + plain.count]) == plain {
-            return Array(line[..<start]) + stars + Array(line[(start + plain.count)...])
+            // Quoted: a plain `***` would be a YAML alias, and the shown YAML would not parse again.
+            return Array(line[..<start]) + Array("\"***\"".unicodeScalars) + Array(line[(start + plain.count)...])
         }
         let quote = line[start]
         guard quote == "\"" || quote == "'" else { return nil }
