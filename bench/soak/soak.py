@@ -98,7 +98,9 @@ class Harness:
         self.counts["kills"] += 1
 
     def channel(self, identity="admin"):
-        return self.server.channel(identity)
+        # A 30-minute run makes ~25,000 jobs: ListJobs (one message, no paging in joblet-proto)
+        # passes gRPC's default 4 MiB receive limit at ~22,000.
+        return self.server.channel(identity, options=[("grpc.max_receive_message_length", 256 << 20)])
 
     def alive(self):
         return time.monotonic() < self.deadline and not self.stop_event.is_set()
