@@ -71,6 +71,13 @@ def logs(client, uuid):
     return b"".join(client.jobs.get_job_logs(uuid))
 
 
+def run_to_end(client, command, args, timeout=30, **kw):
+    """Runs a job through the SDK until it is final; returns its status dict and its whole log."""
+    job = client.jobs.run_job(command, args, **kw)
+    st = wait_status(client, job["job_uuid"], timeout=timeout)
+    return st, logs(client, job["job_uuid"]).decode()
+
+
 @pytest.fixture(autouse=True)
 def bounded_time(request):
     """Fails a test that runs past its module's TIME_LIMIT (seconds; default 120) instead of

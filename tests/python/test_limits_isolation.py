@@ -11,7 +11,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from conftest import start_jobletd, stop_jobletd
 # bounded_time is an autouse fixture: importing it bounds every test in this module.
-from jobhelpers import bounded_time, logs, raw_status, sdk, wait_status
+from jobhelpers import bounded_time, logs, raw_status, run_to_end, sdk, wait_status
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +29,6 @@ def client(iso_server):
     c = sdk(iso_server)
     yield c
     c.close()
-
-
-def run_to_end(client, command, args, timeout=30, **kw):
-    job = client.jobs.run_job(command, args, **kw)
-    st = wait_status(client, job["job_uuid"], timeout=timeout)
-    return st, logs(client, job["job_uuid"]).decode()
 
 
 def test_memory_limit_oom_kill_is_named(client, iso_server):

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import start_jobletd, stop_jobletd
 # bounded_time is an autouse fixture: importing it bounds every test in this module.
-from jobhelpers import bounded_time, logs, raw_status, sdk, sdk_fails, wait_status
+from jobhelpers import bounded_time, logs, raw_status, run_to_end, sdk, sdk_fails, wait_status
 
 TIME_LIMIT = 90
 
@@ -43,12 +43,6 @@ def client(sandbox_server):
     c = sdk(sandbox_server)
     yield c
     c.close()
-
-
-def run_to_end(client, command, args, timeout=30, **kw):
-    job = client.jobs.run_job(command, args, **kw)
-    st = wait_status(client, job["job_uuid"], timeout=timeout)
-    return st, logs(client, job["job_uuid"]).decode()
 
 
 # ---- 1. seccomp, capabilities ----
