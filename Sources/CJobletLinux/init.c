@@ -537,5 +537,8 @@ int CJobletLinux_init_main(int argc, char **argv, const CJobletLinux_InitSandbox
         cj_send_report(FD_CTL, CJobletLinux_StageInit, errno, __LINE__, "reading the job spec");
         _exit(125);
     }
+    unsigned char ack = JOBLET_SPEC_ACK;
+    ssize_t sent;
+    do { sent = send(FD_CTL, &ack, 1, MSG_NOSIGNAL); } while (sent < 0 && errno == EINTR);
     job_init(&spec, sandbox);
 }

@@ -24,6 +24,11 @@ struct init_spec_header {
 };
 #define JOBLET_SPEC_MAX_BYTES (64u << 20)
 
+// The byte the init sends as soon as it holds its spec: a launch whose init dies before that (a
+// warm init killed from outside) is known to have run nothing and is retried with a fresh init.
+// No report starts with it (a report starts with its stage, a small int).
+#define JOBLET_SPEC_ACK ((unsigned char)0xA5)
+
 // What the init sends back on the control socket when something failed; nothing = success.
 struct report_msg {
     int stage, error, detail;

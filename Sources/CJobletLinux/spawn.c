@@ -282,8 +282,21 @@ int CJobletLinux_spawn_start(const CJobletLinux_Prepared *prepared, const CJoble
     shutdown(ctl, SHUT_WR);
 
 
+    // First the init's acknowledgement (or the first byte of a report); EOF here: it died unfed.
     struct report_msg m;
     size_t have = 0;
+    unsigned char first = 0;
+    ssize_t got;
+    do { got = recv(ctl, &first, 1, 0); } while (got < 0 && errno == EINTR);
+    if (got <= 0) {
+        close(ctl);
+        kill_and_reap(pidfd);
+        close(pidfd);
+        result->pid = -1;
+        result->pidfd = -1;
+        return fail_result(result, CJobletLinux_StageLost, got < 0 ? errno : ECHILD, "the job's init exited before it read its spec");
+    }
+    if (first != JOBLET_SPEC_ACK) { memcpy(&m, &first, 1); have = 1; }
     while (have < sizeof m) {
         ssize_t n = recv(ctl, (char *)&m + have, sizeof m - have, 0);
         if (n < 0 && errno == EINTR) continue;

@@ -160,8 +160,11 @@ def start_jobletd(certs, data, *extra, log_path=None):
     binary = BUILD / "jobletd"
     assert binary.exists(), f"{binary} missing: run swift build first"
     log = open(log_path or (data.parent / f"jobletd-{data.name}.log"), "w")
+    # A crash prints its backtrace into the log (scripts/test.sh turns it off for everything
+    # else); stop_jobletd shows it.
+    env = {**os.environ, "SWIFT_BACKTRACE": "enable=yes,interactive=no,color=no,sanitize=yes"}
     proc = subprocess.Popen([str(binary), "--address", "127.0.0.1:0", "--certs", str(certs), "--data", str(data), *extra],
-                            stdout=subprocess.PIPE, stderr=log, text=True)
+                            stdout=subprocess.PIPE, stderr=log, text=True, env=env)
     line = proc.stdout.readline()
     m = re.search(r"listening on .*:(\d+)", line)
     if not m:
@@ -171,6 +174,7 @@ def start_jobletd(certs, data, *extra, log_path=None):
 
 
 def stop_jobletd(server):
+    crashed = server.proc.poll() is not None and server.proc.returncode < 0
     if server.proc.poll() is None:
         server.proc.send_signal(signal.SIGTERM)
         try:
@@ -179,6 +183,25 @@ def stop_jobletd(server):
             server.proc.kill()
             server.proc.wait()
     server.log.close()
+    if crashed or server.proc.returncode not in (0, -signal.SIGKILL):
+        print(crash_excerpt(server), file=sys.stderr)
+
+
+def crash_excerpt(server, limit=60):
+    """The fatal error and the crashed thread's frames from a jobletd's log, for a failure message."""
+    try:
+        lines = pathlib.Path(server.log.name).read_text(errors="replace").splitlines()
+    except OSError as e:
+        return f"(jobletd log unreadable: {e})"
+    picked, keep = [], 0
+    for line in lines:
+        if "Fatal error" in line or "Program crashed" in line or "crashed:" in line:
+            keep = limit
+        if keep:
+            picked.append(line)
+            keep -= 1
+    head = f"jobletd exited with {server.proc.returncode}; log {server.log.name}"
+    return "\n".join([head, *(picked or lines[-20:])])
 
 
 @pytest.fixture(scope="session")
@@ -187,4 +210,4 @@ def server(certs, workdir, stubs):
     s = start_jobletd(certs, workdir / "data", "--enable-interop-testing")
     yield s
     stop_jobletd(s)
-    assert s.proc.returncode == 0, f"jobletd exited with {s.proc.returncode} after SIGTERM"
+    assert s.proc.returncode == 0, crash_excerpt(s)

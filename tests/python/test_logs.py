@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import start_jobletd, stop_jobletd
+from conftest import crash_excerpt, start_jobletd, stop_jobletd
 # bounded_time is an autouse fixture: importing it bounds every test in this module.
 from jobhelpers import bounded_time, logs, sdk, wait_status
 
@@ -30,7 +30,7 @@ def log_server(certs, workdir, stubs):
     s = start_jobletd(certs, workdir / "data-logs")
     yield s
     stop_jobletd(s)
-    assert s.proc.returncode == 0
+    assert s.proc.returncode == 0, crash_excerpt(s)
 
 
 @pytest.fixture(scope="module")

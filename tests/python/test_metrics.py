@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import start_jobletd, stop_jobletd
+from conftest import crash_excerpt, start_jobletd, stop_jobletd
 from jobhelpers import bounded_time
 
 TIME_LIMIT = 60
@@ -31,7 +31,7 @@ def metrics_server(certs, workdir, stubs):
     s.metrics_port = port
     yield s
     stop_jobletd(s)
-    assert s.proc.returncode == 0
+    assert s.proc.returncode == 0, crash_excerpt(s)
 
 
 def pathlib_text(path):

@@ -11,7 +11,7 @@ import uuid as uuidlib
 import grpc
 import pytest
 
-from conftest import start_jobletd, stop_jobletd
+from conftest import crash_excerpt, start_jobletd, stop_jobletd
 # bounded_time is an autouse fixture: importing it bounds every test in this module.
 from jobhelpers import bounded_time, FINAL, parse_rfc3339, sdk, wait_status
 
@@ -23,7 +23,7 @@ def mon_server(certs, workdir, stubs):
     s = start_jobletd(certs, workdir / "data-monitoring")
     yield s
     stop_jobletd(s)
-    assert s.proc.returncode == 0
+    assert s.proc.returncode == 0, crash_excerpt(s)
 
 
 @pytest.fixture(scope="module")

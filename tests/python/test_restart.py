@@ -10,7 +10,7 @@ import uuid as uuidlib
 
 import pytest
 
-from conftest import start_jobletd, stop_jobletd
+from conftest import crash_excerpt, start_jobletd, stop_jobletd
 # bounded_time is an autouse fixture: importing it bounds every test in this module.
 from jobhelpers import bounded_time, logs, parse_rfc3339, raw_status, rfc3339_in, sdk, wait_status
 
@@ -101,7 +101,7 @@ def test_kill9_while_jobs_write_then_readopt(fresh, workdir):
 def test_sigterm_leaves_jobs_running_then_readopt(fresh, workdir):
     def term(server):
         stop_jobletd(server)
-        assert server.proc.returncode == 0
+        assert server.proc.returncode == 0, crash_excerpt(server)
     survive(fresh, workdir, term)
 
 

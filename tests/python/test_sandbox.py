@@ -14,7 +14,7 @@ import uuid as uuidlib
 import grpc
 import pytest
 
-from conftest import start_jobletd, stop_jobletd
+from conftest import crash_excerpt, start_jobletd, stop_jobletd
 # bounded_time is an autouse fixture: importing it bounds every test in this module.
 from jobhelpers import bounded_time, logs, raw_status, run_to_end, sdk, sdk_fails, wait_status
 
@@ -27,7 +27,8 @@ def base(certs):
     d = pathlib.Path(tempfile.mkdtemp(prefix="jobletd-pytest-sandbox-", dir="/var/tmp"))
     shutil.copytree(certs, d / "certs")
     yield d
-    shutil.rmtree(d, ignore_errors=True)
+    if not os.environ.get("KEEP_TEST_DIRS"):
+        shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def sandbox_server(base, stubs):
     s = start_jobletd(base / "certs", base / "data")
     yield s
     stop_jobletd(s)
-    assert s.proc.returncode == 0
+    assert s.proc.returncode == 0, crash_excerpt(s)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import uuid as uuidlib
 import grpc
 import pytest
 
-from conftest import start_jobletd, stop_jobletd
+from conftest import crash_excerpt, start_jobletd, stop_jobletd
 # bounded_time is an autouse fixture: importing it bounds every test in this module.
 from jobhelpers import bounded_time, FINAL, logs, raw_status, rfc3339_in, sdk, sdk_fails, wait_status
 
@@ -19,7 +19,7 @@ def jobs_server(certs, workdir, stubs):
     s = start_jobletd(certs, workdir / "data-sdk", "--log-level", "trace")
     yield s
     stop_jobletd(s)
-    assert s.proc.returncode == 0
+    assert s.proc.returncode == 0, crash_excerpt(s)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ import shutil
 import socket
 import subprocess
 
-from conftest import BUILD, admin_tls_context, start_jobletd, stop_jobletd
+from conftest import crash_excerpt, BUILD, admin_tls_context, start_jobletd, stop_jobletd
 
 
 def run_jobletd(*args, timeout=20):
@@ -74,7 +74,7 @@ def test_first_start_generates_a_development_pki(workdir):
             assert health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=10).status == 1
     finally:
         stop_jobletd(s)
-    assert s.proc.returncode == 0
+    assert s.proc.returncode == 0, crash_excerpt(s)
 
 
 def test_tls_cipher_suites_setting(certs, workdir):

@@ -178,7 +178,7 @@ def test_unknown_method_name_is_echoed_truncated(server, pb):
 # ---------------------------------------------------------------------------------------------
 # Jobs through the official SDK on a jobletd of this module's own.
 
-from conftest import start_jobletd, stop_jobletd  # noqa: E402
+from conftest import crash_excerpt, start_jobletd, stop_jobletd  # noqa: E402
 from jobhelpers import logs, raw_status, sdk, sdk_fails, wait_status  # noqa: E402
 from test_rnx import rnx  # noqa: E402
 
@@ -188,7 +188,7 @@ def ux_server(certs, workdir, stubs):
     s = start_jobletd(certs, workdir / "data-ux")
     yield s
     stop_jobletd(s)
-    assert s.proc.returncode == 0
+    assert s.proc.returncode == 0, crash_excerpt(s)
 
 
 @pytest.fixture(scope="module")

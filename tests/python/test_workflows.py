@@ -12,7 +12,7 @@ import time
 import grpc
 import pytest
 
-from conftest import BUILD, start_jobletd, stop_jobletd
+from conftest import crash_excerpt, BUILD, start_jobletd, stop_jobletd
 # bounded_time is an autouse fixture: importing it bounds every test in this module.
 from jobhelpers import bounded_time, sdk, sdk_fails
 
@@ -25,7 +25,7 @@ def wf_server(certs, workdir, stubs):
     s = start_jobletd(certs, workdir / "data-workflows")
     yield s
     stop_jobletd(s)
-    assert s.proc.returncode == 0
+    assert s.proc.returncode == 0, crash_excerpt(s)
 
 
 @pytest.fixture(scope="module")

@@ -51,6 +51,7 @@ enum {
     CJobletLinux_StageExec = 7,
     CJobletLinux_StageSync = 8,
     CJobletLinux_StageInit = 9,        // exec of the joblet-init helper, or reading its spec
+    CJobletLinux_StageLost = 10,       // the init died before it held its spec (nothing ran)
 };
 
 typedef struct CJobletLinux_SpawnResult {

@@ -38,7 +38,13 @@ public final class JobUsageTracker: Sendable {
             guard let kept = try? engine.store.finalUsage(id: job.id) else { return nil }
             return Reading(usage: kept, cpuPercent: 0, final: true)
         }
-        guard let usage = sources.lazy.compactMap({ $0.usage(of: job) }).first else { return nil }
+        // Not `sources.lazy.compactMap(...).first`: that calls the closure twice (filter, then
+        // subscript), and a job that ends in between gives nil the second time -- a crash.
+        var found: JobUsage?
+        for source in sources {
+            if let u = source.usage(of: job) { found = u; break }
+        }
+        guard let usage = found else { return nil }
         let percent = previous.withLock { table -> Double in
             if table.count > Self.pruneAbove { Self.prune(&table, now: usage.time) }
             if let before = table[job.id] {

@@ -69,6 +69,7 @@ enum JobSpawner {
             switch Int(result.stage) {
             case Int(CJobletLinux_StageCgroup): throw LocalJobError.cgroup("could not move the job into \(what): \(why)")
             case Int(CJobletLinux_StageClone): throw LocalJobError.spawnFailed("clone with new PID, mount, IPC and UTS namespaces: \(why) (jobletd must run as root)")
+            case Int(CJobletLinux_StageLost): throw LocalJobError.initLost("\(what): \(why)")
             case Int(CJobletLinux_StageInit): throw LocalJobError.spawnFailed("starting the job's init (joblet-init) failed at \(what) (spawn.c/init.c:\(result.detail)): \(why)")
             default: throw LocalJobError.spawnFailed("setting up the job's namespaces and root filesystem failed at \(what) (spawn.c:\(result.detail)): \(why)")
             }

@@ -115,13 +115,22 @@ public final class LocalJobRunner: Sendable {
             if environment["PATH"] == nil { environment["PATH"] = LocalJobRunnerConfig.defaultPath }
             let prepared = warm?.prepared
             warm = nil  // consumed by the spawn, whatever its outcome
-            let spawned = try JobSpawner.spawn(JobSpawner.Request(
+            let request = JobSpawner.Request(
                 argv: [spec.command] + spec.arguments,
                 environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
                 hostname: spec.shortID, rootfs: rootfs, workspace: workspace, workDirectory: spec.workDirectory,
                 placement: cgroups.placement(for: cgroup), logFD: logFD, statusFD: statusFD, user: user,
                 initFD: initFD, seccomp: config.seccomp, maxLogBytes: config.maxLogBytes,
-                seccompFilter: seccompFilter), prepared: prepared)
+                seccompFilter: seccompFilter)
+            let spawned: JobSpawner.Spawned
+            do {
+                spawned = try JobSpawner.spawn(request, prepared: prepared)
+            } catch LocalJobError.initLost(let why) where prepared != nil {
+                // A warm init killed from outside between take() and the spec: nothing ran; the
+                // job gets a fresh init in the same (now empty) cgroups.
+                log("job \(spec.jobID): its warm init was gone (\(why)); starting a fresh one")
+                spawned = try JobSpawner.spawn(request)
+            }
             let handle = JobProcessHandle(
                 jobID: spec.jobID, pid: spawned.pid, startTime: ProcessStat.read(pid: spawned.pid)?.startTime ?? 0,
                 cgroup: cgroup, jobDirectory: spec.jobDirectory, command: spec.command,

@@ -8,6 +8,9 @@ public enum LocalJobError: Error, CustomStringConvertible, Sendable {
     case cgroup(String)
     /// The job's process could not be set up (namespaces, mounts, cgroup join).
     case spawnFailed(String)
+    /// A warm init died before it held the job's spec (killed from outside): nothing of the job
+    /// ran, and the launch is retried with a fresh init.
+    case initLost(String)
     case system(LinuxError)
 
     public var description: String {
@@ -16,6 +19,7 @@ public enum LocalJobError: Error, CustomStringConvertible, Sendable {
         case .uploadRejected(let path, let why): return "upload \(path) rejected: \(why)"
         case .cgroup(let why): return "cgroup: \(why)"
         case .spawnFailed(let why): return "could not start job: \(why)"
+        case .initLost(let why): return "could not start job: \(why)"
         case .system(let error): return error.description
         }
     }

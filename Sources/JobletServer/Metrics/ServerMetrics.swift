@@ -116,9 +116,14 @@ public final class ServerMetrics: ServerCallObserver, Sendable {
             for job in stride(from: w, to: active.count, by: workers).map({ active[$0] }) {
                 var st = stat()
                 if stat(logDirectory + job.id + ".log", &st) == 0 { logBytes += Int64(st.st_size) }
-                guard job.status == .running,
-                      let (cpu, memory) = quickUsage.lazy.compactMap({ $0.cpuAndMemory(ofJob: job.id, backend: job.backend) }).first
-                else { continue }
+                guard job.status == .running else { continue }
+                // A loop, not `lazy.compactMap(...).first`, which reads twice: a job that ends
+                // between the two reads would crash the scrape.
+                var found: (Double, Int64)?
+                for source in quickUsage {
+                    if let r = source.cpuAndMemory(ofJob: job.id, backend: job.backend) { found = r; break }
+                }
+                guard let (cpu, memory) = found else { continue }
                 readings.append((job.id, cpu, memory))
             }
             slots.withLock { $0.logBytes += logBytes; $0.readings += readings }
