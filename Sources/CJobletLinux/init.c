@@ -41,6 +41,8 @@ struct job_spec {
     uint64_t max_log_bytes;
     const void *filter;  // compiled by jobletd's `joblet-init --seccomp-bpf`; NULL: build here
     uint32_t filter_bytes;
+    char **mounts;       // mountc triples: source, target, "ro"/"rw"
+    uint32_t mountc;
 };
 
 static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
@@ -125,17 +127,20 @@ static int read_spec(struct job_spec *s) {
     if (receive_header(&h) < 0) return -1;
     if (h.magic != JOBLET_SPEC_MAGIC || h.string_bytes > JOBLET_SPEC_MAX_BYTES || h.argc == 0 ||
         h.argc > h.string_bytes || h.envc > h.string_bytes || h.filter_bytes > JOBLET_SPEC_MAX_BYTES ||
-        h.filter_bytes % 8 != 0) { errno = EPROTO; return -1; }
+        h.filter_bytes % 8 != 0 || h.mountc > CJobletLinux_MaxMounts) { errno = EPROTO; return -1; }
     char *strings = malloc(h.string_bytes);
     s->argv = calloc((size_t)h.argc + 1, sizeof *s->argv);
     s->envp = calloc((size_t)h.envc + 1, sizeof *s->envp);
-    if (!strings || !s->argv || !s->envp) { errno = ENOMEM; return -1; }
+    s->mounts = calloc((size_t)h.mountc * 3 + 1, sizeof *s->mounts);
+    if (!strings || !s->argv || !s->envp || !s->mounts) { errno = ENOMEM; return -1; }
     if (read_full(FD_CTL, strings, h.string_bytes) < 0) return -1;
     char *at = strings, *end = strings + h.string_bytes;
     const char **fixed[] = {&s->hostname, &s->rootfs_dir, &s->workspace_dir, &s->work_dir};
     for (size_t i = 0; i < 4; i++) if (!(*fixed[i] = next_string(&at, end))) { errno = EPROTO; return -1; }
     for (uint32_t i = 0; i < h.argc; i++) if (!(s->argv[i] = next_string(&at, end))) { errno = EPROTO; return -1; }
     for (uint32_t i = 0; i < h.envc; i++) if (!(s->envp[i] = next_string(&at, end))) { errno = EPROTO; return -1; }
+    for (uint32_t i = 0; i < h.mountc * 3; i++) if (!(s->mounts[i] = next_string(&at, end))) { errno = EPROTO; return -1; }
+    s->mountc = h.mountc;
     s->uid = h.uid;
     s->gid = h.gid;
     s->flags = h.flags;
@@ -237,6 +242,91 @@ static void mask_proc(const char *proc) {
     }
 }
 
+// root + target, its missing directories made (and, for a file source, the last component made
+// as an empty file), walked one component at a time and never through a symlink: a target cannot
+// lead out of the job's root. An O_PATH descriptor of the target, or -1 with errno.
+static int open_mount_target(const char *root, const char *target, int is_dir) {
+    int dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -1;
+    const char *p = target;
+    for (;;) {
+        while (*p == '/') p++;
+        const char *end = p;
+        while (*end && *end != '/') end++;
+        size_t n = (size_t)(end - p);
+        char name[NAME_MAX + 1];
+        if (n == 0 || n > NAME_MAX || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+            close(dir);
+            errno = EINVAL;
+            return -1;
+        }
+        memcpy(name, p, n);
+        name[n] = 0;
+        const char *rest = end;
+        while (*rest == '/') rest++;
+        int last = !*rest, want_dir = !last || is_dir;
+        int next = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0 && errno == ENOENT) {
+            if (want_dir) {
+                if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST) { close(dir); return -1; }
+            } else {
+                int fd = openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (fd < 0 && errno != EEXIST) { close(dir); return -1; }
+                if (fd >= 0) close(fd);
+            }
+            next = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        }
+        close(dir);
+        if (next < 0) return -1;
+        struct stat st;
+        if (fstat(next, &st) < 0) { close(next); return -1; }
+        if (S_ISLNK(st.st_mode) || (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))) {
+            close(next);
+            errno = S_ISLNK(st.st_mode) ? ELOOP : (want_dir ? ENOTDIR : EISDIR);
+            return -1;
+        }
+        if (last) return next;
+        dir = next;
+        p = end;
+    }
+}
+
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+struct cj_mount_attr { uint64_t attr_set, attr_clr, propagation, userns_fd; };
+
+// Volumes and runtime directories: a detached copy of the source mount (open_tree), made
+// nosuid/nodev (and read-only when asked) before it is attached, so it is never writable in
+// the job even for an instant; attached on the descriptor open_mount_target returned.
+static void mount_extra(const struct job_spec *s, const char *root) {
+    for (uint32_t i = 0; i < s->mountc; i++) {
+        const char *source = s->mounts[3 * i], *target = s->mounts[3 * i + 1], *mode = s->mounts[3 * i + 2];
+        int tree = (int)syscall(SYS_open_tree, AT_FDCWD, source, OPEN_TREE_CLONE | O_CLOEXEC);
+        if (tree < 0) FAIL_SETUP(source);
+        struct stat st;
+        if (fstat(tree, &st) < 0) FAIL_SETUP(source);
+        struct cj_mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                                 (strcmp(mode, "rw") == 0 ? 0 : MOUNT_ATTR_RDONLY)};
+        if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) FAIL_SETUP(target);
+        int at = open_mount_target(root, target, S_ISDIR(st.st_mode));
+        if (at < 0) FAIL_SETUP(target);
+        if (syscall(SYS_move_mount, tree, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            FAIL_SETUP(target);
+        close(at);
+        close(tree);
+    }
+}
+
 static void build_root(const struct job_spec *s) {
     static const char *const system_dirs[] = {"usr", "bin", "lib", "lib32", "lib64", "libx32", "sbin", "etc"};
     const char *root = s->rootfs_dir;
@@ -253,6 +343,8 @@ static void build_root(const struct job_spec *s) {
 
     make_dir(root, "tmp", 01777, p, sizeof p);
     if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) FAIL_SETUP(p);
+
+    mount_extra(s, root);
 
     // We are pid 1 of the new PID namespace, so this proc shows only the job.
     make_dir(root, "proc", 0555, p, sizeof p);

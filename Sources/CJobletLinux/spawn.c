@@ -145,10 +145,13 @@ static char *encode_spec(const CJobletLinux_SpawnSpec *s, size_t *len) {
     for (int i = 0; i < 4; i++) bytes += strlen(fixed[i]) + 1;
     for (const char *const *a = s->argv; a && *a; a++, argc++) bytes += strlen(*a) + 1;
     for (const char *const *e = s->envp; e && *e; e++, envc++) bytes += strlen(*e) + 1;
+    uint32_t mount_strings = 0;
+    for (const char *const *m = s->mounts; m && *m; m++, mount_strings++) bytes += strlen(*m) + 1;
+    if (mount_strings % 3 != 0 || mount_strings / 3 > CJobletLinux_MaxMounts) return NULL;
     uint32_t filter_bytes = s->seccomp_filter ? s->seccomp_filter_bytes : 0;
     if (bytes + filter_bytes > JOBLET_SPEC_MAX_BYTES || argc == 0) return NULL;
     struct init_spec_header h = {JOBLET_SPEC_MAGIC, (uint32_t)s->uid, (uint32_t)s->gid, argc, envc, (uint32_t)bytes, s->flags,
-                              filter_bytes, s->max_log_bytes};
+                              filter_bytes, s->max_log_bytes, mount_strings / 3, 0};
     char *buf = malloc(sizeof h + bytes + filter_bytes);
     if (!buf) return NULL;
     memcpy(buf, &h, sizeof h);
@@ -156,6 +159,7 @@ static char *encode_spec(const CJobletLinux_SpawnSpec *s, size_t *len) {
     for (int i = 0; i < 4; i++) { size_t n = strlen(fixed[i]) + 1; memcpy(at, fixed[i], n); at += n; }
     for (uint32_t i = 0; i < argc; i++) { size_t n = strlen(s->argv[i]) + 1; memcpy(at, s->argv[i], n); at += n; }
     for (uint32_t i = 0; i < envc; i++) { size_t n = strlen(s->envp[i]) + 1; memcpy(at, s->envp[i], n); at += n; }
+    for (uint32_t i = 0; i < mount_strings; i++) { size_t n = strlen(s->mounts[i]) + 1; memcpy(at, s->mounts[i], n); at += n; }
     if (filter_bytes) memcpy(at, s->seccomp_filter, filter_bytes);
     *len = sizeof h + bytes + filter_bytes;
     return buf;

@@ -27,7 +27,13 @@ typedef struct CJobletLinux_SpawnSpec {
     uint64_t max_log_bytes;           // the job's output past this many bytes is discarded (0: no cap)
     const void *seccomp_filter;       // with CJobletLinux_SpawnSeccomp: the profile compiled once
     uint32_t seccomp_filter_bytes;    // (joblet-init --seccomp-bpf); 0: the init builds it itself
+    const char *const *mounts;        // NULL-terminated triples: host source, target inside the job,
+                                      // "ro" or "rw"; bind-mounted (nosuid, nodev) before the pivot.
+                                      // Targets are created as needed and never through a symlink.
 } CJobletLinux_SpawnSpec;
+
+/// At most this many extra mounts (volumes, runtime directories) in one job.
+enum { CJobletLinux_MaxMounts = 64 };
 
 /// Spec flags. Seccomp: the command runs under the default seccomp profile (joblet-init's).
 enum { CJobletLinux_SpawnSeccomp = 1u };

@@ -19,6 +19,7 @@ enum JobSpawner {
         var seccomp: SeccompProfile = .default
         var maxLogBytes: UInt64 = 0
         var seccompFilter: [UInt8]? = nil
+        var mounts: [JobMount] = []
     }
 
     struct Spawned {
@@ -40,7 +41,7 @@ enum JobSpawner {
         let filter = request.seccompFilter ?? []
         let rc = filter.withUnsafeBytes { filterBytes in withCStrings(request.argv) { argv in
             withCStrings(request.environment) { envp in
-                withCStrings(procsFiles) { procs in
+                withCStrings(procsFiles) { procs in withCStrings(request.mounts.flatMap { [$0.source, $0.target, $0.readOnly ? "ro" : "rw"] }) { mounts in
                     request.hostname.withCString { hostname in
                         request.rootfs.withCString { rootfs in
                             request.workspace.withCString { workspace in
@@ -53,7 +54,8 @@ enum JobSpawner {
                                         flags: request.seccomp == .default ? UInt32(CJobletLinux_SpawnSeccomp) : 0,
                                         max_log_bytes: request.maxLogBytes,
                                         seccomp_filter: filter.isEmpty ? nil : filterBytes.baseAddress,
-                                        seccomp_filter_bytes: UInt32(filter.count))
+                                        seccomp_filter_bytes: UInt32(filter.count),
+                                        mounts: mounts)
                                     if var warm = prepared { return CJobletLinux_spawn_start(&warm, &spec, &result) }
                                     return CJobletLinux_spawn(&spec, &result)
                                 }
@@ -61,7 +63,7 @@ enum JobSpawner {
                         }
                     }
                 }
-            }
+            } }
         } }
         let what = withUnsafeBytes(of: result.what) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         guard rc == 0 else {

@@ -121,7 +121,7 @@ public final class LocalJobRunner: Sendable {
                 hostname: spec.shortID, rootfs: rootfs, workspace: workspace, workDirectory: spec.workDirectory,
                 placement: cgroups.placement(for: cgroup), logFD: logFD, statusFD: statusFD, user: user,
                 initFD: initFD, seccomp: config.seccomp, maxLogBytes: config.maxLogBytes,
-                seccompFilter: seccompFilter)
+                seccompFilter: seccompFilter, mounts: spec.mounts)
             let spawned: JobSpawner.Spawned
             do {
                 spawned = try JobSpawner.spawn(request, prepared: prepared)
@@ -164,6 +164,15 @@ public final class LocalJobRunner: Sendable {
         if !spec.jobDirectory.hasPrefix("/") { throw LocalJobError.invalidSpec("jobDirectory \"\(spec.jobDirectory)\" must be an absolute path") }
         if !spec.workDirectory.isEmpty {
             _ = try WorkspaceWriter.components(of: spec.workDirectory)
+        }
+        if spec.mounts.count > Int(CJobletLinux_MaxMounts) {
+            throw LocalJobError.invalidSpec("\(spec.mounts.count) mounts; a job may have at most \(CJobletLinux_MaxMounts)")
+        }
+        for mount in spec.mounts {
+            if let problem = JobMount.problem(withTarget: mount.target) { throw LocalJobError.invalidSpec(problem) }
+            guard mount.source.hasPrefix("/"), FileManager.default.fileExists(atPath: mount.source) else {
+                throw LocalJobError.invalidSpec("mount source \(mount.source) does not exist on the host")
+            }
         }
         if let mb = spec.limits.maxMemoryMB, mb < 0 { throw LocalJobError.invalidSpec("maxMemory \(mb) MB is negative") }
         if let cpu = spec.limits.maxCPUPercent, cpu < 0 { throw LocalJobError.invalidSpec("maxCPU \(cpu)% is negative") }

@@ -22,6 +22,9 @@ public struct JobLaunchSpec: Sendable {
     /// The workspace's size limit in MB (a btrfs subvolume with a qgroup limit); nil: the runner's
     /// `defaultWorkspaceMB`; 0: none.
     public var workspaceMB: Int? = nil
+    /// Bind mounts into the job's root (volumes, runtime trees), in order: a later target may lie
+    /// inside an earlier one. At most `CJobletLinux_MaxMounts`.
+    public var mounts: [JobMount] = []
 
     public init(jobID: String, command: String, arguments: [String] = [], environment: [String: String] = [:],
                 workDirectory: String = "", jobDirectory: String, logPath: String,
