@@ -28,7 +28,8 @@ public struct RolePolicy: Sendable {
     public func authorize(path: String, organizationalUnits: [String]) -> AuthorizationDecision {
         let (service, method) = Self.split(path)
         if openServices.contains(service) { return .allowed }
-        let operation = Self.operationName(method)
+        // Only a refusal names the operation: not worked out on every allowed call.
+        var operation: String { Self.operationName(method) }
         guard let role = Role(organizationalUnits: organizationalUnits) else {
             let units = organizationalUnits.isEmpty ? "none" : organizationalUnits.joined(separator: ", ")
             return .denied("client certificate has no role (OU \(units)); operation \(operation) needs OU=admin or OU=viewer")

@@ -43,8 +43,8 @@ extension JobStore {
             throw JobletError.invalidArgument("workflow id is empty: give a workflow id or a unique prefix of one")
         }
         let found = try read("looking up workflow \(wanted)") { db in
-            try Row.fetchAll(db, sql: "\(Self.workflowSelect) WHERE substr(w.id, 1, ?) = ? ORDER BY w.created_at LIMIT 20",
-                             arguments: [wanted.count, wanted]).map(Self.workflow(from:))
+            try Row.fetchAll(db, sql: "\(Self.workflowSelect) WHERE w.id >= ? AND w.id < ? AND substr(w.id, 1, ?) = ? ORDER BY w.created_at LIMIT 20",
+                             arguments: [wanted, wanted + "\u{FFFF}", wanted.count, wanted]).map(Self.workflow(from:))
         }
         if let exact = found.first(where: { $0.id == wanted }) { return exact }
         if found.count == 1 { return found[0] }

@@ -136,8 +136,10 @@ public final class JobStore: Sendable {
         let wanted = prefix.trimmingCharacters(in: .whitespaces).lowercased()
         guard !wanted.isEmpty else { throw JobletError.invalidArgument("job id is empty: give a job id or a unique prefix of one") }
         let matches = try read("looking up job \(wanted)") { db in
-            try String.fetchAll(db, sql: "SELECT id FROM job WHERE substr(id, 1, ?) = ? ORDER BY created_at, rowid LIMIT 20",
-                                arguments: [wanted.count, wanted])
+            // A range on the primary key first (an index seek, not a scan of every job), then the
+            // exact prefix test on what the range holds.
+            try String.fetchAll(db, sql: "SELECT id FROM job WHERE id >= ? AND id < ? AND substr(id, 1, ?) = ? ORDER BY created_at, rowid LIMIT 20",
+                                arguments: [wanted, wanted + "\u{FFFF}", wanted.count, wanted])
         }
         if matches.count == 1 || matches.contains(wanted) { return matches.count == 1 ? matches[0] : wanted }
         if matches.isEmpty { throw JobletError.jobNotFound(prefix) }
