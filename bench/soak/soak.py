@@ -11,6 +11,8 @@ What runs, every loop bounded in count and time (the deadline, and per-loop caps
 - long jobs (~8 s of numbered lines, one every 50 ms) followed live by three readers each;
 - GPU jobs through the SkyPilot stand-in (protocol-faithful; no cloud);
 - workflows: a five-job DAG with a planned failure, a job run because of it, one cancelled by it;
+- jobs on a custom network with a volume mounted, each leaving a marker file there (where this
+  jobletd has networks and volumes; UNIMPLEMENTED leaves that loop out, and the log says so);
 - status and list calls as admin and as viewer; a viewer's RunJob must be PERMISSION_DENIED;
 - connections opened and dropped; hostile connections (garbage, a TLS client that stops
   mid-handshake, half-open TCP).
@@ -19,9 +21,10 @@ The account (exit 1 if anything is off):
 - every job whose RunJob answered OK ended exactly once, with the status its command implies,
   and its log holds its whole sequence exactly once (a job that ran twice would show it twice);
 - a RunJob cut off by a kill is looked up by its unique name: absent (never accepted) or final;
+- every completed network/volume job's marker is on the volume (read back by a job);
 - every accepted workflow ended (none stuck), each of its jobs as the DAG implies, each log once;
 - after the load, two equal rounds of work: jobletd's RSS, fds and threads drift < 5 % between them;
-- after DeleteAllJobs: no job mount, cgroup, network namespace, veth, loop device, workspace or
+- after DeleteAllJobs and removing the soak network and volume: no job mount, cgroup, network namespace, veth, loop device, workspace or
   log file of ours is left.
 """
 import argparse
@@ -71,6 +74,7 @@ class Harness:
         self.stop_event = threading.Event()
         self.all_ids = set()    # every job id seen, the steady rounds' included
         self.workflows = {}     # workflow uuid -> token
+        self.features = {}      # "network"/"volume" -> True when this jobletd has them
 
     # ---- server lifecycle -------------------------------------------------------------------
     def start_server(self):
@@ -129,12 +133,13 @@ def long_command(token, lines):
     return ["-c", f'i=1; while [ $i -le {lines} ]; do echo "{token} $i"; i=$((i+1)); sleep 0.05; done']
 
 
-def submit(h, kind, name, command, args, expect_code, lines, token, gpu=False):
+def submit(h, kind, name, command, args, expect_code, lines, token, gpu=False, network="", volumes=()):
     import joblet_pb2
     rec = dict(kind=kind, expect_code=expect_code, lines=lines, token=token, uuid=None, state="cut")
     with h.lock:
         h.jobs[name] = rec
-    req = joblet_pb2.RunJobRequest(name=name, command=command, args=args, maxMemory=64)
+    req = joblet_pb2.RunJobRequest(name=name, command=command, args=args, maxMemory=64, network=network,
+                                   volumes=list(volumes))
     if gpu:
         req.gpu_count = 1
     ch, stub = h.stubs()
@@ -168,6 +173,90 @@ def short_jobs(h, worker):
         code = 3 if rnd.random() < 0.2 else 0
         submit(h, "short", f"soak-{token}", "sh", short_command(token, lines, code), code, lines, token)
         time.sleep(rnd.uniform(0.05, 0.3))
+
+
+SOAK_NETWORK, SOAK_CIDR, SOAK_VOLUME = "soaknet", "10.251.7.0/24", "soakvol"
+
+
+def setup_features(h):
+    """A custom network and a volume for the feature loop, where this jobletd has them (the
+    methods answer UNIMPLEMENTED until they are built: then that part of the load is left out)."""
+    import joblet_pb2
+    import joblet_pb2_grpc
+    ch = h.channel()
+    net, vol = joblet_pb2_grpc.NetworkServiceStub(ch), joblet_pb2_grpc.VolumeServiceStub(ch)
+    for what, call in (("network", lambda: net.CreateNetwork(joblet_pb2.CreateNetworkReq(name=SOAK_NETWORK, cidr=SOAK_CIDR), timeout=30)),
+                       ("volume", lambda: vol.CreateVolume(joblet_pb2.CreateVolumeReq(name=SOAK_VOLUME, size="32MB", type="filesystem"), timeout=60))):
+        try:
+            call()
+            h.features[what] = True
+        except grpc.RpcError as e:
+            if e.code() == grpc.StatusCode.UNIMPLEMENTED:
+                log(f"this jobletd has no {what}s yet ({e.details()}): left out of the load")
+            else:
+                h.problem(f"creating the soak {what}: {e.code()} {e.details()}")
+    ch.close()
+
+
+def teardown_features(h):
+    """Removes the soak network and volume once no job uses them; both must go."""
+    import joblet_pb2
+    import joblet_pb2_grpc
+    ch = h.channel()
+    try:
+        if h.features.get("network"):
+            joblet_pb2_grpc.NetworkServiceStub(ch).RemoveNetwork(joblet_pb2.RemoveNetworkReq(name=SOAK_NETWORK), timeout=30)
+        if h.features.get("volume"):
+            joblet_pb2_grpc.VolumeServiceStub(ch).RemoveVolume(joblet_pb2.RemoveVolumeReq(name=SOAK_VOLUME), timeout=60)
+    except grpc.RpcError as e:
+        h.problem(f"removing the soak network/volume after the load: {e.code()} {e.details()}")
+    finally:
+        ch.close()
+
+
+def feature_jobs(h, worker):
+    """Short jobs on the custom network with the volume mounted: each leaves a marker file named
+    by its token on the volume, then prints its sequence. The account checks the markers."""
+    if not (h.features.get("network") or h.features.get("volume")):
+        return
+    n = 0
+    rnd = random.Random(1000 + worker)
+    while h.alive() and n < 3000:
+        n += 1
+        token = f"f{worker}x{n}"
+        lines = rnd.randint(1, 50)
+        args = short_command(token, lines, 0)
+        if h.features.get("volume"):
+            args = ["-c", f"touch /volumes/{SOAK_VOLUME}/{token} && " + args[1]]
+        submit(h, "feature", f"soak-{token}", "sh", args, 0, lines, token,
+               network=SOAK_NETWORK if h.features.get("network") else "",
+               volumes=[SOAK_VOLUME] if h.features.get("volume") else [])
+        time.sleep(rnd.uniform(0.2, 0.6))
+
+
+def account_volume(h):
+    """Every COMPLETED feature job's marker is on the volume, read back by a job of its own."""
+    import joblet_pb2
+    if not h.features.get("volume"):
+        return {}
+    done = {rec["token"] for rec in h.jobs.values() if rec["kind"] == "feature" and rec.get("final") == "COMPLETED"}
+    ch, stub = h.stubs()
+    try:
+        uid = stub.RunJob(joblet_pb2.RunJobRequest(name="soak-volume-check", command="ls", args=[f"/volumes/{SOAK_VOLUME}"],
+                                                   volumes=[SOAK_VOLUME]), timeout=30).jobUuid
+        h.all_ids.add(uid)
+        for _ in range(600):
+            st = stub.GetJobStatus(joblet_pb2.GetJobStatusReq(uuid=uid), timeout=10)
+            if st.status in FINAL:
+                break
+            time.sleep(0.1)
+        listed = set(read_log(h, uid).decode().split())
+    finally:
+        ch.close()
+    missing = done - listed
+    if st.status != "COMPLETED" or missing:
+        h.problem(f"volume check job {st.status}; {len(missing)} markers of completed jobs missing: {sorted(missing)[:5]}")
+    return {"volume_markers": len(done & listed)}
 
 
 def follower(h, uuid, token, lines, results, idx):
@@ -495,6 +584,7 @@ def account(h):
             if j.status != "COMPLETED" or text.count("training done") != 1:
                 h.problem(f"GPU job {j.uuid}: {j.status}, 'training done' {text.count('training done')} times")
             continue
+        rec["final"] = j.status
         want_status = "COMPLETED" if rec["expect_code"] == 0 else "FAILED"
         if rec["state"] == "cut" and j.status == "FAILED" and j.exitCode == -1:
             # Stored, then jobletd died before the process started and before RunJob answered:
@@ -603,6 +693,7 @@ def leaks(h, before):
     ch.close()
     if left:
         h.problem(f"{len(left)} jobs left after DeleteAllJobs: {[j.status for j in left][:5]}")
+    teardown_features(h)
     time.sleep(1.0)
     after = host_snapshot(h.work / "data", ids)
     table = {}
@@ -641,7 +732,8 @@ def main():
     before = host_snapshot(work / "data")
     h.start_server()
     log(f"jobletd on port {h.port}, data {work / 'data'}, {args.minutes} min, chaos {'on' if args.chaos else 'off'}")
-    loops = [(short_jobs, 3), (long_jobs, 1), (gpu_jobs, 1), (workflows, 1), (readers, 2), (churn, 2)]
+    setup_features(h)
+    loops = [(short_jobs, 3), (long_jobs, 1), (gpu_jobs, 1), (workflows, 1), (readers, 2), (churn, 2), (feature_jobs, 1)]
     threads = [threading.Thread(target=f, args=(h, i), daemon=True, name=f"{f.__name__}-{i}")
                for f, k in loops for i in range(k)]
     chaos_thread = threading.Thread(target=chaos, args=(h, standin), daemon=True) if args.chaos else None
@@ -661,6 +753,7 @@ def main():
     log(f"load ended after {load_s:.0f} s; accounting")
     tally = account(h)
     tally.update(account_workflows(h))
+    tally.update(account_volume(h))
     d = drift(h)
     leak = leaks(h, before)
     stop_jobletd(h.server)
@@ -670,7 +763,8 @@ def main():
         h.problem(f"jobletd exited {h.server.proc.returncode} after SIGTERM")
 
     result = {"minutes": args.minutes, "chaos": args.chaos, "load_seconds": round(load_s), "counts": h.counts,
-              "jobs": {k: sum(1 for r in h.jobs.values() if r["kind"] == k) for k in ("short", "long", "gpu")},
+              "jobs": {k: sum(1 for r in h.jobs.values() if r["kind"] == k) for k in ("short", "long", "gpu", "feature")},
+              "features": h.features,
               "account": tally, "drift": d, "leaks": leak, "problems": h.problems}
     text = json.dumps(result, indent=2)
     print(text)
