@@ -3167,6 +3167,80 @@ public struct Joblet_StopWorkflowResponse: ProtoMessage {
     }
 }
 
+public struct Joblet_ListJobsPageRequest: ProtoMessage {
+    public static let protoMessageName = "joblet.ListJobsPageRequest"
+
+    public var pageSize: Int32 = 0
+    public var pageToken: String = ""
+    public var statuses: [String] = []
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if self.pageSize != 0 { n += 2 + ProtoSize.int32(self.pageSize) }
+        if !self.pageToken.isEmpty { n += 2 + ProtoSize.string(self.pageToken) }
+        for v in self.statuses { n += 2 + ProtoSize.string(v) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if self.pageSize != 0 { writer.writeTag(2080); writer.writeInt32(self.pageSize) }
+        if !self.pageToken.isEmpty { writer.writeTag(2090); writer.writeString(self.pageToken) }
+        for v in self.statuses { writer.writeTag(2098); writer.writeString(v) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 2080: self.pageSize = try reader.readInt32()
+            case 2090: self.pageToken = try reader.readString()
+            case 2098: self.statuses.append(try reader.readString())
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_JobsPage: ProtoMessage {
+    public static let protoMessageName = "joblet.JobsPage"
+
+    public var jobs: [Joblet_Job] = []
+    public var nextPageToken: String = ""
+    public var totalCount: Int64 = 0
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        for v in self.jobs { n += 2 + ProtoSize.message(v) }
+        if !self.nextPageToken.isEmpty { n += 2 + ProtoSize.string(self.nextPageToken) }
+        if self.totalCount != 0 { n += 2 + ProtoSize.int64(self.totalCount) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        for v in self.jobs { writer.writeTag(2082); writer.writeMessage(v) }
+        if !self.nextPageToken.isEmpty { writer.writeTag(2090); writer.writeString(self.nextPageToken) }
+        if self.totalCount != 0 { writer.writeTag(2096); writer.writeInt64(self.totalCount) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 2082: var v = Joblet_Job(); try reader.readMessage(into: &v); self.jobs.append(v)
+            case 2090: self.nextPageToken = try reader.readString()
+            case 2096: self.totalCount = try reader.readInt64()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
 public struct Joblet_Timestamp: ProtoMessage {
     public static let protoMessageName = "joblet.Timestamp"
 
@@ -3841,6 +3915,7 @@ public enum Joblet_JobService {
         Method.listWorkflows,
         Method.getWorkflowJobs,
         Method.stopWorkflow,
+        Method.listJobsPage,
     ])
 
     public enum Method {
@@ -3896,6 +3971,10 @@ public enum Joblet_JobService {
             service: "joblet.JobService", method: "StopWorkflow",
             clientStreaming: false, serverStreaming: false,
             inputType: "joblet.StopWorkflowRequest", outputType: "joblet.StopWorkflowResponse")
+        public static let listJobsPage = MethodDescriptor(
+            service: "joblet.JobService", method: "ListJobsPage",
+            clientStreaming: false, serverStreaming: false,
+            inputType: "joblet.ListJobsPageRequest", outputType: "joblet.JobsPage")
     }
 }
 

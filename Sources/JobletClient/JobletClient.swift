@@ -63,6 +63,35 @@ public final class JobletClient: Sendable {
         return jobs.jobs
     }
 
+    /// One page of jobs, oldest first (ListJobsPage, a jobletd addition).
+    public func listJobsPage(size: Int = 0, token: String = "", statuses: [String] = []) async throws -> Joblet_JobsPage {
+        var request = Joblet_ListJobsPageRequest()
+        request.pageSize = Int32(clamping: size)
+        request.pageToken = token
+        request.statuses = statuses
+        return try await unary(Joblet_JobService.Method.listJobsPage, request)
+    }
+
+    /// Every job (in `statuses`, when given), page by page, so that no answer outgrows one
+    /// message; from a server without ListJobsPage (upstream Joblet), ListJobs filtered here.
+    public func allJobs(statuses: [String] = []) async throws -> [Joblet_Job] {
+        var jobs: [Joblet_Job] = []
+        var token = ""
+        for _ in 0..<100_000 {
+            let page: Joblet_JobsPage
+            do {
+                page = try await listJobsPage(size: 2_000, token: token, statuses: statuses)
+            } catch let error as JobletClientError where error.code == .unimplemented && token.isEmpty {
+                let wanted = Set(statuses.map { $0.uppercased() })
+                return try await listJobs().filter { wanted.isEmpty || wanted.contains($0.status) }
+            }
+            jobs += page.jobs
+            if page.nextPageToken.isEmpty { break }
+            token = page.nextPageToken
+        }
+        return jobs
+    }
+
     /// The job's output: everything so far, then live output until the job is final.
     /// Ending the iteration early (or cancelling the task) cancels the call.
     public func jobLogs(id: String) async throws -> AsyncThrowingStream<[UInt8], Error> {

@@ -11,12 +11,17 @@ from conftest import crash_excerpt, start_jobletd, stop_jobletd
 from jobhelpers import bounded_time, FINAL, logs, raw_status, rfc3339_in, sdk, sdk_fails, wait_status
 
 SECRET = f"s3cr3t-{uuidlib.uuid4().hex}"
+GRACE_MS = 1000
 
 
 @pytest.fixture(scope="module")
 def jobs_server(certs, workdir, stubs):
     # trace: the most the server ever logs, so the secret check below means something.
-    s = start_jobletd(certs, workdir / "data-sdk", "--log-level", "trace")
+    # A 1 s stop grace, not the default 100 ms: a TERM handler must get to run even when CI's
+    # two cores are busy (the forced-stop test still sees the kill after the grace).
+    config = workdir / "sdk-jobs.yml"
+    config.write_text(f"jobs:\n  stopGraceMilliseconds: {GRACE_MS}\n")
+    s = start_jobletd(certs, workdir / "data-sdk", "--log-level", "trace", "--config", str(config))
     yield s
     stop_jobletd(s)
     assert s.proc.returncode == 0, crash_excerpt(s)
@@ -158,7 +163,7 @@ def test_stop_without_sigterm_handler_kills_after_grace(client, jobs_server):
     assert r["status"] == st["status"] == "STOPPED", (r, st)
     assert st["exit_code"] == -1 and r["exit_code"] == -1, (r, st)
     assert "got TERM" not in out
-    assert took < 3, f"StopJob took {took:.2f} s with a 100 ms grace"
+    assert GRACE_MS / 1000 <= took < GRACE_MS / 1000 + 3, f"StopJob took {took:.2f} s with a {GRACE_MS} ms grace"
     assert "stop" in reason
     print(f"forced stop took {took:.3f} s; reason {reason!r}")
 

@@ -13,7 +13,7 @@ public struct RolePolicy: Sendable {
     public init() {
         let reads: [(String, [String])] = [
             ("joblet.JobService", ["GetJobStatus", "ListJobs", "GetJobLogs", "GetWorkflowStatus", "ListWorkflows",
-                                   "GetWorkflowJobs"]),
+                                   "GetWorkflowJobs", "ListJobsPage"]),
             ("joblet.NetworkService", ["ListNetworks"]),
             ("joblet.VolumeService", ["ListVolumes"]),
             ("joblet.MonitoringService", ["GetSystemStatus", "StreamSystemMetrics", "GetJobMetrics", "StreamJobMetrics"]),

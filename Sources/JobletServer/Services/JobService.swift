@@ -119,6 +119,7 @@ public struct JobService: Sendable {
         }
         router.unary(m.listJobs, Joblet_EmptyRequest.self, list)
         router.serverStreaming(m.getJobLogs, Joblet_GetJobLogsReq.self, Joblet_DataChunk.self, logs)
+        registerPaging(on: router)
         registerLegacy(on: router)
     }
 
