@@ -11,8 +11,8 @@ What runs, every loop bounded in count and time (the deadline, and per-loop caps
 - long jobs (~8 s of numbered lines, one every 50 ms) followed live by three readers each;
 - GPU jobs through the SkyPilot stand-in (protocol-faithful; no cloud);
 - workflows: a five-job DAG with a planned failure, a job run because of it, one cancelled by it;
-- jobs on a custom network with a volume mounted, each leaving a marker file there (where this
-  jobletd has networks and volumes; UNIMPLEMENTED leaves that loop out, and the log says so);
+- jobs on a custom network with a volume mounted and a runtime, each leaving a marker file on the
+  volume (where this jobletd has them; UNIMPLEMENTED leaves that part out, and the log says so);
 - status and list calls as admin and as viewer; a viewer's RunJob must be PERMISSION_DENIED;
 - connections opened and dropped; hostile connections (garbage, a TLS client that stops
   mid-handshake, half-open TCP).
@@ -133,13 +133,13 @@ def long_command(token, lines):
     return ["-c", f'i=1; while [ $i -le {lines} ]; do echo "{token} $i"; i=$((i+1)); sleep 0.05; done']
 
 
-def submit(h, kind, name, command, args, expect_code, lines, token, gpu=False, network="", volumes=()):
+def submit(h, kind, name, command, args, expect_code, lines, token, gpu=False, network="", volumes=(), runtime=""):
     import joblet_pb2
     rec = dict(kind=kind, expect_code=expect_code, lines=lines, token=token, uuid=None, state="cut")
     with h.lock:
         h.jobs[name] = rec
     req = joblet_pb2.RunJobRequest(name=name, command=command, args=args, maxMemory=64, network=network,
-                                   volumes=list(volumes))
+                                   volumes=list(volumes), runtime=runtime)
     if gpu:
         req.gpu_count = 1
     ch, stub = h.stubs()
@@ -175,18 +175,40 @@ def short_jobs(h, worker):
         time.sleep(rnd.uniform(0.05, 0.3))
 
 
-SOAK_NETWORK, SOAK_CIDR, SOAK_VOLUME = "soaknet", "10.251.7.0/24", "soakvol"
+SOAK_NETWORK, SOAK_CIDR, SOAK_VOLUME, SOAK_RUNTIME = "soaknet", "10.251.7.0/24", "soakvol", "soak-tool-1.0"
+# A tiny runtime: setup.sh writes one script; jobs with the runtime find it on PATH.
+SOAK_SETUP = b"""#!/bin/sh
+set -eu
+mkdir -p "$RUNTIME_DIR/isolated/opt/soaktool/bin"
+printf '#!/bin/sh\\nexit 0\\n' > "$RUNTIME_DIR/isolated/opt/soaktool/bin/soak-tool"
+chmod 755 "$RUNTIME_DIR/isolated/opt/soaktool/bin/soak-tool"
+"""
+SOAK_MANIFEST = b"""name: soak-tool-1.0
+language: shell
+version: "1.0"
+mounts:
+  - source: isolated/opt/soaktool
+    target: /opt/soaktool
+environment:
+  PATH_PREPEND: /opt/soaktool/bin
+test: soak-tool
+"""
 
 
 def setup_features(h):
-    """A custom network and a volume for the feature loop, where this jobletd has them (the
+    """A custom network, a volume and a runtime for the feature loop, where this jobletd has them (the
     methods answer UNIMPLEMENTED until they are built: then that part of the load is left out)."""
     import joblet_pb2
     import joblet_pb2_grpc
     ch = h.channel()
     net, vol = joblet_pb2_grpc.NetworkServiceStub(ch), joblet_pb2_grpc.VolumeServiceStub(ch)
+    rt = joblet_pb2_grpc.RuntimeServiceStub(ch)
+    files = [joblet_pb2.RuntimeFile(path="setup.sh", content=SOAK_SETUP, executable=True),
+             joblet_pb2.RuntimeFile(path="runtime.yml", content=SOAK_MANIFEST)]
     for what, call in (("network", lambda: net.CreateNetwork(joblet_pb2.CreateNetworkReq(name=SOAK_NETWORK, cidr=SOAK_CIDR), timeout=30)),
-                       ("volume", lambda: vol.CreateVolume(joblet_pb2.CreateVolumeReq(name=SOAK_VOLUME, size="32MB", type="filesystem"), timeout=60))):
+                       ("volume", lambda: vol.CreateVolume(joblet_pb2.CreateVolumeReq(name=SOAK_VOLUME, size="32MB", type="filesystem"), timeout=60)),
+                       ("runtime", lambda: rt.InstallRuntimeFromLocal(joblet_pb2.InstallRuntimeFromLocalRequest(
+                           runtimeSpec=SOAK_RUNTIME, files=files, forceReinstall=True), timeout=120))):
         try:
             call()
             h.features[what] = True
@@ -199,7 +221,7 @@ def setup_features(h):
 
 
 def teardown_features(h):
-    """Removes the soak network and volume once no job uses them; both must go."""
+    """Removes the soak network, volume and runtime once no job uses them; all must go."""
     import joblet_pb2
     import joblet_pb2_grpc
     ch = h.channel()
@@ -208,6 +230,8 @@ def teardown_features(h):
             joblet_pb2_grpc.NetworkServiceStub(ch).RemoveNetwork(joblet_pb2.RemoveNetworkReq(name=SOAK_NETWORK), timeout=30)
         if h.features.get("volume"):
             joblet_pb2_grpc.VolumeServiceStub(ch).RemoveVolume(joblet_pb2.RemoveVolumeReq(name=SOAK_VOLUME), timeout=60)
+        if h.features.get("runtime"):
+            joblet_pb2_grpc.RuntimeServiceStub(ch).RemoveRuntime(joblet_pb2.RuntimeRemoveReq(runtime=SOAK_RUNTIME), timeout=60)
     except grpc.RpcError as e:
         h.problem(f"removing the soak network/volume after the load: {e.code()} {e.details()}")
     finally:
@@ -217,7 +241,7 @@ def teardown_features(h):
 def feature_jobs(h, worker):
     """Short jobs on the custom network with the volume mounted: each leaves a marker file named
     by its token on the volume, then prints its sequence. The account checks the markers."""
-    if not (h.features.get("network") or h.features.get("volume")):
+    if not (h.features.get("network") or h.features.get("volume") or h.features.get("runtime")):
         return
     n = 0
     rnd = random.Random(1000 + worker)
@@ -228,9 +252,12 @@ def feature_jobs(h, worker):
         args = short_command(token, lines, 0)
         if h.features.get("volume"):
             args = ["-c", f"touch /volumes/{SOAK_VOLUME}/{token} && " + args[1]]
+        if h.features.get("runtime"):
+            args = ["-c", "soak-tool && " + args[1]]  # on PATH only inside the runtime
         submit(h, "feature", f"soak-{token}", "sh", args, 0, lines, token,
                network=SOAK_NETWORK if h.features.get("network") else "",
-               volumes=[SOAK_VOLUME] if h.features.get("volume") else [])
+               volumes=[SOAK_VOLUME] if h.features.get("volume") else [],
+               runtime=SOAK_RUNTIME if h.features.get("runtime") else "")
         time.sleep(rnd.uniform(0.2, 0.6))
 
 
