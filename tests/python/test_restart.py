@@ -188,3 +188,59 @@ def test_scheduled_job_due_while_server_down_runs_on_restart(fresh, workdir):
         assert logs(client, uid) == b"overdue\n"
     finally:
         client.close()
+
+
+def _as_stored_not_started(server, uid):
+    """What jobletd leaves when it dies after storing a job and before starting its process: the
+    row INITIALIZING with no backend state (made here from a scheduled job's row, which is that
+    already minus the status: nothing of it ever ran)."""
+    import sqlite3
+    db = sqlite3.connect(str(server.data / "joblet.db"))
+    try:
+        with db:
+            n = db.execute("UPDATE job SET status = 'INITIALIZING', scheduled_at = NULL WHERE id = ? AND backend_state IS NULL",
+                           (uid,)).rowcount
+        assert n == 1
+    finally:
+        db.close()
+
+
+def test_job_stored_but_never_started_runs_once_after_restart(fresh, workdir):
+    client = sdk(fresh[0])
+    uid = client.jobs.run_job("sh", ["-c", "echo ran once; cat /work/in.txt"], schedule=rfc3339_in(3600),
+                              uploads=[{"path": "in.txt", "content": b"uploaded\n"}])["job_uuid"]
+    client.close()
+    kill9(fresh[0])
+    _as_stored_not_started(fresh[0], uid)
+    server = restart(fresh, workdir)
+    client = sdk(server)
+    try:
+        st = wait_status(client, uid, timeout=10)
+        assert st["status"] == "COMPLETED" and st["exit_code"] == 0, (st, raw_status(server, uid).reason)
+        assert logs(client, uid) == b"ran once\nuploaded\n"
+    finally:
+        client.close()
+
+
+def test_job_whose_process_had_started_is_not_run_again(fresh, workdir):
+    # Its handle was never stored, but its exit status is there: it ran. It ends FAILED, not twice.
+    client = sdk(fresh[0])
+    uid = client.jobs.run_job("sh", ["-c", "echo ran"])["job_uuid"]
+    assert wait_status(client, uid)["status"] == "COMPLETED"
+    client.close()
+    kill9(fresh[0])
+    import sqlite3
+    db = sqlite3.connect(str(fresh[0].data / "joblet.db"))
+    with db:
+        db.execute("UPDATE job SET status = 'INITIALIZING', backend_state = NULL, exit_code = NULL, ended_at = NULL WHERE id = ?", (uid,))
+    db.close()
+    server = restart(fresh, workdir)
+    client = sdk(server)
+    try:
+        st = wait_status(client, uid, timeout=10)
+        assert st["status"] == "FAILED", st
+        assert raw_status(server, uid).reason == \
+            "jobletd stopped while the job was starting; it may have run in part, so it was not started again"
+        assert logs(client, uid).count(b"ran\n") == 1
+    finally:
+        client.close()

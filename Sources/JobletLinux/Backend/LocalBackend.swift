@@ -102,9 +102,14 @@ public final class LocalBackend: JobBackend {
 
     public func adopt(job: Job, events: JobEventSink) async {
         guard let handle = Self.handle(of: job) else {
-            runner.discardUnrecorded(jobID: job.id)
-            _ = try? await events.transition(to: .failed, exitCode: -1,
-                                             reason: "jobletd stopped before the job's process was started")
+            let started = runner.discardUnrecorded(jobID: job.id, jobDirectory: jobsDirectory.appendingPathComponent(job.id).path)
+            if !started, job.status == .initializing, let request = try? events.request() {
+                await relaunch(job, request: request, events: events)
+                return
+            }
+            _ = try? await events.transition(to: .failed, exitCode: -1, reason: started
+                ? "jobletd stopped while the job was starting; it may have run in part, so it was not started again"
+                : "jobletd stopped before the job's process was started")
             return
         }
         switch runner.adopt(handle) {
@@ -114,6 +119,21 @@ public final class LocalBackend: JobBackend {
         case .exited(let exit):
             await report(exit, events: events)
             runner.forget(handle)
+        }
+    }
+
+    /// A job jobletd had stored but not started when it stopped (killed in between): nothing of it
+    /// ran, so it starts now, once, from a clean directory and log, as if jobletd had not stopped.
+    /// A workflow's job (or an accepted RunJob) is not lost to a restart.
+    private func relaunch(_ job: Job, request: JobRequest, events: JobEventSink) async {
+        do {
+            try removeFiles(jobID: job.id)  // the first attempt's workspace (uploads) and uid
+            _ = truncate(events.logFile.path, 0)  // only jobletd's own warnings were there
+            try await start(job: job, request: request, events: events)
+        } catch {
+            let message = (error as? JobletError)?.message ?? "\(error)"
+            _ = try? await events.transition(to: .failed, exitCode: -1,
+                                             reason: "could not start after jobletd restarted: \(message)")
         }
     }
 

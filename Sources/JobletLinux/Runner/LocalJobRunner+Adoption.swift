@@ -33,13 +33,18 @@ extension LocalJobRunner {
 }
 
 extension LocalJobRunner {
-    /// A job stored before its handle was (jobletd died between creating the cgroup and recording
+    /// A job stored before its handle was (jobletd died between storing the job and recording
     /// RUNNING): whatever it may have started is killed and its cgroup removed, so nothing runs or
-    /// stays that no record watches. A job id with no cgroup is fine.
-    public func discardUnrecorded(jobID: String) {
-        guard let cgroup = try? type(of: cgroups).cgroup(forJobID: jobID) else { return }
+    /// stays that no record watches. A job id with no cgroup is fine. Returns whether anything of
+    /// the job had started: a process in its cgroup, or an exit status its init wrote (given the
+    /// job's directory). False means its command never ran and it may be started afresh.
+    @discardableResult
+    public func discardUnrecorded(jobID: String, jobDirectory: String? = nil) -> Bool {
+        var started = jobDirectory.map { ExitStatusRecord.read(jobDirectory: $0) != nil } ?? false
+        guard let cgroup = try? type(of: cgroups).cgroup(forJobID: jobID) else { return started }
         do {
             if !cgroups.processes(in: cgroup).isEmpty {
+                started = true
                 log("job \(jobID): killing processes started before jobletd stopped, with no record")
                 try cgroups.killAll(in: cgroup, timeout: config.killTimeout)
             }
@@ -47,5 +52,6 @@ extension LocalJobRunner {
         } catch {
             log("job \(jobID): cleaning up cgroup \(cgroup.relativePath): \(error)")
         }
+        return started
     }
 }
