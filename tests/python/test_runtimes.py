@@ -376,3 +376,38 @@ def sleeping(token):
             except OSError:
                 pass
     return False
+
+
+def test_rnx_runtime_commands(rt_server, tmp_path):
+    from test_rnx import rnx
+    src = tmp_path / "tiny-rnx"
+    (src / "isolated" / "bin").mkdir(parents=True)
+    (src / "runtime.yml").write_text("name: tiny-rnx\nlanguage: shell\nversion: '2'\nmounts:\n"
+                                     "  - {source: isolated/bin, target: /opt/tiny/bin}\n"
+                                     "environment: {PATH_PREPEND: /opt/tiny/bin}\ntest: hello-rnx\n")
+    (src / "setup.sh").write_text("echo building with rnx\ncp -a isolated runtime.yml \"$RUNTIME_DIR/\"\n")
+    hello = src / "isolated" / "bin" / "hello-rnx"
+    hello.write_text("#!/bin/sh\necho hello from rnx\n")
+    hello.chmod(0o755)
+    r = rnx("runtime", "install", str(src), server=rt_server)
+    assert r.returncode == 0, r
+    assert "building with rnx" in r.stdout and "tiny-rnx installed" in r.stdout, r.stdout
+    assert "[####################] 4/4" in r.stderr and "1/4" in r.stderr, r.stderr
+    r = rnx("runtime", "install", str(src), server=rt_server)
+    assert r.returncode != 0 and "already installed" in r.stderr and "--force" in r.stderr, r
+    r = rnx("runtime", "list", server=rt_server)
+    assert r.returncode == 0 and "tiny-rnx" in r.stdout and "shell" in r.stdout, r
+    r = rnx("runtime", "info", "tiny:rnx", server=rt_server)
+    assert r.returncode == 0 and "Version:      2" in r.stdout, r
+    r = rnx("runtime", "validate", "tiny:rnx@amd64", server=rt_server)
+    assert r.returncode == 0 and "valid: tiny-rnx" in r.stdout and "architecture amd64" in r.stdout, r
+    r = rnx("runtime", "test", "tiny-rnx", server=rt_server)
+    assert r.returncode == 0 and "hello from rnx" in r.stdout and "test passed" in r.stdout, r
+    r = rnx("run", "--runtime=tiny-rnx", "--follow", "hello-rnx", server=rt_server)
+    assert r.returncode == 0 and "hello from rnx" in r.stdout, r
+    r = rnx("run", "--runtime=nosuch", "true", server=rt_server)
+    assert r.returncode != 0 and "not installed" in r.stderr and "tiny-rnx" in r.stderr, r
+    r = rnx("runtime", "remove", "tiny-rnx", server=rt_server)
+    assert r.returncode == 0 and "removed" in r.stdout, r
+    r = rnx("runtime", "install", "x", "--github-repo", "acme/nothere", server=rt_server)
+    assert r.returncode != 0 and "404" in r.stderr, r

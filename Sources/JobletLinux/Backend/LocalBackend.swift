@@ -40,11 +40,17 @@ public final class LocalBackend: JobBackend {
         if !request.volumes.isEmpty {
             return .failedPrecondition("volumes are not supported by this server yet (got \(request.volumes.joined(separator: ", ")))")
         }
+        var check = CommandCheck(request: request, defaultPath: LocalJobRunnerConfig.defaultPath)
         if !request.runtime.isEmpty {
             guard let runtimes else { return .failedPrecondition("runtime '\(request.runtime)': this server has no runtimes directory configured") }
-            if case .failure(let e) = runtimes.resolve(request.runtime) { return e }
+            switch runtimes.resolve(request.runtime) {
+            case .failure(let e): return e
+            case .success(let runtime):
+                check = CommandCheck(request: request, defaultPath: Self.environment(request, runtime: runtime.manifest)["PATH"]
+                                        ?? LocalJobRunnerConfig.defaultPath, mounts: runtime.mounts)
+            }
         }
-        return CommandCheck(request: request, defaultPath: LocalJobRunnerConfig.defaultPath).refusal()
+        return check.refusal()
     }
 
     public func isMeant(for request: JobRequest) -> Bool { request.gpuCount == 0 }
