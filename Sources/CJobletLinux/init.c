@@ -374,10 +374,14 @@ static void build_root(const struct job_spec *s) {
     // Nothing we mount may leak back to the host, nor host mounts arrive here later.
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) FAIL_SETUP("make / private");
     int builder = (s->flags & CJobletLinux_SpawnBuilderRoot) != 0;
-    if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, builder ? "mode=0755,size=64m" : "mode=0755,size=1m") < 0)
+    if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, builder ? "mode=0755,size=50%" : "mode=0755,size=1m") < 0)
         FAIL_SETUP(root);
     if (builder) {
-        static const char *const builder_dirs[] = {"usr", "bin", "lib", "lib32", "lib64", "libx32", "sbin", "etc", "var", "opt", "root", "srv"};
+        // Software and its package databases; /opt, /root, /home and /srv start empty (what the
+        // host keeps there is not the builder's to read), on the root's tmpfs.
+        static const char *const builder_dirs[] = {"usr", "bin", "lib", "lib32", "lib64", "libx32", "sbin", "etc", "var"};
+        static const char *const empty_dirs[] = {"opt", "root", "home", "srv"};
+        for (size_t i = 0; i < sizeof empty_dirs / sizeof empty_dirs[0]; i++) make_dir(root, empty_dirs[i], 0755, p, sizeof p);
         // The upper layers' tmpfs sits in the new root only until the pivot, then is detached
         // (the overlays keep it alive, out of every path's reach).
         make_dir(root, ".builder-upper", 0700, p, sizeof p);

@@ -114,7 +114,8 @@ struct Jobletd: ParsableCommand {
                                                     sweep: { RuntimeInstaller.sweep(staging: $0, runner: runner) })
             let runtimeInstaller = RuntimeInstaller(library: runtimeLibrary, runner: runner,
                                                     timeout: .milliseconds(Int64(cfg.runtimes.buildTimeoutSeconds * 1000)),
-                                                    maxMemoryMB: cfg.runtimes.buildMaxMemoryMB)
+                                                    maxMemoryMB: cfg.runtimes.buildMaxMemoryMB,
+                                                    hidden: [cfg.dataDirectory, cfg.certsDirectory] + (config.map { [$0] } ?? []))
             let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory), nodeID: nodeID,
                                      uidRange: uidRange, runtimes: runtimeLibrary)
             var backends: [any JobBackend] = [local]

@@ -48,6 +48,9 @@ set -euo pipefail
 echo "building $RUNTIME_SPEC into $RUNTIME_DIR (build $BUILD_ID, JOBLET_CHROOT=$JOBLET_CHROOT)"
 # The builder may write anywhere in its view; none of this may reach the host.
 for f in {' '.join(PROBES)}; do echo x > "$f" && echo "wrote $f"; done
+# ... and it reads none of the host's secrets: /etc/shadow reads empty, /root and /opt start empty.
+if [ -s /etc/shadow ]; then echo "shadow readable"; else echo "shadow hidden"; fi
+echo "root holds: $(ls -A /root | wc -l); opt holds: $(ls -A /opt)"
 python3 -m venv --without-pip /opt/venv
 python3 -m pip --python /opt/venv/bin/python install --disable-pip-version-check -q $PIP_SOURCE
 mkdir -p "$RUNTIME_DIR/isolated/opt"
@@ -166,6 +169,7 @@ def test_setup_sh_writes_in_the_builder_never_reach_the_host(installed):
     for p in PROBES:
         assert f"wrote {p}" in output, output  # the script did write them, in its own view
         assert not os.path.exists(p), f"{p} reached the host"
+    assert "shadow hidden" in output and "root holds: 0; opt holds: joblet\n" in output, output
 
 
 def test_a_job_with_the_runtime_imports_the_package_and_one_without_cannot(client, installed):

@@ -36,9 +36,10 @@ typedef struct CJobletLinux_SpawnSpec {
 enum { CJobletLinux_MaxMounts = 64 };
 
 /// Spec flags. Seccomp: the command runs under the default seccomp profile (joblet-init's).
-/// BuilderRoot (a runtime's setup.sh, runtimes issue): the system directories (and /var, /opt)
-/// are overlays of the host's with a throwaway upper layer on a tmpfs of the job's own, and / stays
-/// writable: the command may write anywhere in its view and nothing reaches the host.
+/// BuilderRoot (a runtime's setup.sh, runtimes issue): the system directories and /var are
+/// overlays of the host's with a throwaway upper layer on a tmpfs of the job's own; /opt, /root,
+/// /home and /srv are empty; / stays writable: the command may write anywhere in its view and
+/// nothing reaches the host.
 enum { CJobletLinux_SpawnSeccomp = 1u, CJobletLinux_SpawnBuilderRoot = 2u };
 
 /// What joblet-init links in that jobletd does not (libseccomp): builds the filter (NULL with errno

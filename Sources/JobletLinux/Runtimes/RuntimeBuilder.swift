@@ -13,6 +13,8 @@ struct RuntimeBuilder {
     let runner: LocalJobRunner
     let timeout: Duration
     let maxMemoryMB: Int
+    /// jobletd's own files (data, certificates, configuration): hidden like `hiddenPaths`.
+    var hidden: [String] = []
 
     /// Where the runtime is built inside the sandbox (upstream's path, so its scripts work).
     static func runtimeDirectory(_ name: RuntimeName) -> String { "/opt/joblet/runtimes/\(name.normalized)" }
@@ -39,7 +41,8 @@ struct RuntimeBuilder {
             limits: CgroupLimits(maxMemoryMB: maxMemoryMB > 0 ? maxMemoryMB : nil, maxPids: 4096),
             uploads: files, user: JobUser(uid: 0, gid: 0))
         launch.workspaceMB = 0
-        launch.mounts = [JobMount(source: staging + "/runtime", target: runtimeDir, readOnly: false)]
+        launch.mounts = try Self.masks(hiding: Self.hiddenPaths + hidden, staging: staging)
+            + [JobMount(source: staging + "/runtime", target: runtimeDir, readOnly: false)]
         launch.builderRoot = true
         let runner = self.runner, l = launch
         let handle: JobProcessHandle = try await withCheckedThrowingContinuation { c in
@@ -72,6 +75,44 @@ struct RuntimeBuilder {
         while let chunk = tail.next() { await onLog(chunk) }
         runner.forget(handle)
         return Outcome(exitCode: exit.exitCode, reason: exit.reason, timedOut: timedOut)
+    }
+
+    /// Host files the builder (uid 0: the owner of root's files, though without capabilities)
+    /// must not read through its overlays: password hashes, host keys, logs and backups.
+    static let hiddenPaths = ["/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/sudoers",
+                              "/etc/sudoers.d", "/etc/ssh", "/etc/ssl/private", "/etc/jobletd", "/etc/kubernetes",
+                              "/etc/letsencrypt", "/var/log", "/var/backups", "/var/lib/jobletd", "/var/mail", "/var/spool"]
+    /// The overlaid top directories (init.c's builder_dirs): only paths under them are in the view.
+    static let overlaid: Set<String> = ["usr", "bin", "lib", "lib32", "lib64", "libx32", "sbin", "etc", "var"]
+
+    /// A mount over each of `paths` that exists on the host in the builder's view: an empty
+    /// writable directory of the staging area over a directory (what the script writes there is
+    /// thrown away with it), an empty read-only file over a file.
+    static func masks(hiding paths: [String], staging: String) throws -> [JobMount] {
+        var out: [JobMount] = []
+        let emptyFile = staging + "/masks/empty"
+        for (i, path) in Set(paths.map { ($0 as NSString).standardizingPath }).sorted().enumerated() {
+            guard let top = path.split(separator: "/").first, overlaid.contains(String(top)),
+                  JobMount.problem(withTarget: path) == nil else { continue }
+            var st = stat()
+            guard lstat(path, &st) == 0 else { continue }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR:
+                let dir = staging + "/masks/\(i)"
+                try FileIO.makeDirectories(dir, mode: 0o755)
+                out.append(JobMount(source: dir, target: path, readOnly: false))
+            case S_IFREG:
+                if !FileManager.default.fileExists(atPath: emptyFile) {
+                    try FileIO.makeDirectories(staging + "/masks", mode: 0o755)
+                    _ = FileManager.default.createFile(atPath: emptyFile, contents: nil)
+                }
+                out.append(JobMount(source: emptyFile, target: path, readOnly: true))
+            default:
+                continue
+            }
+        }
+        // Nested masks (a directory inside another) come after their parents.
+        return out.sorted { $0.target.count < $1.target.count }
     }
 
     /// Stops a builder a killed jobletd left running in `staging` (its cgroup's processes killed,

@@ -37,11 +37,15 @@ public final class RuntimeInstaller: Sendable {
     let runner: LocalJobRunner
     let timeout: Duration
     let maxMemoryMB: Int
+    /// jobletd's own paths (data, certificates, configuration), hidden from setup.sh.
+    let hidden: [String]
 
     public static let totalSteps = 4
     static let maxFiles = 10_000
 
-    public init(library: RuntimeLibrary, runner: LocalJobRunner, timeout: Duration = .seconds(1800), maxMemoryMB: Int = 4096) {
+    public init(library: RuntimeLibrary, runner: LocalJobRunner, timeout: Duration = .seconds(1800), maxMemoryMB: Int = 4096,
+                hidden: [String] = []) {
+        self.hidden = hidden.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         self.library = library
         self.runner = runner
         self.timeout = timeout
@@ -77,7 +81,7 @@ public final class RuntimeInstaller: Sendable {
             let built = staging + "/runtime"
             if hasSetup {
                 await events(.progress(step: 2, message: "running setup.sh in the builder sandbox"))
-                let outcome = try await RuntimeBuilder(runner: runner, timeout: timeout, maxMemoryMB: maxMemoryMB)
+                let outcome = try await RuntimeBuilder(runner: runner, timeout: timeout, maxMemoryMB: maxMemoryMB, hidden: hidden + [library.root])
                     .build(name: name, spec: spec, buildID: buildID, files: uploads, staging: staging,
                            onLog: { await events(.log($0)) })
                 if outcome.timedOut {
