@@ -285,6 +285,15 @@ def test_force_reinstall_replaces_and_bad_manifests_leave_nothing(client, rt_ser
     r = client.runtimes.install_runtime_from_local("tiny-2.0", prebuilt("tiny-2.0", "description: second\n"), force_reinstall=True)
     assert r["status"] == "completed", r
     assert client.runtimes.get_runtime_info("tiny-2.0")["description"] == "second"
+    # Not while a job uses it: the old tree would go away under the job.
+    job = client.jobs.run_job("sleep", ["30"], runtime="tiny-2.0")
+    wait_status(client, job["job_uuid"], ("RUNNING",))
+    msg = sdk_fails(client.runtimes.install_runtime_from_local, grpc.StatusCode.FAILED_PRECONDITION, "tiny-2.0",
+                    prebuilt("tiny-2.0", "description: third\n"), force_reinstall=True)
+    assert job["job_uuid"] in msg and "in use" in msg, msg
+    client.jobs.stop_job(job["job_uuid"])
+    wait_status(client, job["job_uuid"])
+    assert client.runtimes.get_runtime_info("tiny-2.0")["description"] == "second"
     # A mount source that leads out of the runtime through a symlink is refused.
     escape = [{"path": "runtime.yml", "content": b"name: esc\nmounts:\n  - {source: link, target: /opt/x}\n"},
               {"path": "setup.sh", "content": b"ln -s /etc \"$RUNTIME_DIR/link\"\ncp runtime.yml \"$RUNTIME_DIR/\"\n"}]

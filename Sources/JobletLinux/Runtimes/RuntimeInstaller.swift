@@ -54,7 +54,10 @@ public final class RuntimeInstaller: Sendable {
 
     /// Builds and installs. Throws `JobletError` (bad input, a failed build, a name taken without
     /// `force`) or `RuntimeInstallBusy`.
+    /// `usersOf`: the jobs not yet final that use a runtime (by normalized name); a reinstall
+    /// while one does is refused, as the old tree goes away under them.
     public func install(spec: String, files: [RuntimeSourceFile], force: Bool, fetched: String,
+                        usersOf: @escaping @Sendable (String) throws -> [String] = { _ in [] },
                         events: @escaping @Sendable (RuntimeInstallEvent) async -> Void) async throws -> RuntimeInstallOutcome {
         let name = try RuntimeName(spec)
         if files.isEmpty { throw JobletError.invalidArgument("no files given: send at least setup.sh or runtime.yml") }
@@ -73,6 +76,7 @@ public final class RuntimeInstaller: Sendable {
         let uploads = files.map { f in WorkspaceUpload.file(f.path, f.content, mode: f.executable ? 0o755 : 0o644) }
         try library.beginInstall(name)
         defer { library.endInstall(name) }
+        if force, library.runtime(named: name) != nil { try Self.checkUnused(name, usersOf: usersOf) }
         let buildID = UUID().uuidString.lowercased()
         let staging = library.stagingRoot + "/" + buildID
         do {
@@ -106,13 +110,22 @@ public final class RuntimeInstaller: Sendable {
                 throw JobletError.invalidArgument("runtime '\(name)' was built but is not usable: \(problem)")
             }
             await events(.progress(step: 4, message: "installing into \(library.root)/\(name.normalized)"))
-            let placed = try library.place(built, as: name, replacing: force)
+            let placed = try library.place(built, as: name, replacing: force) {
+                try Self.checkUnused(name, usersOf: usersOf)
+            }
             try? RuntimeLibrary.removeTree(buildID, in: library.stagingRoot)
             return RuntimeInstallOutcome(buildID: buildID, runtime: placed, sizeBytes: library.sizeBytes(of: placed))
         } catch {
             try? RuntimeLibrary.removeTree(buildID, in: library.stagingRoot)
             if let e = error as? LocalJobError { throw JobletError.failedPrecondition("runtime '\(name)': the builder sandbox could not run: \(e)") }
             throw error
+        }
+    }
+
+    static func checkUnused(_ name: RuntimeName, usersOf: (String) throws -> [String]) throws {
+        let users = try usersOf(name.normalized)
+        if !users.isEmpty {
+            throw JobletError.failedPrecondition("runtime '\(name)' is in use by \(users.count) job(s) that have not ended (\(users.prefix(5).joined(separator: ", "))); a reinstall would replace it under them: stop them or wait, then reinstall")
         }
     }
 

@@ -148,7 +148,8 @@ public final class RuntimeLibrary: Sendable {
 
     /// Moves a validated build into place in one step: a rename when the name is free, an
     /// exchange (renameat2 RENAME_EXCHANGE) when it replaces a runtime; the old tree is then removed.
-    func place(_ built: String, as name: RuntimeName, replacing: Bool) throws -> InstalledRuntime {
+    /// `checkUnused` runs while RunJob refuses the name (as for a removal), right before a swap.
+    func place(_ built: String, as name: RuntimeName, replacing: Bool, checkUnused: () throws -> Void) throws -> InstalledRuntime {
         let target = root + "/" + name.normalized
         var st = stat()
         let exists = lstat(target, &st) == 0
@@ -156,6 +157,9 @@ public final class RuntimeLibrary: Sendable {
             throw JobletError.alreadyExists("runtime '\(name)' is already installed; pass force_reinstall (rnx runtime install --force) to replace it")
         }
         if exists {
+            state.withLock { _ = $0.removing.insert(name.normalized) }
+            defer { _ = state.withLock { $0.removing.remove(name.normalized) } }
+            try checkUnused()
             guard CJobletLinux_rename_exchange(built, target) == 0 else {
                 throw JobletError.internal("cannot replace runtime \(name): \(String(cString: strerror(errno)))")
             }

@@ -61,11 +61,7 @@ public struct RuntimeService: Sendable {
         }
         router.unary(m.removeRuntime, Joblet_RuntimeRemoveReq.self) { req, _ in
             try await JobService.translating {
-                let freed = try service.library.remove(req.runtime) { name in
-                    try service.engine.list().filter { j in
-                        !j.status.isFinal && !j.runtime.isEmpty && (try? RuntimeName(j.runtime))?.normalized == name
-                    }.map(\.id)
-                }
+                let freed = try service.library.remove(req.runtime, usersOf: service.usersOf)
                 var r = Joblet_RuntimeRemoveRes()
                 r.success = true
                 r.freedSpaceBytes = freed
@@ -102,6 +98,13 @@ public struct RuntimeService: Sendable {
         }
     }
 
+    /// The jobs not yet final whose runtime is `name` (normalized).
+    @Sendable func usersOf(_ name: String) throws -> [String] {
+        try engine.list().filter { j in
+            !j.status.isFinal && !j.runtime.isEmpty && (try? RuntimeName(j.runtime))?.normalized == name
+        }.map(\.id)
+    }
+
     typealias Source = @Sendable () async throws -> (files: [RuntimeSourceFile], fetched: String, path: String)
 
     func info(_ rt: InstalledRuntime) -> Joblet_RuntimeInfo {
@@ -129,7 +132,8 @@ public struct RuntimeService: Sendable {
     func unaryInstall(spec: String, repository: String, force: Bool, _ source: Source) async throws -> Joblet_InstallRuntimeResponse {
         do {
             let s = try await source()
-            let outcome = try await installer.install(spec: spec, files: s.files, force: force, fetched: s.fetched) { _ in }
+            let outcome = try await installer.install(spec: spec, files: s.files, force: force, fetched: s.fetched,
+                                                      usersOf: usersOf) { _ in }
             var r = Joblet_InstallRuntimeResponse()
             r.buildJobUuid = outcome.buildID
             r.runtimeSpec = outcome.runtime.name
@@ -158,7 +162,8 @@ public struct RuntimeService: Sendable {
         result.runtimeSpec = spec
         do {
             let s = try await source()
-            let outcome = try await installer.install(spec: spec, files: s.files, force: force, fetched: s.fetched) { event in
+            let outcome = try await installer.install(spec: spec, files: s.files, force: force, fetched: s.fetched,
+                                                      usersOf: usersOf) { event in
                 switch event {
                 case .progress(let step, let message):
                     var p = Joblet_RuntimeInstallationProgress()
