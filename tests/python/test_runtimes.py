@@ -336,6 +336,11 @@ def test_install_from_a_git_repository_on_loopback_with_pip_from_pypi(client, rt
         assert not os.path.exists(p)
     msg = sdk_fails(client.runtimes.install_runtime_from_github, grpc.StatusCode.NOT_FOUND, "pyrt-gh2", "acme/runtimes", branch="nope")
     assert "404" in msg and "nope" in msg, msg
+    Repository.tarballs["/acme/junk/tar.gz/refs/heads/main"] = b"not a tarball at all"
+    msg = sdk_fails(client.runtimes.install_runtime_from_github, grpc.StatusCode.INVALID_ARGUMENT, "junk-1", "acme/junk")
+    assert "not a gzip tarball" in msg, msg
+    msg = sdk_fails(client.runtimes.install_runtime_from_github, grpc.StatusCode.INVALID_ARGUMENT, "junk-1", "a/b/c")
+    assert "owner/name" in msg, msg
     # The streaming variant, with a repository holding a prebuilt runtime.
     Repository.tarballs["/acme/tiny/tar.gz/refs/heads/dev"] = tarball("tiny-dev", prebuilt("tiny-gh"))
     events = list(client.runtimes.install_runtime_from_github("tiny-gh", "acme/tiny", branch="dev", stream=True))
@@ -424,3 +429,24 @@ def test_rnx_runtime_commands(rt_server, tmp_path):
     assert r.returncode == 0 and "removed" in r.stdout, r
     r = rnx("runtime", "install", "x", "--github-repo", "acme/nothere", server=rt_server)
     assert r.returncode != 0 and "404" in r.stderr, r
+
+
+def test_github_download_and_unpacked_size_are_limited(certs, workdir, stubs, github):
+    config = workdir / "runtimes-small-config.yml"
+    config.write_text(f"runtimes:\n  githubBaseURL: {github}\n  githubMaxBytes: 100000\n")
+    s = start_jobletd(certs, workdir / "data-runtimes-small", "--config", str(config))
+    c = sdk(s)
+    try:
+        # 1 MB of zeros: a tarball of about 1 KB that unpacks past the limit.
+        Repository.tarballs["/acme/bomb/tar.gz/refs/heads/main"] = tarball(
+            "bomb-main", [{"path": "runtime.yml", "content": b"name: bomb\n"}, {"path": "zeros", "content": bytes(1_000_000)}])
+        msg = sdk_fails(c.runtimes.install_runtime_from_github, grpc.StatusCode.RESOURCE_EXHAUSTED, "bomb-1", "acme/bomb")
+        assert "unpacks to more than 100000 bytes" in msg and "runtimes.githubMaxBytes" in msg, msg
+        Repository.tarballs["/acme/big/tar.gz/refs/heads/main"] = os.urandom(200_000)
+        msg = sdk_fails(c.runtimes.install_runtime_from_github, grpc.StatusCode.RESOURCE_EXHAUSTED, "big-1", "acme/big")
+        assert "larger than 100000 bytes" in msg, msg
+        assert list((s.data / "runtimes" / ".staging").iterdir()) == []
+    finally:
+        c.close()
+        stop_jobletd(s)
+    assert s.proc.returncode == 0, crash_excerpt(s)

@@ -24,6 +24,19 @@ public struct RuntimeSourceFetcher: Sendable {
         self.scratch = scratch
     }
 
+    /// Runs a host program; nil when it exits 0, else its standard error (500 bytes at most).
+    static func run(_ executable: String, _ arguments: [String]) throws -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile().prefix(500), as: UTF8.self)
+        p.waitUntilExit()
+        return p.terminationStatus == 0 ? nil : (text.isEmpty ? "exit \(p.terminationStatus)" : text)
+    }
+
     /// `repository` is `owner/name` or a URL ending in them (`https://github.com/o/n(.git)`).
     static func ownerAndName(_ repository: String) throws(JobletError) -> (String, String) {
         var r = repository.trimmingCharacters(in: .whitespaces)
@@ -76,17 +89,17 @@ public struct RuntimeSourceFetcher: Sendable {
         let tarball = dir + "/source.tar.gz"
         FileManager.default.createFile(atPath: tarball, contents: Data(bytes))
         try FileManager.default.createDirectory(atPath: dir + "/x", withIntermediateDirectories: false)
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-        tar.arguments = ["-xzf", tarball, "-C", dir + "/x", "--no-same-owner", "--no-same-permissions", "--strip-components=1"]
-        let err = Pipe()
-        tar.standardError = err
-        try tar.run()
-        tar.waitUntilExit()
-        guard tar.terminationStatus == 0 else {
-            let why = String(decoding: err.fileHandleForReading.readDataToEndOfFile().prefix(500), as: UTF8.self)
-            throw JobletError.invalidArgument("the download of \(owner)/\(name) is not a gzip tarball: \(why)")
+        // Unpacked size bounded too (a small gzip may expand to anything): at most maxBytes of tar.
+        let plain = dir + "/source.tar"
+        _ = try Self.run("/bin/sh", ["-c", "gzip -dc \"$1\" | head -c \"$2\" > \"$3\"", "sh", tarball, String(maxBytes + 1), plain])
+        let unpacked = (try? FileManager.default.attributesOfItem(atPath: plain)[.size] as? Int) ?? 0
+        if unpacked > maxBytes {
+            throw JobletError.resourceExhausted("\(owner)/\(name) unpacks to more than \(maxBytes) bytes (runtimes.githubMaxBytes)")
         }
+        if unpacked == 0 { throw JobletError.invalidArgument("the download of \(owner)/\(name) is not a gzip tarball") }
+        let tarError = try Self.run("/bin/tar", ["-xf", plain, "-C", dir + "/x", "--no-same-owner", "--no-same-permissions",
+                                                 "--strip-components=1"])
+        if let tarError { throw JobletError.invalidArgument("the download of \(owner)/\(name) is not a tarball: \(tarError)") }
         let root = ([dir, "x"] + sub).joined(separator: "/")
         var files: [RuntimeSourceFile] = []
         var total = 0
