@@ -18,6 +18,8 @@ public final class RuntimeLibrary: Sendable {
         var installing: Set<String> = []
         /// Names being removed: RunJob refuses them meanwhile.
         var removing: Set<String> = []
+        /// Sizes measured so far (a walk of the tree; dropped when the runtime changes).
+        var sizes: [String: Int64] = [:]
     }
     let state = Mutex(State())
 
@@ -55,7 +57,10 @@ public final class RuntimeLibrary: Sendable {
             if let p = r.problem { log("runtimes: \(entry) is not usable: \(p)") }
             found[entry] = r
         }
-        state.withLock { $0.installed = found }
+        state.withLock {
+            $0.installed = found
+            $0.sizes = [:]
+        }
     }
 
     public var installed: [InstalledRuntime] {
@@ -83,9 +88,15 @@ public final class RuntimeLibrary: Sendable {
         }
     }
 
-    /// Bytes of every file under the runtime's directory (apparent sizes, links not followed).
+    /// Bytes of every file under the runtime's directory (apparent sizes, links not followed),
+    /// measured once per install (a runtime's tree does not change while it is installed).
     public func sizeBytes(of runtime: InstalledRuntime) -> Int64 {
-        Self.treeSize(runtime.directory)
+        if let known = state.withLock({ $0.sizes[runtime.name] }) { return known }
+        let size = Self.treeSize(runtime.directory)
+        state.withLock { s in
+            if s.installed[runtime.name]?.directory == runtime.directory { s.sizes[runtime.name] = size }
+        }
+        return size
     }
 
     static func treeSize(_ path: String) -> Int64 {
@@ -126,7 +137,10 @@ public final class RuntimeLibrary: Sendable {
         guard rename(runtime.directory, trashRoot + "/" + trash) == 0 else {
             throw JobletError.internal("cannot remove runtime \(name): rename \(runtime.directory): \(String(cString: strerror(errno)))")
         }
-        _ = state.withLock { $0.installed.removeValue(forKey: name.normalized) }
+        state.withLock {
+            $0.installed.removeValue(forKey: name.normalized)
+            $0.sizes.removeValue(forKey: name.normalized)
+        }
         try? Self.removeTree(trash, in: trashRoot)
         return size
     }
@@ -171,7 +185,10 @@ public final class RuntimeLibrary: Sendable {
             }
         }
         let r = InstalledRuntime.load(name: name.normalized, directory: target)
-        state.withLock { $0.installed[name.normalized] = r }
+        state.withLock {
+            $0.installed[name.normalized] = r
+            $0.sizes.removeValue(forKey: name.normalized)
+        }
         return r
     }
 
