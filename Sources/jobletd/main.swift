@@ -115,6 +115,7 @@ struct Jobletd: ParsableCommand {
             let runtimeInstaller = RuntimeInstaller(library: runtimeLibrary, runner: runner,
                                                     timeout: .milliseconds(Int64(cfg.runtimes.buildTimeoutSeconds * 1000)),
                                                     maxMemoryMB: cfg.runtimes.buildMaxMemoryMB,
+                                                    maxCPUPercent: cfg.jobDefaults.maxCPU,
                                                     hidden: [cfg.dataDirectory, cfg.certsDirectory] + (config.map { [$0] } ?? []))
             let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory), nodeID: nodeID,
                                      uidRange: uidRange, runtimes: runtimeLibrary)

@@ -352,6 +352,9 @@ def test_install_from_a_git_repository_on_loopback_with_pip_from_pypi(client, rt
 def test_an_install_killed_midway_leaves_no_trace_after_restart(certs, workdir, stubs):
     data = workdir / "data-runtimes-kill"
     s = start_jobletd(certs, data)
+    c = sdk(s)
+    assert c.runtimes.install_runtime_from_local("kept-1", prebuilt("kept-1"))["status"] == "completed"
+    c.close()
     token = f"100.{int(TAG, 16) % 10**9}"  # a unique argument to find the builder's sleep by
     files = [{"path": "setup.sh", "content": f"echo started; echo partial > \"$RUNTIME_DIR/partial\"; sleep {token}\n".encode()},
              {"path": "runtime.yml", "content": b"name: killed-1\n"}]
@@ -378,7 +381,10 @@ def test_an_install_killed_midway_leaves_no_trace_after_restart(certs, workdir, 
         assert list((data / "runtimes" / ".staging").iterdir()) == []
         assert not (data / "runtimes" / "killed-1").exists()
         c = sdk(s)
-        assert c.runtimes.list_runtimes() == []
+        # What was installed before stays installed and usable; the interrupted one left nothing.
+        assert [r["name"] for r in c.runtimes.list_runtimes()] == ["kept-1"]
+        st, out = run_to_end(c, "hello-kept-1", [], runtime="kept-1")
+        assert st["status"] == "COMPLETED" and out == "hello from kept-1\n", (st, out)
         c.close()
     finally:
         stop_jobletd(s)

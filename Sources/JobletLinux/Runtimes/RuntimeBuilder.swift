@@ -13,6 +13,7 @@ struct RuntimeBuilder {
     let runner: LocalJobRunner
     let timeout: Duration
     let maxMemoryMB: Int
+    var maxCPUPercent = 0
     /// jobletd's own files (data, certificates, configuration): hidden like `hiddenPaths`.
     var hidden: [String] = []
 
@@ -38,7 +39,8 @@ struct RuntimeBuilder {
                           "RUNTIME_SPEC": spec, "RUNTIME_NAME": name.normalized, "RUNTIME_DIR": runtimeDir,
                           "BUILD_ID": buildID, "JOBLET_CHROOT": "true", "DEBIAN_FRONTEND": "noninteractive"],
             jobDirectory: staging + "/job", logPath: logPath,
-            limits: CgroupLimits(maxMemoryMB: maxMemoryMB > 0 ? maxMemoryMB : nil, maxPids: 4096),
+            limits: CgroupLimits(maxCPUPercent: maxCPUPercent > 0 ? maxCPUPercent : nil,
+                                 maxMemoryMB: maxMemoryMB > 0 ? maxMemoryMB : nil, maxPids: 4096),
             uploads: files, user: JobUser(uid: 0, gid: 0))
         launch.workspaceMB = 0
         launch.mounts = try Self.masks(hiding: Self.hiddenPaths + hidden, staging: staging)

@@ -37,6 +37,8 @@ public final class RuntimeInstaller: Sendable {
     let runner: LocalJobRunner
     let timeout: Duration
     let maxMemoryMB: Int
+    /// The CPU limit of the builder (percent of one core; 0: none), as a job's default.
+    let maxCPUPercent: Int
     /// jobletd's own paths (data, certificates, configuration), hidden from setup.sh.
     let hidden: [String]
 
@@ -44,7 +46,8 @@ public final class RuntimeInstaller: Sendable {
     static let maxFiles = 10_000
 
     public init(library: RuntimeLibrary, runner: LocalJobRunner, timeout: Duration = .seconds(1800), maxMemoryMB: Int = 4096,
-                hidden: [String] = []) {
+                maxCPUPercent: Int = 0, hidden: [String] = []) {
+        self.maxCPUPercent = maxCPUPercent
         self.hidden = hidden.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         self.library = library
         self.runner = runner
@@ -85,7 +88,8 @@ public final class RuntimeInstaller: Sendable {
             let built = staging + "/runtime"
             if hasSetup {
                 await events(.progress(step: 2, message: "running setup.sh in the builder sandbox"))
-                let outcome = try await RuntimeBuilder(runner: runner, timeout: timeout, maxMemoryMB: maxMemoryMB, hidden: hidden + [library.root])
+                let outcome = try await RuntimeBuilder(runner: runner, timeout: timeout, maxMemoryMB: maxMemoryMB, maxCPUPercent: maxCPUPercent,
+                                                  hidden: hidden + [library.root])
                     .build(name: name, spec: spec, buildID: buildID, files: uploads, staging: staging,
                            onLog: { await events(.log($0)) })
                 if outcome.timedOut {
