@@ -25,7 +25,7 @@ public struct RuntimeService: Sendable {
         let service = self
         router.unary(m.listRuntimes, Joblet_EmptyRequest.self) { _, _ in
             var r = Joblet_RuntimesRes()
-            r.runtimes = service.library.installed.map(service.info)
+            r.runtimes = try await offPool { service.library.installed.map(service.info) }
             return r
         }
         router.unary(m.getRuntimeInfo, Joblet_RuntimeInfoReq.self) { req, _ in
@@ -34,7 +34,7 @@ public struct RuntimeService: Sendable {
                 // Upstream answers found=false for a name it does not have, also a malformed one.
                 guard let name = try? RuntimeName(req.runtime), let rt = service.library.runtime(named: name) else { return r }
                 r.found = true
-                r.runtime = service.info(rt)
+                r.runtime = try await offPool { service.info(rt) }
                 return r
             }
         }
@@ -61,7 +61,7 @@ public struct RuntimeService: Sendable {
         }
         router.unary(m.removeRuntime, Joblet_RuntimeRemoveReq.self) { req, _ in
             try await JobService.translating {
-                let freed = try service.library.remove(req.runtime, usersOf: service.usersOf)
+                let freed = try await offPool { try service.library.remove(req.runtime, usersOf: service.usersOf) }
                 var r = Joblet_RuntimeRemoveRes()
                 r.success = true
                 r.freedSpaceBytes = freed
@@ -233,6 +233,14 @@ public struct RuntimeService: Sendable {
 
     static let testTimeout: Duration = .seconds(120)
     static let maxTestOutput = 1 << 20
+}
+
+/// Runs file-tree work (walking a runtime for its size, removing one) on a Dispatch thread, not
+/// on one of the few threads of Swift's cooperative pool, which also run RPC handlers.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
 }
 
 /// Counts chunks sent (one lock, a short section).

@@ -83,6 +83,12 @@ public struct RuntimeSourceFetcher: Sendable {
             if e.kind == .bodyTooLarge { throw JobletError.resourceExhausted("the repository's tarball is larger than \(maxBytes) bytes (runtimes.githubMaxBytes)") }
             throw JobletError.unavailable("cannot download \(owner)/\(name) from \(baseURL): \(e)")
         }
+        let (files, size) = try await offPool { try self.unpack(bytes, owner: owner, name: name, branch: branch, path: path, sub: sub) }
+        return (files, "downloaded \(owner)/\(name)@\(branch)\(path.isEmpty ? "" : ":" + path): \(files.count) file(s), \(size) bytes", sub.joined(separator: "/"))
+    }
+
+    /// The tarball unpacked in a scratch directory (removed after), and the files under `sub`.
+    func unpack(_ bytes: [UInt8], owner: String, name: String, branch: String, path: String, sub: [String]) throws -> ([RuntimeSourceFile], Int) {
         let dir = scratch + "/fetch-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -116,6 +122,6 @@ public struct RuntimeSourceFetcher: Sendable {
             files.append(RuntimeSourceFile(path: rel, content: [UInt8](data), executable: st.st_mode & 0o111 != 0))
         }
         if files.isEmpty { throw JobletError.notFound("path '\(path)' holds no files in \(owner)/\(name) branch \(branch)") }
-        return (files, "downloaded \(owner)/\(name)@\(branch)\(path.isEmpty ? "" : ":" + path): \(files.count) file(s), \(bytes.count) bytes", sub.joined(separator: "/"))
+        return (files, bytes.count)
     }
 }
