@@ -240,6 +240,20 @@ def test_test_runtime_runs_the_manifest_command_in_a_job(client, installed):
     assert f"{PACKAGE} imported from /opt/venv/" in r["output"], r
 
 
+def test_test_runtime_reports_a_failing_or_missing_test(client):
+    bad = prebuilt("badtest-1").copy()
+    bad[0] = {"path": "runtime.yml", "content": bad[0]["content"].replace(b"test: hello-badtest-1", b"test: echo broken; exit 3")}
+    client.runtimes.install_runtime_from_local("badtest-1", bad)
+    r = client.runtimes.test_runtime("badtest-1")
+    assert not r["success"] and r["exit_code"] == 3 and r["output"] == "broken\n", r
+    assert "FAILED (exit 3)" in r["error"], r
+    client.runtimes.install_runtime_from_local("notest-1", [{"path": "runtime.yml", "content": b"name: notest-1\n"}])
+    r = client.runtimes.test_runtime("notest-1")
+    assert not r["success"] and "no test command" in r["error"], r
+    for name in ("badtest-1", "notest-1"):
+        assert client.runtimes.remove_runtime(name)["success"]
+
+
 def test_viewer_lists_and_is_refused_install_and_remove(rt_server, installed):
     v = sdk(rt_server, "viewer")
     try:

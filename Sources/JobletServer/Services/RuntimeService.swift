@@ -191,8 +191,7 @@ public struct RuntimeService: Sendable {
         try await stream.send(chunk)
     }
 
-    /// Runs the manifest's `test` command as a job with the runtime and waits for it (at most
-    /// `testTimeout`; the job is stopped past it).
+    /// Runs the manifest's `test` command as a job with the runtime (`RuntimeTestRun`).
     func test(_ spec: String) async throws -> Joblet_RuntimeTestRes {
         let name = try RuntimeName(spec)
         guard let rt = library.runtime(named: name) else {
@@ -205,34 +204,16 @@ public struct RuntimeService: Sendable {
             r.error = "runtime \(name) has no test command: add `test: <command>` to its runtime.yml"
             return r
         }
-        let job = try await engine.submit(JobRequest(name: "runtime-test-\(name)", command: "/bin/sh",
-                                                     args: ["-c", rt.manifest.test], runtime: name.normalized))
-        var output: [UInt8] = []
-        let deadline = ContinuousClock.now + Self.testTimeout
-        let reader = try engine.maskedLogReader(job.id)
-        let collect = Task {
-            var out: [UInt8] = []
-            for try await chunk in reader where out.count < Self.maxTestOutput { out += chunk }
-            return out
+        let run = try await RuntimeTestRun.run(rt.manifest.test, runtime: name, engine: engine)
+        r.exitCode = run.exitCode
+        r.success = run.status == .completed
+        r.output = String(decoding: run.output, as: UTF8.self)
+        if !r.success {
+            r.error = "test command `\(rt.manifest.test)` ended \(run.status.rawValue) (exit \(run.exitCode))\(run.reason.map { ": \($0)" } ?? ""); job \(run.jobID)"
         }
-        var final = try engine.job(job.id)
-        var polls = 0
-        while !final.status.isFinal, polls < 1_000_000 {
-            polls += 1
-            if ContinuousClock.now >= deadline { _ = try? await engine.stop(job.id) }
-            try await Task.sleep(for: .milliseconds(20))
-            final = try engine.job(job.id)
-        }
-        output = (try? await collect.value) ?? []
-        r.exitCode = final.exitCode ?? -1
-        r.success = final.status == .completed
-        r.output = String(decoding: output.prefix(Self.maxTestOutput), as: UTF8.self)
-        if !r.success { r.error = "test command `\(rt.manifest.test)` ended \(final.status.rawValue) (exit \(r.exitCode))\(final.reason.map { ": \($0)" } ?? ""); job \(job.id)" }
         return r
     }
 
-    static let testTimeout: Duration = .seconds(120)
-    static let maxTestOutput = 1 << 20
 }
 
 /// Runs file-tree work (walking a runtime for its size, removing one) on a Dispatch thread, not
