@@ -93,7 +93,7 @@ public struct RuntimeSourceFetcher: Sendable {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let tarball = dir + "/source.tar.gz"
-        FileManager.default.createFile(atPath: tarball, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: tarball, contents: Data(bytes))
         try FileManager.default.createDirectory(atPath: dir + "/x", withIntermediateDirectories: false)
         // Unpacked size bounded too (a small gzip may expand to anything): at most maxBytes of tar.
         let plain = dir + "/source.tar"
