@@ -71,7 +71,7 @@ let package = Package(
                                                         .product(name: "Logging", package: "swift-log")]),
 
         // Services, client, executables.
-        .target(name: "JobletServer", dependencies: ["BuildInfo", "NameSuggestion", "RPC", "JobletAPI", "ProtoWire", "JobletCore", "JobletLinux", "SkyPilotAdapter", "Yams",
+        .target(name: "JobletServer", dependencies: ["BuildInfo", "NameSuggestion", "RPC", "HTTP1", "JobletAPI", "ProtoWire", "JobletCore", "JobletLinux", "SkyPilotAdapter", "Yams",
                                                      .product(name: "Logging", package: "swift-log"),
                                                      .product(name: "Prometheus", package: "swift-prometheus")]),
         .target(name: "JobletClient", dependencies: ["RPC", "JobletAPI", "Yams"]),

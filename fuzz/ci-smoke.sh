@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export SWIFT_BACKTRACE=enable=no
 secs=${FUZZ_SECONDS:-60}
 status=0
-for t in proto http1 h2rpc workflow-yaml server-config rnx-config; do
+for t in proto http1 h2rpc workflow-yaml server-config rnx-config runtime-yaml; do
   mkdir -p "fuzz/corpus-$t"
   [ -d "fuzz/seeds/$t" ] && cp -n "fuzz/seeds/$t"/* "fuzz/corpus-$t/" 2>/dev/null || true
   log=$(mktemp /tmp/jobletd-fuzz-$t.XXXXXX)

@@ -8,6 +8,8 @@ pkgs=(libnghttp2-dev libssl-dev libsqlite3-dev zlib1g-dev pkg-config protobuf-co
 pkgs+=(libseccomp-dev)
 # btrfs-progs: tests/python/test_sandbox.py makes a btrfs loop image for the workspace size limit.
 pkgs+=(btrfs-progs)
+# python3-venv: tests/python/test_runtimes.py builds a runtime whose setup.sh makes a virtual environment.
+pkgs+=(python3-venv)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

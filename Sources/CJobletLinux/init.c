@@ -189,6 +189,45 @@ static void make_dir(const char *root, const char *name, mode_t mode, char *out,
     if (chmod(out, mode) < 0) FAIL_SETUP(out);
 }
 
+// The builder's view of a host directory (runtimes): an overlay whose upper layer lives on
+// `scratch` (a tmpfs only this mount namespace has), so writes land there and vanish with the
+// job. A host symlink is copied as a symlink; a directory the host lacks is an empty one.
+static void mount_overlay_dir(const char *root, const char *scratch, const char *name) {
+    char host[PATH_MAX], target[PATH_MAX], link[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], opts[3 * PATH_MAX + 64];
+    struct stat st;
+    if (join_path(host, sizeof host, "/", name) || join_path(target, sizeof target, root, name) ||
+        join_path(upper, sizeof upper, scratch, name) || join_path(work, sizeof work, scratch, "work-") ||
+        cj_str_len(work) + cj_str_len(name) + 1 > sizeof work)
+        FAIL_SETUP(name);
+    memcpy(work + cj_str_len(work), name, cj_str_len(name) + 1);
+    int absent = lstat(host, &st) < 0;
+    if (absent && errno != ENOENT) FAIL_SETUP(host);
+    if (absent || (!S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))) {
+        if (mkdir(target, 0755) < 0 && errno != EEXIST) FAIL_SETUP(target);
+        return;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        ssize_t n = readlink(host, link, sizeof link - 1);
+        if (n < 0) FAIL_SETUP(host);
+        link[n] = 0;
+        if (symlink(link, target) < 0) FAIL_SETUP(target);
+        return;
+    }
+    if (mkdir(target, 0755) < 0 && errno != EEXIST) FAIL_SETUP(target);
+    if (mkdir(upper, 0755) < 0 && errno != EEXIST) FAIL_SETUP(upper);
+    if (mkdir(work, 0700) < 0 && errno != EEXIST) FAIL_SETUP(work);
+    size_t at = 0;
+    const char *parts[] = {"lowerdir=", host, ",upperdir=", upper, ",workdir=", work};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        size_t n = cj_str_len(parts[i]);
+        if (at + n + 1 > sizeof opts) FAIL_SETUP(name);
+        memcpy(opts + at, parts[i], n);
+        at += n;
+    }
+    opts[at] = 0;
+    if (mount("overlay", target, "overlay", MS_NOSUID | MS_NODEV, opts) < 0) FAIL_SETUP(target);
+}
+
 static void mount_dev(const char *root) {
     static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
     static const char *const links[][2] = {
@@ -334,8 +373,23 @@ static void build_root(const struct job_spec *s) {
 
     // Nothing we mount may leak back to the host, nor host mounts arrive here later.
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) FAIL_SETUP("make / private");
-    if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") < 0) FAIL_SETUP(root);
-    for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++) mount_system_dir(root, system_dirs[i]);
+    int builder = (s->flags & CJobletLinux_SpawnBuilderRoot) != 0;
+    if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, builder ? "mode=0755,size=50%" : "mode=0755,size=1m") < 0)
+        FAIL_SETUP(root);
+    if (builder) {
+        // Software and its package databases; /opt, /root, /home and /srv start empty (what the
+        // host keeps there is not the builder's to read), on the root's tmpfs.
+        static const char *const builder_dirs[] = {"usr", "bin", "lib", "lib32", "lib64", "libx32", "sbin", "etc", "var"};
+        static const char *const empty_dirs[] = {"opt", "root", "home", "srv"};
+        for (size_t i = 0; i < sizeof empty_dirs / sizeof empty_dirs[0]; i++) make_dir(root, empty_dirs[i], 0755, p, sizeof p);
+        // The upper layers' tmpfs sits in the new root only until the pivot, then is detached
+        // (the overlays keep it alive, out of every path's reach).
+        make_dir(root, ".builder-upper", 0700, p, sizeof p);
+        if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=50%") < 0) FAIL_SETUP(p);
+        for (size_t i = 0; i < sizeof builder_dirs / sizeof builder_dirs[0]; i++) mount_overlay_dir(root, p, builder_dirs[i]);
+    } else {
+        for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++) mount_system_dir(root, system_dirs[i]);
+    }
 
     make_dir(root, "work", 0755, p, sizeof p);
     if (mount(s->workspace_dir, p, NULL, MS_BIND, NULL) < 0) FAIL_SETUP(s->workspace_dir);
@@ -358,6 +412,11 @@ static void build_root(const struct job_spec *s) {
     if (syscall(SYS_pivot_root, ".", ".") < 0) FAIL_SETUP("pivot_root");
     if (umount2(".", MNT_DETACH) < 0) FAIL_SETUP("detach old root");
     if (chdir("/") < 0) FAIL_SETUP("chdir /");
+    if (builder) {
+        if (umount2("/.builder-upper", MNT_DETACH) < 0) FAIL_SETUP("detach the overlays' upper layers");
+        if (rmdir("/.builder-upper") < 0) FAIL_SETUP("/.builder-upper");
+        return;
+    }
     if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
         FAIL_SETUP("remount / read-only");
 }

@@ -16,6 +16,8 @@ public struct RunOptions: Sendable, Equatable {
     public var gpus: Int32?
     public var gpuMemoryMB: Int32?
     public var infra: String?
+    /// An installed runtime's name (`--runtime`).
+    public var runtime: String?
     /// The job's command and its arguments; a leading `--` (the option terminator) is dropped.
     public var command: [String] = []
 
@@ -39,6 +41,7 @@ public struct RunOptions: Sendable, Equatable {
         request.cpuCores = cpuCores ?? ""
         request.workDir = workDir ?? ""
         request.infra = infra ?? ""
+        request.runtime = runtime ?? ""
         request.environment = try KeyValue.parse(environment, flag: "--env")
         request.secretEnvironment = try KeyValue.parse(secretEnvironment, flag: "--secret-env")
         if let schedule { request.schedule = try Schedule.resolve(schedule, now: now) }

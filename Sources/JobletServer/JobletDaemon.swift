@@ -20,7 +20,9 @@ public final class JobletDaemon: Sendable {
     let metricsRuntime = MetricsRuntime()
     public let workflows: WorkflowEngine
 
-    public init(configuration: DaemonConfiguration, backends: [any JobBackend], logger: Logger) throws {
+    /// `runtimes`: the local backend's installer (runtimes issue); nil: RuntimeService answers UNIMPLEMENTED.
+    public init(configuration: DaemonConfiguration, backends: [any JobBackend], logger: Logger,
+                runtimes: RuntimeInstaller? = nil) throws {
         self.configuration = configuration
         self.logger = logger
         let certs = CertificatePaths(directory: configuration.certsDirectory)
@@ -53,6 +55,12 @@ public final class JobletDaemon: Sendable {
         MonitoringService(sampler: SystemSampler(), nodeID: nodeID, engine: engine, usage: usage).register(on: router)
         workflows = WorkflowEngine(jobs: engine, maxConcurrentLaunches: configuration.workflowMaxConcurrentLaunches)
         WorkflowService(engine: workflows).register(on: router)
+        if let runtimes {
+            let r = configuration.runtimes
+            let fetcher = RuntimeSourceFetcher(baseURL: r.githubBaseURL, timeout: .milliseconds(Int64(r.githubTimeoutSeconds * 1000)),
+                                               maxBytes: r.githubMaxBytes, scratch: runtimes.library.root + "/.staging")
+            RuntimeService(installer: runtimes, fetcher: fetcher, engine: engine).register(on: router)
+        }
         var services = [Joblet_JobService.descriptor, Joblet_NetworkService.descriptor, Joblet_VolumeService.descriptor,
                         Joblet_MonitoringService.descriptor, Joblet_RuntimeService.descriptor, Joblet_JobletService.descriptor]
         if configuration.enableInteropTesting {

@@ -109,8 +109,16 @@ struct Jobletd: ParsableCommand {
             if let r = uidRange { logger.notice("local jobs: one uid each from \(r.first) to \(r.first + r.count - 1) (jobs.firstUID, jobs.uidCount)") }
             localRunner = runner
             let nodeID = try NodeIdentity.loadOrCreate(dataDirectory: URL(fileURLWithPath: cfg.dataDirectory))
+            let runtimeLibrary = try RuntimeLibrary(root: cfg.runtimes.directory(dataDirectory: cfg.dataDirectory),
+                                                    log: { logger.notice("\($0)") },
+                                                    sweep: { RuntimeInstaller.sweep(staging: $0, runner: runner) })
+            let runtimeInstaller = RuntimeInstaller(library: runtimeLibrary, runner: runner,
+                                                    timeout: .milliseconds(Int64(cfg.runtimes.buildTimeoutSeconds * 1000)),
+                                                    maxMemoryMB: cfg.runtimes.buildMaxMemoryMB,
+                                                    maxCPUPercent: cfg.jobDefaults.maxCPU,
+                                                    hidden: [cfg.dataDirectory, cfg.certsDirectory] + (config.map { [$0] } ?? []))
             let local = LocalBackend(runner: runner, dataDirectory: URL(fileURLWithPath: cfg.dataDirectory), nodeID: nodeID,
-                                     uidRange: uidRange)
+                                     uidRange: uidRange, runtimes: runtimeLibrary)
             var backends: [any JobBackend] = [local]
             if let settings = try Jobletd.skyPilotConfiguration(cfg.skypilot, dataDirectory: cfg.dataDirectory) {
                 let backend = SkyPilotBackend(configuration: settings, logger: Logger(label: "jobletd.skypilot"))
@@ -118,7 +126,7 @@ struct Jobletd: ParsableCommand {
                 sky = backend
                 Task { await backend.waitUntilReachable() }  // logged, retried with back-off, never fatal
             }
-            daemon = try JobletDaemon(configuration: cfg, backends: backends, logger: logger)
+            daemon = try JobletDaemon(configuration: cfg, backends: backends, logger: logger, runtimes: runtimeInstaller)
             let port = try await daemon.start()
             let host = cfg.host.utf8.contains(UInt8(ascii: ":")) ? "[\(cfg.host)]" : cfg.host
             if let generatedPKI {

@@ -295,8 +295,7 @@ def test_legacy_jobletservice_on_the_same_engine(client, jobs_server):
      "GPU jobs need a SkyPilot API server: start one with 'sky api start' and pass --skypilot-endpoint"),
     (dict(network="isolated-net"), "network 'isolated-net'"),
     (dict(volumes=["scratch"]), "volumes are not supported"),
-    (dict(runtime="python-3.11-ml"), "runtime 'python-3.11-ml'"),
-])
+])  # an unknown runtime is INVALID_ARGUMENT naming the installed ones: test_runtimes.py
 def test_unsupported_fields_are_refused_clearly(client, kwargs, needle):
     before = len(client.jobs.list_jobs())
     msg = sdk_fails(client.jobs.run_job, grpc.StatusCode.FAILED_PRECONDITION, "true", **kwargs)

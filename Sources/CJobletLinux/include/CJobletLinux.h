@@ -36,7 +36,11 @@ typedef struct CJobletLinux_SpawnSpec {
 enum { CJobletLinux_MaxMounts = 64 };
 
 /// Spec flags. Seccomp: the command runs under the default seccomp profile (joblet-init's).
-enum { CJobletLinux_SpawnSeccomp = 1u };
+/// BuilderRoot (a runtime's setup.sh, runtimes issue): the system directories and /var are
+/// overlays of the host's with a throwaway upper layer on a tmpfs of the job's own; /opt, /root,
+/// /home and /srv are empty; / stays writable: the command may write anywhere in its view and
+/// nothing reaches the host.
+enum { CJobletLinux_SpawnSeccomp = 1u, CJobletLinux_SpawnBuilderRoot = 2u };
 
 /// What joblet-init links in that jobletd does not (libseccomp): builds the filter (NULL with errno
 /// on failure) and loads it into the calling process (-1 with errno).
@@ -121,6 +125,9 @@ int CJobletLinux_remove_tree(int parent_fd, const char *name);
 /// bytes). -1 with errno: EOPNOTSUPP not btrfs; from the qgroup ioctl (ENOTCONN/EINVAL: quotas not
 /// enabled) after removing the subvolume again. btrfs_workspace.c.
 int CJobletLinux_make_limited_workspace(int parent_fd, const char *name, uint64_t max_bytes);
+
+/// Swaps `a` and `b` atomically (renameat2 RENAME_EXCHANGE). 0, or -1 with errno.
+int CJobletLinux_rename_exchange(const char *a, const char *b);
 
 /// The body of the `joblet-init` executable: reads its spec from fd 3 (written by
 /// CJobletLinux_spawn), builds the job's root filesystem, forks and execs the command, forwards

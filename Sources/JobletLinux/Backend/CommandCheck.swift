@@ -11,6 +11,8 @@ struct CommandCheck {
 
     let request: JobRequest
     let defaultPath: String
+    /// A runtime's mounts (runtimes issue): a command may come from one of them.
+    var mounts: [JobMount] = []
 
     /// nil when the command may be found; else the refusal.
     func refusal() -> JobletError? {
@@ -43,6 +45,15 @@ struct CommandCheck {
         if "/" + first == Self.workspace {
             let relative = parts.dropFirst().joined(separator: "/")
             return request.uploads.contains { !$0.isDirectory && Self.normalized($0.path) == relative }
+        }
+        // The last mount whose target holds the path shows it (later mounts lie over earlier ones).
+        let absolute = "/" + parts.joined(separator: "/")
+        if let m = mounts.last(where: { absolute == $0.target || absolute.hasPrefix($0.target + "/") }) {
+            let host = m.source + absolute.dropFirst(m.target.count)
+            var st = stat()
+            if stat(host, &st) == 0 { return (st.st_mode & S_IFMT) == S_IFREG }
+            // A link inside a runtime may point at a path only the job's view has (another mount).
+            return lstat(host, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
         }
         guard Self.systemDirectories.contains(first) else { return false }
         var st = stat()

@@ -15,12 +15,15 @@ public final class LocalBackend: JobBackend {
     let uids: JobUIDAllocator?
     /// Running jobs' counter files, open while /metrics reads them (LocalBackend+Usage).
     let counters = CgroupCounterCache()
+    /// Installed runtimes (runtimes issue); nil: a job naming a runtime is refused.
+    public let runtimes: RuntimeLibrary?
 
     /// `dataDirectory/jobs/<id>` holds each job's workspace and exit status. `uidRange`: the
     /// first uid and how many, for one uid per job (`JobUIDAllocator`).
     public init(runner: LocalJobRunner, dataDirectory: URL, user: JobUser? = nil, nodeID: String? = nil,
-                uidRange: (first: UInt32, count: UInt32)? = nil) {
+                uidRange: (first: UInt32, count: UInt32)? = nil, runtimes: RuntimeLibrary? = nil) {
         self.runner = runner
+        self.runtimes = runtimes
         self.jobsDirectory = dataDirectory.appendingPathComponent("jobs")
         self.user = user
         self.nodeID = nodeID ?? Self.hostName
@@ -37,22 +40,35 @@ public final class LocalBackend: JobBackend {
         if !request.volumes.isEmpty {
             return .failedPrecondition("volumes are not supported by this server yet (got \(request.volumes.joined(separator: ", ")))")
         }
+        var check = CommandCheck(request: request, defaultPath: LocalJobRunnerConfig.defaultPath)
         if !request.runtime.isEmpty {
-            return .failedPrecondition("runtime '\(request.runtime)': runtimes are not supported by this server yet")
+            guard let runtimes else { return .failedPrecondition("runtime '\(request.runtime)': this server has no runtimes directory configured") }
+            switch runtimes.resolve(request.runtime) {
+            case .failure(let e): return e
+            case .success(let runtime):
+                check = CommandCheck(request: request, defaultPath: Self.environment(request, runtime: runtime.manifest)["PATH"]
+                                        ?? LocalJobRunnerConfig.defaultPath, mounts: runtime.mounts)
+            }
         }
-        return CommandCheck(request: request, defaultPath: LocalJobRunnerConfig.defaultPath).refusal()
+        return check.refusal()
     }
 
     public func isMeant(for request: JobRequest) -> Bool { request.gpuCount == 0 }
 
     public func start(job: Job, request: JobRequest, events: JobEventSink) async throws {
+        // Resolved again at start: a scheduled job's runtime may have changed or gone meanwhile.
+        var runtime: InstalledRuntime?
+        if !request.runtime.isEmpty {
+            guard let runtimes else { throw JobletError.failedPrecondition("runtime '\(request.runtime)': this server has no runtimes directory configured") }
+            runtime = try runtimes.resolve(request.runtime).get()
+        }
         var user = self.user
         if let uids {
             do { user = try uids.allocate() } catch { throw JobletError.resourceExhausted("\(error)") }
         }
         var spec = JobLaunchSpec(
             jobID: job.id, command: request.command, arguments: request.args,
-            environment: Self.environment(request),
+            environment: Self.environment(request, runtime: runtime?.manifest),
             workDirectory: (try? JobRequestValidator.workspaceRelativeWorkDir(request.workDir)) ?? request.workDir,
             jobDirectory: jobsDirectory.appendingPathComponent(job.id).path,
             logPath: events.logFile.path,
@@ -63,6 +79,7 @@ public final class LocalBackend: JobBackend {
             },
             user: user)
         spec.workspaceMB = request.workspaceLimitMB > 0 ? request.workspaceLimitMB : nil
+        spec.mounts += runtime?.mounts ?? []
         let handle: JobProcessHandle
         let uids = self.uids
         do {
@@ -173,9 +190,11 @@ public final class LocalBackend: JobBackend {
         return try? JSONDecoder().decode(JobProcessHandle.self, from: state)
     }
 
-    /// A clean base, then the request's variables, then its secrets.
-    static func environment(_ r: JobRequest) -> [String: String] {
+    /// A clean base, then the runtime's variables (`PATH_PREPEND` in front of PATH), then the
+    /// request's variables, then its secrets.
+    static func environment(_ r: JobRequest, runtime: RuntimeManifest? = nil) -> [String: String] {
         var env = ["PATH": LocalJobRunnerConfig.defaultPath, "HOME": "/work", "LANG": "C.UTF-8"]
+        if let runtime { env = runtime.applyEnvironment(to: env) }
         env.merge(r.environment) { _, new in new }
         env.merge(r.secretEnvironment) { _, new in new }
         return env

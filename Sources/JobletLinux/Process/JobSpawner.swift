@@ -20,6 +20,8 @@ enum JobSpawner {
         var maxLogBytes: UInt64 = 0
         var seccompFilter: [UInt8]? = nil
         var mounts: [JobMount] = []
+        /// A runtime's builder: overlay system directories, a writable root (CJobletLinux_SpawnBuilderRoot).
+        var builderRoot = false
     }
 
     struct Spawned {
@@ -51,7 +53,8 @@ enum JobSpawner {
                                         workspace_dir: workspace, work_dir: workDir, cgroup_procs: procs,
                                         cgroup_fd: cgroupFD, log_fd: request.logFD, status_fd: request.statusFD,
                                         uid: request.user.uid, gid: request.user.gid,
-                                        flags: request.seccomp == .default ? UInt32(CJobletLinux_SpawnSeccomp) : 0,
+                                        flags: (request.seccomp == .default ? UInt32(CJobletLinux_SpawnSeccomp) : 0)
+                                            | (request.builderRoot ? UInt32(CJobletLinux_SpawnBuilderRoot) : 0),
                                         max_log_bytes: request.maxLogBytes,
                                         seccomp_filter: filter.isEmpty ? nil : filterBytes.baseAddress,
                                         seccomp_filter_bytes: UInt32(filter.count),

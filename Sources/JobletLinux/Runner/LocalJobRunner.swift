@@ -121,7 +121,7 @@ public final class LocalJobRunner: Sendable {
                 hostname: spec.shortID, rootfs: rootfs, workspace: workspace, workDirectory: spec.workDirectory,
                 placement: cgroups.placement(for: cgroup), logFD: logFD, statusFD: statusFD, user: user,
                 initFD: initFD, seccomp: config.seccomp, maxLogBytes: config.maxLogBytes,
-                seccompFilter: seccompFilter, mounts: spec.mounts)
+                seccompFilter: seccompFilter, mounts: spec.mounts, builderRoot: spec.builderRoot)
             let spawned: JobSpawner.Spawned
             do {
                 spawned = try JobSpawner.spawn(request, prepared: prepared)

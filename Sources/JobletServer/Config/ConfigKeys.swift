@@ -53,5 +53,13 @@ enum ConfigKeys {
         "jobs.firstUID": .integer,
         "jobs.uidCount": .integer,
         "jobs.warmInits": .integer,
+        // Runtimes (docs/runtimes.md).
+        "runtimes": .section,
+        "runtimes.path": .string,
+        "runtimes.githubBaseURL": .string,
+        "runtimes.githubTimeoutSeconds": .number,
+        "runtimes.githubMaxBytes": .integer,
+        "runtimes.buildTimeoutSeconds": .number,
+        "runtimes.buildMaxMemoryMB": .integer,
     ]
 }

@@ -56,6 +56,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var skypilot = SkyPilotSettings()
     /// Workflow jobs being launched at once (`workflows.maxConcurrentLaunches`); more wait their turn.
     public var workflowMaxConcurrentLaunches = 16
+    /// Runtimes (docs/runtimes.md): where they live (nil: `<data>/runtimes`), where GitHub
+    /// sources come from, and the limits of a download and of a setup.sh run.
+    public var runtimes = RuntimeSettings()
 
     /// A SkyPilot API server, as configured; nil endpoint means no GPU backend.
     public struct SkyPilotSettings: Sendable, Equatable, Decodable {
@@ -173,6 +176,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
                                      + "server.maxUploadMessageSize (\(maxUploadMessageSize)): no upload that large could ever fit")
         }
         if let sky = file.skypilot { skypilot = sky }
+        if let r = file.runtimes { try runtimes.apply(r, path: path) }
         if let v = file.workflows?.maxConcurrentLaunches {
             guard v >= 1 else { throw ConfigurationError("config \(path): workflows.maxConcurrentLaunches must be at least 1") }
             workflowMaxConcurrentLaunches = v
@@ -257,6 +261,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var maxConcurrentLaunches: Int?
         }
         var workflows: Workflows?
+        var runtimes: RuntimeSettings.File?
     }
 }
 

@@ -9,7 +9,8 @@
 //   jobs-bench timejob  -- CMD ARGS...                           one job: server RUNNING → final, and wall time
 //
 // Common: --target HOST:PORT --certs DIR (admin-client-*.pem, ca-cert.pem), --max-memory MB and
-// --max-cpu PERCENT for the jobs (0: the server's defaults). Output: one JSON line.
+// --max-cpu PERCENT for the jobs (0: the server's defaults), --runtime NAME (an installed runtime
+// the jobs run inside). Output: one JSON line.
 import Foundation
 import Glibc
 import JobletAPI
@@ -30,6 +31,7 @@ struct Options {
     var command: [String] = []
     var maxMemoryMB: Int32 = 0   // 0: the server's default (512 MB unless configured)
     var maxCPU: Int32 = 0        // 0: the server's default (100 % of one core)
+    var runtime = ""             // --runtime NAME: the jobs run inside this installed runtime
 }
 
 func fail(_ message: String) -> Never {
@@ -60,6 +62,7 @@ func parse() -> Options {
         case "--warmup": o.warmup = Int(v) ?? o.warmup
         case "--max-memory": o.maxMemoryMB = Int32(v) ?? 0
         case "--max-cpu": o.maxCPU = Int32(v) ?? 0
+        case "--runtime": o.runtime = v
         default: fail("unknown option \(a)")
         }
     }
@@ -108,6 +111,7 @@ func request(_ command: [String], _ o: Options = options) -> Joblet_RunJobReques
     var r = Joblet_RunJobRequest()
     r.maxMemory = o.maxMemoryMB
     r.maxCpu = o.maxCPU
+    r.runtime = o.runtime
     r.command = command[0]
     r.args = Array(command.dropFirst())
     return r
