@@ -455,11 +455,28 @@ static void exec_command(const struct job_spec *s) {
     errno = saw_eacces ? EACCES : ENOENT;
 }
 
+// What a runtime's setup.sh keeps (it runs as uid 0 in the builder's throwaway view): the file
+// and identity capabilities apt and dpkg need (chown and modes of what they unpack, apt's switch
+// to its _apt user) -- Docker's default set for a root container, less raw sockets, mknod, chroot,
+// SETPCAP and audit. Writes still reach only the overlays' throwaway layer, the staging
+// directory and the workspace; mounts, namespaces and the rest stay denied (no CAP_SYS_ADMIN, the
+// seccomp profile).
+static int builder_keeps(int cap) {
+    switch (cap) {
+    case CAP_CHOWN: case CAP_DAC_OVERRIDE: case CAP_FOWNER: case CAP_FSETID: case CAP_KILL:
+    case CAP_SETGID: case CAP_SETUID: case CAP_NET_BIND_SERVICE: case CAP_SETFCAP:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 // Empties the capability bounding set (needs CAP_SETPCAP, so before setuid) and the ambient set:
 // nothing the job execs, setuid-root binaries included (no_new_privs covers those too), can gain
-// a capability back.
-static int drop_capabilities(void) {
+// a capability back. A builder (uid 0) keeps `builder_keeps`' set, which its exec then holds.
+static int drop_capabilities(int builder) {
     for (int cap = 0; cap <= 63; cap++) {
+        if (builder && builder_keeps(cap)) continue;
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
             if (errno == EINVAL) break;  // past the kernel's last capability
             return -1;
@@ -497,7 +514,7 @@ static _Noreturn void run_command(const struct job_spec *s, int err_fd, int out_
     int stage = CJobletLinux_StageCredentials;
     const char *what = "dropping capabilities (bounding and ambient sets)";
     char wd[PATH_MAX];
-    if (drop_capabilities() < 0) goto fail;
+    if (drop_capabilities((s->flags & CJobletLinux_SpawnBuilderRoot) != 0) < 0) goto fail;
     what = "setgroups/setgid/setuid";
     // Raw system calls: credentials are per thread in the kernel and this process has one thread;
     // glibc's wrappers would broadcast to a thread list (harmless here, where the init is a fresh

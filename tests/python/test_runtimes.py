@@ -474,3 +474,45 @@ def test_github_download_and_unpacked_size_are_limited(certs, workdir, stubs, gi
         c.close()
         stop_jobletd(s)
     assert s.proc.returncode == 0, crash_excerpt(s)
+
+
+APT_SETUP_SH = """\
+#!/bin/sh
+set -eu
+# apt and dpkg as root in the builder: they chown, chmod and switch to the _apt user. The host's
+# package lists are in the builder's view (an overlay); fetch them only where the host has none.
+apt-cache policy hello | grep -q 'Candidate: [0-9]' || apt-get update -q
+apt-get install -y -q --no-install-recommends hello
+mkdir -p "$RUNTIME_DIR/isolated/opt/hello/bin"
+cp /usr/bin/hello "$RUNTIME_DIR/isolated/opt/hello/bin/hello"
+echo "dpkg says: $(dpkg-query -W -f='${Status}' hello)"
+"""
+
+APT_RUNTIME_YML = """\
+name: hello-2
+language: c
+version: "2"
+mounts:
+  - {source: isolated/opt/hello, target: /opt/hello}
+environment:
+  PATH_PREPEND: /opt/hello/bin
+test: hello
+"""
+
+
+def test_setup_sh_may_use_apt_and_the_host_gets_nothing(client):
+    assert not os.path.exists("/usr/bin/hello"), "this test needs a host without GNU hello"
+    files = [{"path": "setup.sh", "content": APT_SETUP_SH.encode(), "executable": True},
+             {"path": "runtime.yml", "content": APT_RUNTIME_YML.encode()}]
+    started = time.monotonic()
+    events = list(client.runtimes.install_runtime_from_local("hello-2", files, stream=True))
+    output = b"".join(e["data"] for e in events if e["type"] == "log").decode()
+    print(f"runtime install with apt-get: {time.monotonic() - started:.1f} s")
+    assert events[-1]["type"] == "result" and events[-1]["success"], (events[-1], output[-2000:])
+    assert "dpkg says: install ok installed" in output, output[-2000:]
+    # The package went into the builder's throwaway /usr, never the host's.
+    assert not os.path.exists("/usr/bin/hello")
+    assert subprocess.run(["dpkg-query", "-W", "hello"], capture_output=True).returncode != 0
+    st, out = run_to_end(client, "hello", [], runtime="hello-2")
+    assert st["status"] == "COMPLETED" and out == "Hello, world!\n", (st, out)
+    client.runtimes.remove_runtime("hello-2")

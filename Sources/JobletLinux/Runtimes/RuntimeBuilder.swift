@@ -7,8 +7,9 @@ import Synchronization
 /// seccomp profile as any) whose system directories are overlays of the host's with a throwaway
 /// upper layer (`JobLaunchSpec.builderRoot`), so apt, pip or curl may write anywhere in its view
 /// while nothing reaches the host except `$RUNTIME_DIR`, the staging directory bound read-write.
-/// It runs as uid 0 without capabilities (it owns the overlays' files, nothing else), on the
-/// host's network (package downloads), for at most `timeout`.
+/// It runs as uid 0 with a root container's file and identity capabilities (init.c
+/// `builder_keeps`: apt and dpkg work; no mounts, no devices), on the host's network (package
+/// downloads), for at most `timeout`.
 struct RuntimeBuilder {
     let runner: LocalJobRunner
     let timeout: Duration
@@ -79,7 +80,7 @@ struct RuntimeBuilder {
         return Outcome(exitCode: exit.exitCode, reason: exit.reason, timedOut: timedOut)
     }
 
-    /// Host files the builder (uid 0: the owner of root's files, though without capabilities)
+    /// Host files the builder (uid 0 with DAC_OVERRIDE: it reads any file in its view)
     /// must not read through its overlays: password hashes, host keys, logs and backups.
     static let hiddenPaths = ["/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/sudoers",
                               "/etc/sudoers.d", "/etc/ssh", "/etc/ssl/private", "/etc/jobletd", "/etc/kubernetes",
