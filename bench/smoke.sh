@@ -25,4 +25,10 @@ run transport bench/transport.sh
 build=${JOBLETD_BUILD:-$PWD/.build-static/release}
 run workflows python3 bench/workflows/run.py --build "$build" --reps 1 --size 20
 run monitoring python3 bench/monitoring/monitoring_bench.py --build "$build" --jobs 20 --calls 20 --idle-seconds 2
-rm -rf "$OUT"
+# A runtime's added latency: a one-mount runtime made here (the debug build's jobletd and jobs-bench).
+rt=$(mktemp -d /tmp/jobletd-smoke-rt.XXXXXX)
+mkdir -p "$rt/smoke-rt-1.0/isolated/opt/smoke"
+printf 'name: smoke-rt-1.0\nlanguage: none\nversion: "1.0"\nmounts:\n  - {source: isolated/opt/smoke, target: /opt/smoke}\n' \
+  > "$rt/smoke-rt-1.0/runtime.yml"
+run runtime-latency env RUNTIME_DIR="$rt/smoke-rt-1.0" N=5 bench/jobs/runtime-latency.sh
+rm -rf "$rt" "$OUT"
