@@ -19,6 +19,10 @@ public final class JobletDaemon: Sendable {
     let metrics: ServerMetrics?
     let metricsRuntime = MetricsRuntime()
     public let workflows: WorkflowEngine
+    /// Networks and volumes (issue 15).
+    public let networks: NetworkRegistry
+    public let volumes: VolumeRegistry
+    let localBackends: [LocalBackend]
 
     public init(configuration: DaemonConfiguration, backends: [any JobBackend], logger: Logger) throws {
         self.configuration = configuration
@@ -53,6 +57,10 @@ public final class JobletDaemon: Sendable {
         MonitoringService(sampler: SystemSampler(), nodeID: nodeID, engine: engine, usage: usage).register(on: router)
         workflows = WorkflowEngine(jobs: engine, maxConcurrentLaunches: configuration.workflowMaxConcurrentLaunches)
         WorkflowService(engine: workflows).register(on: router)
+        (networks, volumes) = Self.makeNetworksAndVolumes(configuration: configuration, store: store, data: data,
+                                                          backends: backends, logger: logger)
+        localBackends = backends.compactMap { $0 as? LocalBackend }
+        NetworkVolumeServices(networks: networks, volumes: volumes).register(on: router)
         var services = [Joblet_JobService.descriptor, Joblet_NetworkService.descriptor, Joblet_VolumeService.descriptor,
                         Joblet_MonitoringService.descriptor, Joblet_RuntimeService.descriptor, Joblet_JobletService.descriptor]
         if configuration.enableInteropTesting {
@@ -87,6 +95,7 @@ public final class JobletDaemon: Sendable {
     /// A busy port throws a one-line reason.
     @discardableResult
     public func start() async throws -> Int {
+        try establishNetworksAndVolumes()
         try await engine.start()
         try await workflows.start()
         let port: Int

@@ -51,7 +51,7 @@ public struct JobRequestValidator: Sendable {
         try Self.checkText(request.runtime, field: "runtime")
         try Self.checkText(request.infra, field: "infra")
         if !request.network.isEmpty { try Self.checkName(request.network, what: "network") }
-        for volume in request.volumes { try Self.checkName(volume, what: "volume") }
+        for volume in request.volumes { _ = try VolumeBinding(parsing: volume) }  // name[:/path[:ro]]
         guard request.gpuCount >= 0 else { throw .invalidArgument("gpuCount is negative (\(request.gpuCount))") }
         guard request.gpuMemoryMB >= 0 else {
             throw .invalidArgument("gpuMemoryMB is negative (\(request.gpuMemoryMB))")

@@ -1,5 +1,6 @@
 import Foundation
 import JobletCore
+import Synchronization
 
 /// The local backend: JobletCore's jobs run through `LocalJobRunner` (namespaces, cgroups,
 /// pivot_root). The runner's `JobProcessHandle` is the backend state stored with each job, so
@@ -15,6 +16,8 @@ public final class LocalBackend: JobBackend {
     let uids: JobUIDAllocator?
     /// Running jobs' counter files, open while /metrics reads them (LocalBackend+Usage).
     let counters = CgroupCounterCache()
+    /// Networks and volumes (issue 15), given once by the daemon (`use(networks:volumes:)`).
+    let registries = Mutex<Registries>(Registries())
 
     /// `dataDirectory/jobs/<id>` holds each job's workspace and exit status. `uidRange`: the
     /// first uid and how many, for one uid per job (`JobUIDAllocator`).
@@ -31,12 +34,7 @@ public final class LocalBackend: JobBackend {
         if request.gpuCount > 0 {
             return .failedPrecondition("GPU jobs need a SkyPilot API server: start one with 'sky api start' and pass --skypilot-endpoint")
         }
-        if !request.network.isEmpty && request.network != "host" {
-            return .failedPrecondition("network '\(request.network)': job networks are not supported by this server yet (omit network, or use 'host')")
-        }
-        if !request.volumes.isEmpty {
-            return .failedPrecondition("volumes are not supported by this server yet (got \(request.volumes.joined(separator: ", ")))")
-        }
+        if let refusal = networkAndVolumeRefusal(request) { return refusal }
         if !request.runtime.isEmpty {
             return .failedPrecondition("runtime '\(request.runtime)': runtimes are not supported by this server yet")
         }
@@ -63,6 +61,13 @@ public final class LocalBackend: JobBackend {
             },
             user: user)
         spec.workspaceMB = request.workspaceLimitMB > 0 ? request.workspaceLimitMB : nil
+        do {
+            try attachNetworkAndVolumes(job: job, request: request, to: &spec)
+        } catch {
+            releaseNetwork(jobID: job.id)
+            if let uids, let uid = user?.uid, uids.owner(ofJob: job.id) != uid { uids.release(uid) }
+            throw error
+        }
         let handle: JobProcessHandle
         let uids = self.uids
         do {
@@ -75,6 +80,7 @@ public final class LocalBackend: JobBackend {
         } catch {
             // Nothing of the job's owns the uid (no workspace was made): it may go to another job.
             if let uids, let uid = user?.uid, uids.owner(ofJob: job.id) != uid { uids.release(uid) }
+            releaseNetwork(jobID: job.id)
             throw JobletError.failedPrecondition("cannot start job: \(error)")
         }
         // handle.warnings are in the log already: the runner wrote them before the job's init took it.
@@ -85,6 +91,7 @@ public final class LocalBackend: JobBackend {
             // Stopped (or deleted) while it was being spawned: nothing may run that no record watches.
             _ = try? await runner.stop(handle, grace: .zero)
             runner.forget(handle)
+            releaseNetwork(jobID: job.id)
             throw error
         }
         watch(handle, events: events)
@@ -136,6 +143,7 @@ public final class LocalBackend: JobBackend {
     }
 
     private func report(_ exit: JobExit, events: JobEventSink) async {
+        releaseNetwork(jobID: events.jobID)
         events.logAppended()
         if exit.usage.cpuNanoseconds != nil { try? events.recordFinalUsage(Self.jobUsage(exit.usage)) }
         let status: JobStatus = exit.stopped ? .stopped : (exit.exitCode == 0 && exit.signal == nil ? .completed : .failed)

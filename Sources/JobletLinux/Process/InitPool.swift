@@ -68,6 +68,18 @@ final class InitPool: Sendable {
         try? cgroups.remove(cgroup ?? warm.cgroup)
     }
 
+    /// Replaces every warm init with a fresh one: their mount namespaces are copies of the
+    /// server's from when they started, and must see the volumes directory's shared mount (issue 15).
+    func renew() {
+        queue.sync {}  // a refill under way finishes first
+        let old = state.withLock { s -> [Warm] in
+            defer { s.warm = [] }
+            return s.warm
+        }
+        old.forEach { discard($0) }
+        refill()
+    }
+
     /// No more refills; every warm init is killed and its cgroup removed.
     func close(waitForRefill: Bool = true) {
         state.withLock { $0.closed = true }
@@ -130,6 +142,8 @@ final class InitPool: Sendable {
             spec.init_fd = initFD
             spec.cgroup_procs = procs.baseAddress
             spec.cgroup_fd = -1
+            // Networks (issue 15): warm inits have a network namespace; a `host` job starts cold.
+            spec.flags = UInt32(CJobletLinux_SpawnNewNetwork)
             return CJobletLinux_spawn_prepare(&spec, &prepared, &result)
         }
         guard rc == 0 else {

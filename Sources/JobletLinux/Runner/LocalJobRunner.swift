@@ -97,7 +97,7 @@ public final class LocalJobRunner: Sendable {
         defer { close(logFD) }
 
         // A warm init's cgroups become the job's by a rename; otherwise the init is started below.
-        var warm = pool?.take()
+        var warm = spec.network.newNamespace ? pool?.take() : nil  // warm inits have a network namespace
         let cgroup: JobCgroup
         if let w = warm, let v1 = cgroups as? CgroupV1Controller, let renamed = try? v1.rename(w.cgroup, toJobID: spec.jobID) {
             cgroup = renamed
@@ -121,7 +121,7 @@ public final class LocalJobRunner: Sendable {
                 hostname: spec.shortID, rootfs: rootfs, workspace: workspace, workDirectory: spec.workDirectory,
                 placement: cgroups.placement(for: cgroup), logFD: logFD, statusFD: statusFD, user: user,
                 initFD: initFD, seccomp: config.seccomp, maxLogBytes: config.maxLogBytes,
-                seccompFilter: seccompFilter, mounts: spec.mounts)
+                seccompFilter: seccompFilter, mounts: spec.mounts, network: spec.network, jobID: spec.jobID)
             let spawned: JobSpawner.Spawned
             do {
                 spawned = try JobSpawner.spawn(request, prepared: prepared)
@@ -279,6 +279,9 @@ public final class LocalJobRunner: Sendable {
         pool?.close()
         watcher.stop()
     }
+
+    /// Warm inits started again (after the volumes directory became a shared mount).
+    public func renewWarmInits() { pool?.renew() }
 
     /// Jobs this runner is watching or has seen finish.
     public var trackedJobIDs: [String] { state.withLock { Array($0.jobs.keys) } }

@@ -25,6 +25,8 @@ public struct JobLaunchSpec: Sendable {
     /// Bind mounts into the job's root (volumes, runtime trees), in order: a later target may lie
     /// inside an earlier one. At most `CJobletLinux_MaxMounts`.
     public var mounts: [JobMount] = []
+    /// The job's network (issue 15); `.host` keeps the server's.
+    public var network: JobNetworkSetup = .host
 
     public init(jobID: String, command: String, arguments: [String] = [], environment: [String: String] = [:],
                 workDirectory: String = "", jobDirectory: String, logPath: String,

@@ -53,5 +53,10 @@ enum ConfigKeys {
         "jobs.firstUID": .integer,
         "jobs.uidCount": .integer,
         "jobs.warmInits": .integer,
+        // Networks (docs/networks.md).
+        "jobs.defaultNetwork": .string,
+        "jobs.allowHostNetwork": .boolean,
+        "jobs.bridgeCIDR": .string,
+        "jobs.isolatedCIDR": .string,
     ]
 }

@@ -1,0 +1,13 @@
+/// What the host does for volumes (JobletLinux's `LinuxVolumeHost`).
+public protocol VolumeHost: Sendable {
+    /// Makes the volume's storage and mounts it; leaves nothing behind when it throws.
+    func create(_ volume: Volume) throws
+    /// Unmounts the volume and deletes its storage.
+    func remove(_ volume: Volume) throws
+    /// Mounts each volume that is not mounted (after a reboot; a memory volume starts empty).
+    func mountIfNeeded(_ volumes: [Volume]) throws
+    /// The host directory jobs bind-mount.
+    func dataPath(of volume: Volume) -> String
+    /// Bytes in use, when the mount answers.
+    func usedBytes(of volume: Volume) -> Int64?
+}

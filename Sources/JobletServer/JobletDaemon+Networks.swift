@@ -1,0 +1,32 @@
+import Foundation
+import JobletCore
+import JobletLinux
+import Logging
+
+extension JobletDaemon {
+    /// The registries over the job database, and the local backend told of them.
+    static func makeNetworksAndVolumes(configuration: DaemonConfiguration, store: JobStore, data: URL,
+                                       backends: [any JobBackend], logger: Logger) -> (NetworkRegistry, VolumeRegistry) {
+        let networks = NetworkRegistry(store: store, host: LinuxNetworkHost(log: { logger.info("\($0)") }),
+                                       settings: configuration.networks)
+        let volumes = VolumeRegistry(store: store, host: LinuxVolumeHost(directory: data.appendingPathComponent("volumes").path))
+        for case let local as LocalBackend in backends { local.use(networks: networks, volumes: volumes) }
+        return (networks, volumes)
+    }
+
+    /// Bridges, nft rules and volume mounts again (after a restart they are mostly there; after a
+    /// reboot none are). Before the engine re-adopts jobs.
+    func establishNetworksAndVolumes() throws {
+        do {
+            try networks.establishAtStart()
+        } catch {
+            throw ConfigurationError("setting up job networks (bridges, nftables rules): \(error)")
+        }
+        do {
+            try volumes.mountAtStart()
+        } catch {
+            throw ConfigurationError("mounting volumes: \(error)")
+        }
+        localBackends.forEach { $0.renewWarmInits() }
+    }
+}
