@@ -124,6 +124,15 @@ public final class NetworkRegistry: Sendable {
         return address
     }
 
+    /// RESOURCE_EXHAUSTED when every job address of the network is held (checked at RunJob, so
+    /// that the client hears it; `allocate` decides for good).
+    public func checkFreeAddress(on network: JobNetwork) throws {
+        guard let cidr = network.cidr else { return }
+        if try store.allocationCount(network: network.name) >= cidr.jobAddresses.count {
+            throw JobletError.resourceExhausted("network '\(network.name)' (\(cidr)) is full: all \(cidr.jobAddresses.count) of its addresses are held by running jobs")
+        }
+    }
+
     public func release(jobID: String) {
         try? store.releaseAddress(jobID: jobID)
     }

@@ -62,6 +62,12 @@ extension JobStore {
         }
     }
 
+    func allocationCount(network: String) throws -> Int {
+        try read("counting network addresses") { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM network_allocation WHERE network = ?", arguments: [network]) ?? 0
+        }
+    }
+
     func releaseAddress(jobID: String) throws {
         try write("releasing the address of job \(jobID)") { db in
             try db.execute(sql: "DELETE FROM network_allocation WHERE job_id = ?", arguments: [jobID])

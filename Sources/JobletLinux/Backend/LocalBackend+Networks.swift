@@ -23,7 +23,8 @@ extension LocalBackend {
         let r = registries.withLock { $0 }
         do {
             if let networks = r.networks {
-                _ = try networks.network(forJob: request.network)
+                let network = try networks.network(forJob: request.network)
+                if request.schedule.isEmpty { try networks.checkFreeAddress(on: network) }
             } else if !request.network.isEmpty && request.network != "host" {
                 return .failedPrecondition("network '\(request.network)': this server runs without job networks")
             }
