@@ -38,6 +38,17 @@ def unmount_all_under(path):
             subprocess.run(["umount", "-l", p], capture_output=True)
 
 
+def kill_job(uuid):
+    """Kills a job's init through its cgroup (a test whose server died must not leave it running)."""
+    procs = pathlib.Path("/sys/fs/cgroup/pids/joblet", uuid, "cgroup.procs")
+    try:
+        pids = procs.read_text().split()
+    except OSError:
+        return
+    if pids:
+        os.kill(int(pids[0]), 9)  # the init, pid 1 of the job's namespace: the kernel kills the rest
+
+
 def link_exists(name):
     return pathlib.Path("/sys/class/net", name).exists()
 
