@@ -52,7 +52,8 @@ for target in sys.argv[1:]:
     print(target, "->", result, flush=True)
 """
 
-CUSTOM = {"nva": "10.231.1.0/24", "nvb": "10.231.2.0/24", "nvfull": "10.231.4.0/29", "nvbusy": "10.231.5.0/24"}
+CUSTOM = {"nva": "10.231.1.0/24", "nvb": "10.231.2.0/24", "nvfull": "10.231.4.0/29", "nvbusy": "10.231.5.0/24",
+          "nvcli": "10.231.6.0/24"}
 
 
 @pytest.fixture(scope="module")
@@ -335,3 +336,21 @@ def test_networks_and_addresses_survive_kill_9_and_a_reboot(certs, stubs):
             kill_job(uuid)
         delete_link("jb-nvr")
         home.cleanup()
+
+
+def test_rnx_network_commands_and_run_network(server):
+    from test_rnx import rnx
+    r = rnx("network", "create", "nvcli", "--cidr", "10.231.6.0/24", server=server)
+    try:
+        assert r.returncode == 0 and "jb-nvcli" in r.stdout, r
+        r = rnx("network", "list", server=server)
+        assert re.search(r"^nvcli\s+10\.231\.6\.0/24\s+jb-nvcli\s+0$", r.stdout, re.M), r.stdout
+        assert re.search(r"^none\s+-\s+-\s+0$", r.stdout, re.M), r.stdout
+        r = rnx("run", "--network", "nvcli", "-f", "sh", "-c", "grep eth0 /proc/net/dev >/dev/null && hostname -i", server=server)
+        assert r.returncode == 0 and r.stdout.strip().startswith("10.231.6."), r
+        r = rnx("network", "create", "nvcli2", "--cidr", "10.231.6.0/25", server=server)
+        assert r.returncode != 0 and "overlaps" in r.stderr, r
+    finally:
+        r = rnx("network", "remove", "nvcli", server=server)
+    assert r.returncode == 0, r
+    assert not link_exists("jb-nvcli")

@@ -3,6 +3,8 @@ enforced; memory volumes are a bounded tmpfs; jobs mount them read-write at /vol
 path of their choice, or read-only. Through the official SDK's volume methods and `volumes=`,
 and grpcio stubs from our proto for the fields the SDK does not read (sizeBytes, usedBytes)."""
 import errno
+import json
+import re
 import signal
 import time
 
@@ -190,3 +192,21 @@ def test_volumes_are_there_after_kill_9_and_after_a_reboot(certs, stubs):
         assert volume_mounts(home.data) == []
     finally:
         home.cleanup()
+
+
+def test_rnx_volume_commands_and_run_volume(server):
+    from test_rnx import rnx
+    r = rnx("volume", "create", "cli-vol", "--size", "8MB", server=server)
+    assert r.returncode == 0 and "cli-vol" in r.stdout and "8MB" in r.stdout, r
+    r = rnx("run", "--volume", "cli-vol", "-f", "sh", "-c", "echo via-rnx > /volumes/cli-vol/f", server=server)
+    assert r.returncode == 0, r
+    r = rnx("run", "--volume", "cli-vol:/in:ro", "-f", "cat", "/in/f", server=server)
+    assert r.returncode == 0 and "via-rnx" in r.stdout, r
+    r = rnx("volume", "list", server=server)
+    assert re.search(r"^cli-vol\s+filesystem\s+8MB\s+\S+\s+0\s", r.stdout, re.M), r.stdout
+    listed = json.loads(rnx("volume", "list", "--json", server=server).stdout)
+    assert [v["sizeBytes"] for v in listed if v["name"] == "cli-vol"] == [8 << 20]
+    r = rnx("volume", "create", "bad", "--size", "huge", server=server)
+    assert r.returncode != 0 and "size" in r.stderr, r
+    r = rnx("volume", "remove", "cli-vol", server=server)
+    assert r.returncode == 0 and "removed" in r.stdout, r
