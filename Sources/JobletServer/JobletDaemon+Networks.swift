@@ -9,8 +9,10 @@ extension JobletDaemon {
                                        backends: [any JobBackend], logger: Logger) -> (NetworkRegistry, VolumeRegistry) {
         let networks = NetworkRegistry(store: store, host: LinuxNetworkHost(log: { logger.info("\($0)") }),
                                        settings: configuration.networks)
-        let volumes = VolumeRegistry(store: store, host: LinuxVolumeHost(directory: data.appendingPathComponent("volumes").path))
-        for case let local as LocalBackend in backends { local.use(networks: networks, volumes: volumes) }
+        let locals = backends.compactMap { $0 as? LocalBackend }
+        let volumes = VolumeRegistry(store: store, host: LinuxVolumeHost(directory: data.appendingPathComponent("volumes").path,
+                                                                         becameShared: { locals.forEach { $0.renewWarmInits() } }))
+        locals.forEach { $0.use(networks: networks, volumes: volumes) }
         return (networks, volumes)
     }
 
@@ -27,6 +29,5 @@ extension JobletDaemon {
         } catch {
             throw ConfigurationError("mounting volumes: \(error)")
         }
-        localBackends.forEach { $0.renewWarmInits() }
     }
 }

@@ -22,7 +22,6 @@ public final class JobletDaemon: Sendable {
     /// Networks and volumes (issue 15).
     public let networks: NetworkRegistry
     public let volumes: VolumeRegistry
-    let localBackends: [LocalBackend]
 
     public init(configuration: DaemonConfiguration, backends: [any JobBackend], logger: Logger) throws {
         self.configuration = configuration
@@ -59,7 +58,6 @@ public final class JobletDaemon: Sendable {
         WorkflowService(engine: workflows).register(on: router)
         (networks, volumes) = Self.makeNetworksAndVolumes(configuration: configuration, store: store, data: data,
                                                           backends: backends, logger: logger)
-        localBackends = backends.compactMap { $0 as? LocalBackend }
         NetworkVolumeServices(networks: networks, volumes: volumes).register(on: router)
         var services = [Joblet_JobService.descriptor, Joblet_NetworkService.descriptor, Joblet_VolumeService.descriptor,
                         Joblet_MonitoringService.descriptor, Joblet_RuntimeService.descriptor, Joblet_JobletService.descriptor]

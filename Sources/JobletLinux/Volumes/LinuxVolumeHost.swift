@@ -8,10 +8,14 @@ import JobletCore
 public struct LinuxVolumeHost: VolumeHost {
     let directory: String
     let mkfs: String
+    /// Called when the volumes directory has just become a shared mount: job inits started
+    /// before (warm ones) are in mount namespaces without it and must be replaced.
+    let becameShared: @Sendable () -> Void
 
-    public init(directory: String, mkfs: String = "/usr/sbin/mkfs.ext4") {
+    public init(directory: String, mkfs: String = "/usr/sbin/mkfs.ext4", becameShared: @escaping @Sendable () -> Void = {}) {
         self.directory = directory
         self.mkfs = mkfs
+        self.becameShared = becameShared
     }
 
     func root(_ v: Volume) -> String { directory + "/" + v.name }
@@ -19,7 +23,7 @@ public struct LinuxVolumeHost: VolumeHost {
     public func dataPath(of v: Volume) -> String { root(v) + "/data" }
 
     public func create(_ v: Volume) throws {
-        if !isMounted(directory) { try mountIfNeeded([]) }
+        try shareDirectory()
         try FileIO.makeDirectories(dataPath(of: v), mode: 0o700)
         do {
             switch v.kind {
@@ -49,13 +53,25 @@ public struct LinuxVolumeHost: VolumeHost {
         if FileManager.default.fileExists(atPath: root(v)) {
             try JobDirectoryRemover.remove(jobID: v.name, under: directory)
         }
+        // The last volume gone: the shared mount of the directory goes too (made again with the next).
+        if isMounted(directory), ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? ["?"]).isEmpty {
+            _ = CJobletLinux_volume_unmount(directory)
+        }
+    }
+
+    /// Warm inits (InitPool) are in mount namespaces copied before a volume is mounted: the
+    /// volumes directory is a shared mount, so what is mounted under it reaches them too. Made
+    /// with the first volume, so that a server without volumes leaves no mount behind.
+    func shareDirectory() throws {
+        try FileIO.makeDirectories(directory, mode: 0o700)
+        let wasMounted = isMounted(directory)
+        try check(CJobletLinux_volume_share_directory(directory, wasMounted ? 0 : 1), "making \(directory) a shared mount")
+        if !wasMounted { becameShared() }
     }
 
     public func mountIfNeeded(_ volumes: [Volume]) throws {
-        // Warm inits (InitPool) are in mount namespaces copied before a volume is mounted: the
-        // volumes directory is a shared mount, so what is mounted under it reaches them too.
-        try FileIO.makeDirectories(directory, mode: 0o700)
-        try check(CJobletLinux_volume_share_directory(directory, isMounted(directory) ? 0 : 1), "making \(directory) a shared mount")
+        guard !volumes.isEmpty else { return }
+        try shareDirectory()
         for v in volumes where !isMounted(dataPath(of: v)) {
             try FileIO.makeDirectories(dataPath(of: v), mode: 0o700)
             switch v.kind {

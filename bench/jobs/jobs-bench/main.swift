@@ -10,6 +10,7 @@
 //
 // Common: --target HOST:PORT --certs DIR (admin-client-*.pem, ca-cert.pem), --max-memory MB and
 // --max-cpu PERCENT for the jobs (0: the server's defaults). Output: one JSON line.
+// --network NAME: the jobs' network (default: the server's jobs.defaultNetwork).
 import Foundation
 import Glibc
 import JobletAPI
@@ -30,6 +31,7 @@ struct Options {
     var command: [String] = []
     var maxMemoryMB: Int32 = 0   // 0: the server's default (512 MB unless configured)
     var maxCPU: Int32 = 0        // 0: the server's default (100 % of one core)
+    var network = ""             // networks (issue 15): "" is the server's jobs.defaultNetwork
 }
 
 func fail(_ message: String) -> Never {
@@ -60,6 +62,7 @@ func parse() -> Options {
         case "--warmup": o.warmup = Int(v) ?? o.warmup
         case "--max-memory": o.maxMemoryMB = Int32(v) ?? 0
         case "--max-cpu": o.maxCPU = Int32(v) ?? 0
+        case "--network": o.network = v
         default: fail("unknown option \(a)")
         }
     }
@@ -108,6 +111,7 @@ func request(_ command: [String], _ o: Options = options) -> Joblet_RunJobReques
     var r = Joblet_RunJobRequest()
     r.maxMemory = o.maxMemoryMB
     r.maxCpu = o.maxCPU
+    r.network = o.network
     r.command = command[0]
     r.args = Array(command.dropFirst())
     return r
