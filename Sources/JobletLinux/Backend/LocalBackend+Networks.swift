@@ -56,14 +56,14 @@ extension LocalBackend {
             return
         case .loopback:
             spec.network = .loopback
-            try FileManager.default.createDirectory(atPath: spec.jobDirectory, withIntermediateDirectories: true)
+            try FileIO.makeDirectories(spec.jobDirectory, mode: 0o711)  // as the runner makes it
             try Self.writeHosts(own: nil, shortID: shortID, name: job.name, peers: [], to: hostsPath)
         case .bridge, .isolated:
             let cidr = network.cidr!
             let address = try networks.allocate(on: network, jobID: job.id, jobName: Self.hostName(job.name) ?? "")
             spec.network = .bridge(bridge: network.bridge, address: address, prefix: cidr.prefix, gateway: cidr.gateway,
                                    isolated: network.kind == .isolated)
-            try FileManager.default.createDirectory(atPath: spec.jobDirectory, withIntermediateDirectories: true)
+            try FileIO.makeDirectories(spec.jobDirectory, mode: 0o711)  // as the runner makes it
             // `isolated` jobs cannot reach one another: they get no peers.
             let peers = network.kind == .isolated ? [] : try networks.peers(on: network.name).filter { $0.jobID != job.id }
             try Self.writeHosts(own: address, shortID: shortID, name: job.name, peers: peers, to: hostsPath)
