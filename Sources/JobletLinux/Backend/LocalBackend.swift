@@ -110,6 +110,7 @@ public final class LocalBackend: JobBackend {
     public func adopt(job: Job, events: JobEventSink) async {
         guard let handle = Self.handle(of: job) else {
             runner.discardUnrecorded(jobID: job.id)
+            releaseNetwork(jobID: job.id)
             _ = try? await events.transition(to: .failed, exitCode: -1,
                                              reason: "jobletd stopped before the job's process was started")
             return
