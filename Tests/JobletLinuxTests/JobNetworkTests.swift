@@ -33,7 +33,7 @@ final class JobNetworkTests: XCTestCase {
         XCTAssertEqual(exit.exitCode, 0, log)
         let lines = log.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.first, "eth0 lo ", log)
-        XCTAssertEqual(lines.dropFirst().first, "default via 0100E70A", log)  // 10.231.200.1, little-endian hex
+        XCTAssertEqual(lines.dropFirst().first, "default via 01C8E70A", log)  // 10.231.200.1, little-endian hex
         XCTAssertEqual(lines.last, "10.231.200.7", log)
         // The veth went with the job's namespace.
         let deadline = ContinuousClock.now + .seconds(5)
