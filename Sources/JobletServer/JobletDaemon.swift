@@ -58,7 +58,8 @@ public final class JobletDaemon: Sendable {
         WorkflowService(engine: workflows).register(on: router)
         (networks, volumes) = Self.makeNetworksAndVolumes(configuration: configuration, store: store, data: data,
                                                           backends: backends, logger: logger)
-        NetworkVolumeServices(networks: networks, volumes: volumes).register(on: router)
+        NetworkService(networks: networks).register(on: router)
+        VolumeService(volumes: volumes).register(on: router)
         var services = [Joblet_JobService.descriptor, Joblet_NetworkService.descriptor, Joblet_VolumeService.descriptor,
                         Joblet_MonitoringService.descriptor, Joblet_RuntimeService.descriptor, Joblet_JobletService.descriptor]
         if configuration.enableInteropTesting {

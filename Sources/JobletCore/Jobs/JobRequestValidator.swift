@@ -143,12 +143,16 @@ public struct JobRequestValidator: Sendable {
 
     /// Network and volume names: letters, digits, `.`, `_` and `-`, starting with a letter or digit.
     private static func checkName(_ name: String, what: String) throws(JobletError) {
-        let ok = name.utf8.count <= 64 && name.utf8.enumerated().allSatisfy { index, b in
+        guard isPlainName(name) else {
+            throw .invalidArgument("invalid \(what) name '\(name)': use letters, digits, '.', '_' and '-' (at most 64)")
+        }
+    }
+
+    /// Letters, digits, `.`, `_` and `-`, starting with a letter or digit, 1 to 64 bytes.
+    static func isPlainName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64 && name.utf8.enumerated().allSatisfy { index, b in
             let alnum = (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122)
             return alnum || (index > 0 && (b == 46 || b == 95 || b == 45))
-        }
-        guard ok, !name.isEmpty else {
-            throw .invalidArgument("invalid \(what) name '\(name)': use letters, digits, '.', '_' and '-' (at most 64)")
         }
     }
 

@@ -20,11 +20,7 @@ public struct Volume: Sendable, Equatable {
 
     /// Upstream's grammar: letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 64.
     public static func checkName(_ name: String) throws(JobletError) {
-        let ok = !name.isEmpty && name.utf8.count <= 64 && name.utf8.enumerated().allSatisfy { index, b in
-            let alnum = (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122)
-            return alnum || (index > 0 && (b == 46 || b == 95 || b == 45))
-        }
-        guard ok else {
+        guard JobRequestValidator.isPlainName(name) else {
             throw .invalidArgument("invalid volume name '\(name)': use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 64)")
         }
     }

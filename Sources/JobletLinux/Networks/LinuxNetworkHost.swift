@@ -43,7 +43,7 @@ public struct LinuxNetworkHost: NetworkHost {
     }
 
     public func hostRoutes() -> [IPv4CIDR] {
-        guard let text = try? String(contentsOfFile: "/proc/net/route", encoding: .utf8) else { return [] }
+        guard let text = try? FileIO.read("/proc/net/route") else { return [] }  // to EOF (Foundation stops at 4 KiB)
         let lines: [Substring] = Array(text.split(separator: "\n").dropFirst())
         return lines.compactMap { line -> IPv4CIDR? in
             let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)

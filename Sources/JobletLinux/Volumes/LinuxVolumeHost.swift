@@ -91,7 +91,8 @@ public struct LinuxVolumeHost: VolumeHost {
     /// Whether `path` is a mount point in our namespace (/proc/self/mountinfo: a bind mount has
     /// the same device as its parent, so comparing st_dev is not enough).
     func isMounted(_ path: String) -> Bool {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return false }
+        // FileIO reads to EOF; Foundation stops at procfs's first page (4 KiB), and hosts have more mounts.
+        guard let text = try? FileIO.read("/proc/self/mountinfo") else { return false }
         let escaped = path.replacingOccurrences(of: "\\", with: "\\134").replacingOccurrences(of: " ", with: "\\040")
             .replacingOccurrences(of: "\t", with: "\\011").replacingOccurrences(of: "\n", with: "\\012")
         return text.split(separator: "\n").contains { line in
