@@ -27,7 +27,9 @@ extension JobletDaemon {
         do {
             try volumes.mountAtStart()
         } catch {
-            throw ConfigurationError("mounting volumes: \(error)")
+            // Not fatal: the other volumes and every job without these work; a job naming one of
+            // these is refused (VolumeRegistry.mounts).
+            logger.error("some volumes could not be mounted: \(error)")
         }
     }
 }

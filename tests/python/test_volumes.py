@@ -165,6 +165,7 @@ def test_volumes_are_there_after_kill_9_and_after_a_reboot(certs, stubs):
         c = sdk(s)
         c.volumes.create_volume("durable", "8MB")
         c.volumes.create_volume("mem", "2MB", volume_type="memory")
+        c.volumes.create_volume("lost", "2MB")
         st, out = run_to_end(c, "sh", ["-c", "echo one > /volumes/durable/f; echo m > /volumes/mem/f"], volumes=["durable", "mem"])
         assert st["status"] == "COMPLETED", out
         c.close()
@@ -181,10 +182,15 @@ def test_volumes_are_there_after_kill_9_and_after_a_reboot(certs, stubs):
         # comes back empty, as tmpfs does).
         for p in mounts_under(home.data / "volumes"):
             assert __import__("subprocess").run(["umount", p]).returncode == 0
+        # One image lost meanwhile: the server still starts, and never hands out the bare directory.
+        (home.data / "volumes" / "lost" / "image").unlink()
         s = home.start()
         c = sdk(s)
         st, out = run_to_end(c, "sh", ["-c", "cat /volumes/durable/f; ls -A /volumes/mem | wc -l"], volumes=["durable", "mem"])
         assert out == "one\n0\n", out
+        msg = sdk_fails(c.jobs.run_job, grpc.StatusCode.FAILED_PRECONDITION, "true", volumes=["lost"])
+        assert "'lost' is not mounted" in msg, msg
+        c.volumes.remove_volume("lost")
         c.volumes.remove_volume("durable")
         c.volumes.remove_volume("mem")
         c.close()

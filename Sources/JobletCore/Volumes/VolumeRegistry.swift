@@ -79,6 +79,11 @@ public final class VolumeRegistry: Sendable {
                     + (names.isEmpty ? "there are none: create it with `rnx volume create \(binding.name) --size 1GB`"
                                      : "existing volumes: \(names.joined(separator: ", "))"))
             }
+            // Never the bare directory under a volume that is not mounted (its image lost, a
+            // failed mount at start): that would be storage without the volume's limit.
+            guard host.isMounted(volume) else {
+                throw JobletError.failedPrecondition("volume '\(volume.name)' is not mounted (see jobletd's log from its start); remove it and create it again")
+            }
             return (host.dataPath(of: volume), binding.target, binding.readOnly)
         }
     }

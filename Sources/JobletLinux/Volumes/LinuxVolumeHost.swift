@@ -72,15 +72,23 @@ public struct LinuxVolumeHost: VolumeHost {
     public func mountIfNeeded(_ volumes: [Volume]) throws {
         guard !volumes.isEmpty else { return }
         try shareDirectory()
+        var failures: [String] = []
         for v in volumes where !isMounted(dataPath(of: v)) {
-            try FileIO.makeDirectories(dataPath(of: v), mode: 0o700)
-            switch v.kind {
-            case .memory: try check(CJobletLinux_volume_mount_tmpfs(dataPath(of: v), UInt64(v.sizeBytes)), "mounting memory volume \(v.name)")
-            case .filesystem: try check(CJobletLinux_volume_mount_image(image(v), dataPath(of: v)), "mounting volume \(v.name) from \(image(v))")
+            do {
+                try FileIO.makeDirectories(dataPath(of: v), mode: 0o700)
+                switch v.kind {
+                case .memory: try check(CJobletLinux_volume_mount_tmpfs(dataPath(of: v), UInt64(v.sizeBytes)), "mounting memory volume \(v.name)")
+                case .filesystem: try check(CJobletLinux_volume_mount_image(image(v), dataPath(of: v)), "mounting volume \(v.name) from \(image(v))")
+                }
+                chmod(dataPath(of: v), 0o1777)
+            } catch {
+                failures.append("\(error)")
             }
-            chmod(dataPath(of: v), 0o1777)
         }
+        if !failures.isEmpty { throw LocalJobError.spawnFailed(failures.joined(separator: "; ")) }
     }
+
+    public func isMounted(_ v: Volume) -> Bool { isMounted(dataPath(of: v)) }
 
     public func usedBytes(of v: Volume) -> Int64? {
         var s = statvfs()
