@@ -61,7 +61,8 @@ public final class LocalJobRunner: Sendable {
         }
         self.seccompFilter = filter
         if config.warmInits > 0, let v1 = cgroups as? CgroupV1Controller, case .success(let exe) = initExecutable {
-            pool = InitPool(size: config.warmInits, cgroups: v1, initFD: exe.fd, log: log)
+            pool = InitPool(size: config.warmInits, cgroups: v1, initFD: exe.fd,
+                            newNetwork: config.warmInitsHaveNetworkNamespace, log: log)
         } else {
             pool = nil
         }
@@ -97,7 +98,8 @@ public final class LocalJobRunner: Sendable {
         defer { close(logFD) }
 
         // A warm init's cgroups become the job's by a rename; otherwise the init is started below.
-        var warm = spec.network.newNamespace ? pool?.take() : nil  // warm inits have a network namespace
+        // A warm init fits when its network namespace (or its lack of one) is what the job needs.
+        var warm = spec.network.newNamespace == config.warmInitsHaveNetworkNamespace ? pool?.take() : nil
         let cgroup: JobCgroup
         if let w = warm, let v1 = cgroups as? CgroupV1Controller, let renamed = try? v1.rename(w.cgroup, toJobID: spec.jobID) {
             cgroup = renamed
