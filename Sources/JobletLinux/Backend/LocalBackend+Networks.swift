@@ -1,6 +1,11 @@
 import Foundation
 import Glibc
 import JobletCore
+import Synchronization
+
+/// Held while /etc/hosts files are written: two jobs starting at once on one network would
+/// otherwise rewrite a peer's file at the same time.
+private let hostsFiles = Mutex(())
 
 /// Networks and volumes of local jobs (issue 15): the namespace, address and /etc/hosts a job's
 /// network gives it, and its volumes' bind mounts.
@@ -66,16 +71,20 @@ extension LocalBackend {
             try FileIO.makeDirectories(spec.jobDirectory, mode: 0o711)  // as the runner makes it
             // `isolated` jobs cannot reach one another: they get no peers.
             let peers = network.kind == .isolated ? [] : try networks.peers(on: network.name).filter { $0.jobID != job.id }
-            try Self.writeHosts(own: address, shortID: shortID, name: job.name, peers: peers, to: hostsPath)
+            try hostsFiles.withLock { _ in
+                try Self.writeHosts(own: address, shortID: shortID, name: job.name, peers: peers, to: hostsPath)
+            }
             // Jobs already on the network learn the new one's name (their file is rewritten in
             // place: the inode bind-mounted at their /etc/hosts stays the same).
             if network.kind == .bridge, Self.hostName(job.name) != nil {
                 let all = try networks.peers(on: network.name)
-                for peer in peers {
-                    let path = jobsDirectory.appendingPathComponent(peer.jobID).path + "/hosts"
-                    guard FileManager.default.fileExists(atPath: path) else { continue }
-                    try? Self.writeHosts(own: peer.address, shortID: String(peer.jobID.prefix(8)), name: peer.jobName,
-                                         peers: all.filter { $0.jobID != peer.jobID }, to: path)
+                hostsFiles.withLock { _ in
+                    for peer in peers {
+                        let path = jobsDirectory.appendingPathComponent(peer.jobID).path + "/hosts"
+                        guard FileManager.default.fileExists(atPath: path) else { continue }
+                        try? Self.writeHosts(own: peer.address, shortID: String(peer.jobID.prefix(8)), name: peer.jobName,
+                                             peers: all.filter { $0.jobID != peer.jobID }, to: path)
+                    }
                 }
             }
         }
