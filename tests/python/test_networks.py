@@ -33,15 +33,15 @@ while True:
     c.close()
 """
 
-# Connects to each argument (host:port), retrying for a second; prints what it got or why not.
+# Connects to each argument (host:port), retrying for 2.5 s (a loaded CI host); prints what it got or why not.
 CLIENT = r"""
 import socket, sys, time
 for target in sys.argv[1:]:
     host, port = target.rsplit(":", 1)
-    deadline, result = time.monotonic() + 1.0, None
+    deadline, result = time.monotonic() + 2.5, None
     while result is None:
         try:
-            c = socket.create_connection((host, int(port)), timeout=1.0)
+            c = socket.create_connection((host, int(port)), timeout=2.0)
             c.sendall(target.encode())
             result = c.recv(64).decode()
         except OSError as e:
