@@ -215,10 +215,13 @@ def test_isolated_jobs_cannot_reach_each_other(client, server):
         assert "failed" in out, out
     finally:
         stop(client, srv)
-    # The same pair on the default bridge does talk: the probe can tell.
-    srv, addr = start_listener(client, server)
+    # The same pair on a bridged network does talk: the probe can tell. (A network of this test's
+    # own: another jobletd on this host may hand out the default bridge's addresses too.)
+    if not network(client, "nva"):
+        client.networks.create_network("nva", CUSTOM["nva"])
+    srv, addr = start_listener(client, server, network="nva")
     try:
-        _, out = run_to_end(client, "python3", ["-c", CLIENT, f"{addr}:7000"])
+        _, out = run_to_end(client, "python3", ["-c", CLIENT, f"{addr}:7000"], network="nva")
         assert "-> pong" in out, out
     finally:
         stop(client, srv)
@@ -292,7 +295,7 @@ def test_a_full_network_is_resource_exhausted(client):
 
 def test_networks_and_addresses_survive_kill_9_and_a_reboot(certs, stubs):
     home = ServerDir(certs, "jobletd-pytest-networks-restart-")
-    started = []
+    started, s = [], None
     try:
         s = home.start()
         c = sdk(s)
@@ -332,6 +335,9 @@ def test_networks_and_addresses_survive_kill_9_and_a_reboot(certs, stubs):
         c.close()
         stop_cleanly(s)
     finally:
+        if s is not None and s.alive():
+            s.proc.kill()
+            s.proc.wait(timeout=10)
         for uuid in started:
             kill_job(uuid)
         delete_link("jb-nvr")

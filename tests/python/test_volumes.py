@@ -160,6 +160,7 @@ def test_bad_requests_name_the_problem(client, server):
 
 def test_volumes_are_there_after_kill_9_and_after_a_reboot(certs, stubs):
     home = ServerDir(certs, "jobletd-pytest-volumes-restart-")
+    s = None
     try:
         s = home.start()
         c = sdk(s)
@@ -197,6 +198,9 @@ def test_volumes_are_there_after_kill_9_and_after_a_reboot(certs, stubs):
         stop_cleanly(s)
         assert volume_mounts(home.data) == []
     finally:
+        if s is not None and s.alive():
+            s.proc.kill()
+            s.proc.wait(timeout=10)
         home.cleanup()
 
 
