@@ -78,6 +78,19 @@ final class NetworkRegistryTests: XCTestCase {
             removed.append(network.bridge)
         }
         func hostRoutes() -> [IPv4CIDR] { routes }
+        /// Addresses another server holds.
+        var elsewhere: Set<UInt32> = []
+        var claims: [UInt32: String] = [:]
+        func claim(address: UInt32, on network: JobNetwork, jobID: String) -> Bool {
+            lock.lock(); defer { lock.unlock() }
+            guard !elsewhere.contains(address), claims[address] == nil || claims[address] == jobID else { return false }
+            claims[address] = jobID
+            return true
+        }
+        func unclaim(address: UInt32, on network: JobNetwork, jobID: String) {
+            lock.lock(); defer { lock.unlock() }
+            if claims[address] == jobID { claims[address] = nil }
+        }
     }
 
     private func registry() throws -> (NetworkRegistry, RecordingHost, JobStore) {
@@ -104,14 +117,16 @@ final class NetworkRegistryTests: XCTestCase {
     }
 
     func testAllocationIsStoredPerJobAndFreedAndAFullNetworkIsExhausted() throws {
-        let (r, _, store) = try registry()
+        let (r, host, store) = try registry()
         let n = try r.create(name: "tiny", cidr: "10.4.0.0/29")
         let addresses = try (0..<5).map { try r.allocate(on: n, jobID: "job-\($0)", jobName: "j\($0)") }
         XCTAssertEqual(addresses.map(IPv4CIDR.format), (2...6).map { "10.4.0.\($0)" })
+        XCTAssertEqual(Set(host.claims.keys), Set(addresses))
         XCTAssertThrowsError(try r.checkFreeAddress(on: n)) { XCTAssertEqual(($0 as? JobletError)?.code, .resourceExhausted) }
         XCTAssertThrowsError(try r.allocate(on: n, jobID: "job-9", jobName: "")) { XCTAssertEqual(($0 as? JobletError)?.code, .resourceExhausted) }
         XCTAssertEqual(try r.jobCount(of: n), 5)
         r.release(jobID: "job-2")
+        XCTAssertNil(host.claims[addresses[2]], "released host-wide too")
         XCTAssertEqual(IPv4CIDR.format(try r.allocate(on: n, jobID: "job-9", jobName: "")), "10.4.0.4")
         XCTAssertEqual(try r.peers(on: "tiny").map(\.jobName).sorted(), ["", "j0", "j1", "j3", "j4"])
         XCTAssertThrowsError(try r.remove(name: "tiny")) { XCTAssertEqual(($0 as? JobletError)?.code, .failedPrecondition) }
@@ -121,6 +136,17 @@ final class NetworkRegistryTests: XCTestCase {
         try r.remove(name: "tiny")
         XCTAssertThrowsError(try r.remove(name: "tiny")) { XCTAssertEqual(($0 as? JobletError)?.code, .notFound) }
         XCTAssertThrowsError(try r.remove(name: "bridge")) { XCTAssertEqual(($0 as? JobletError)?.code, .failedPrecondition) }
+    }
+
+    func testAnAddressAnotherServerHoldsIsSkipped() throws {
+        let (r, host, _) = try registry()
+        let n = try r.create(name: "shared", cidr: "10.5.0.0/29")
+        host.elsewhere = [n.cidr!.base + 2, n.cidr!.base + 3]
+        XCTAssertEqual(IPv4CIDR.format(try r.allocate(on: n, jobID: "a", jobName: "")), "10.5.0.4")
+        XCTAssertEqual(IPv4CIDR.format(try r.allocate(on: n, jobID: "b", jobName: "")), "10.5.0.5")
+        _ = try r.allocate(on: n, jobID: "c", jobName: "")
+        XCTAssertThrowsError(try r.allocate(on: n, jobID: "d", jobName: "")) { XCTAssertEqual(($0 as? JobletError)?.code, .resourceExhausted) }
+        XCTAssertNil(try r.peers(on: "shared").first { $0.jobID == "d" }, "a refused job keeps no row")
     }
 
     func testAJobsNetworkIsItsRequestsOrTheDefaultAndUnknownOnesNameTheOthers() throws {

@@ -21,3 +21,25 @@ final class NetworkRulesetTests: XCTestCase {
         XCTAssertLessThanOrEqual(JobVeth.hostName(jobID: String(repeating: "f", count: 40)).utf8.count, 15)
     }
 }
+
+/// Host-wide address claims, in a directory of the test's own.
+final class AddressClaimsTests: XCTestCase {
+    func testOneHolderPerAddressUntilReleasedOrStale() throws {
+        let dir = NSTemporaryDirectory() + "claims-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var claims = AddressClaims(directory: dir, grace: 3600)
+        let net = JobNetwork(name: "n", kind: .bridge, cidr: try IPv4CIDR(parsing: "10.9.0.0/24"), bridge: "jb-n", builtIn: false)
+        let a = net.cidr!.base + 2
+        XCTAssertTrue(claims.claim(address: a, on: net, jobID: "11111111-aaaa"))
+        XCTAssertTrue(claims.claim(address: a, on: net, jobID: "11111111-aaaa"), "the holder may claim again")
+        XCTAssertFalse(claims.claim(address: a, on: net, jobID: "22222222-bbbb"))
+        claims.unclaim(address: a, on: net, jobID: "22222222-bbbb")  // not the holder: nothing happens
+        XCTAssertFalse(claims.claim(address: a, on: net, jobID: "22222222-bbbb"))
+        claims.unclaim(address: a, on: net, jobID: "11111111-aaaa")
+        XCTAssertTrue(claims.claim(address: a, on: net, jobID: "22222222-bbbb"))
+        // Past the grace, a claim whose job has no veth (it ended unreleased) is taken over.
+        claims.grace = -1
+        XCTAssertTrue(claims.claim(address: a, on: net, jobID: "33333333-cccc"))
+        XCTAssertEqual(try String(contentsOfFile: claims.path(a, net), encoding: .utf8), "33333333-cccc")
+    }
+}

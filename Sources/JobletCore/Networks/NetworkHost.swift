@@ -8,4 +8,9 @@ public protocol NetworkHost: Sendable {
     func removeBridge(of network: JobNetwork) throws
     /// Routes on the host other than our own bridges' (a new network must not overlap them).
     func hostRoutes() -> [IPv4CIDR]
+    /// Claims a job's address host-wide: another jobletd on this host may hand out addresses of
+    /// the same bridge from its own database. False when another job holds it.
+    func claim(address: UInt32, on network: JobNetwork, jobID: String) -> Bool
+    /// Gives up the job's claim (only its own).
+    func unclaim(address: UInt32, on network: JobNetwork, jobID: String)
 }

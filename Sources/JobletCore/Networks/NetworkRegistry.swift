@@ -115,13 +115,20 @@ public final class NetworkRegistry: Sendable {
         try host.establish(all())
     }
 
-    /// An address for the job on `network`; RESOURCE_EXHAUSTED when every address is taken.
+    /// An address for the job on `network`, stored and claimed host-wide; RESOURCE_EXHAUSTED when
+    /// every address is taken.
     public func allocate(on network: JobNetwork, jobID: String, jobName: String) throws -> UInt32 {
         guard let cidr = network.cidr else { throw JobletError.internal("network \(network.name) has no addresses") }
-        guard let address = try store.allocateAddress(network: network.name, cidr: cidr, jobID: jobID, jobName: jobName) else {
-            throw JobletError.resourceExhausted("network '\(network.name)' (\(cidr)) has no free address: every one of its \(cidr.jobAddresses.count) is held by a running job")
+        var heldElsewhere: Set<UInt32> = []
+        // Bounded: each round skips one more address another server holds.
+        for _ in 0..<64 {
+            guard let address = try store.allocateAddress(network: network.name, cidr: cidr, jobID: jobID, jobName: jobName,
+                                                          excluding: heldElsewhere) else { break }
+            if host.claim(address: address, on: network, jobID: jobID) { return address }
+            heldElsewhere.insert(address)
         }
-        return address
+        try? store.releaseAddress(jobID: jobID)
+        throw JobletError.resourceExhausted("network '\(network.name)' (\(cidr)) has no free address: every one of its \(cidr.jobAddresses.count) is held by a running job")
     }
 
     /// RESOURCE_EXHAUSTED when every job address of the network is held (checked at RunJob, so
@@ -134,6 +141,10 @@ public final class NetworkRegistry: Sendable {
     }
 
     public func release(jobID: String) {
+        if let held = try? store.allocation(jobID: jobID),
+           let network = try? all().first(where: { $0.name == held.network }) {
+            host.unclaim(address: held.address, on: network, jobID: jobID)
+        }
         try? store.releaseAddress(jobID: jobID)
     }
 

@@ -49,12 +49,14 @@ extension JobStore {
         }
     }
 
-    /// Stores the lowest free job address of `cidr` for the job, in one transaction; nil when full.
-    func allocateAddress(network: String, cidr: IPv4CIDR, jobID: String, jobName: String) throws -> UInt32? {
+    /// Stores the lowest free job address of `cidr` (not in `excluding`) for the job, in one
+    /// transaction; nil when full.
+    func allocateAddress(network: String, cidr: IPv4CIDR, jobID: String, jobName: String,
+                         excluding: Set<UInt32> = []) throws -> UInt32? {
         try write("allocating an address on network \(network)") { db in
             try db.execute(sql: "DELETE FROM network_allocation WHERE job_id = ?", arguments: [jobID])
-            let taken = Set(try Int64.fetchAll(db, sql: "SELECT address FROM network_allocation WHERE network = ?",
-                                               arguments: [network]).map { UInt32(truncatingIfNeeded: $0) })
+            let taken = excluding.union(try Int64.fetchAll(db, sql: "SELECT address FROM network_allocation WHERE network = ?",
+                                                           arguments: [network]).map { UInt32(truncatingIfNeeded: $0) })
             guard let address = NetworkAllocation.firstFree(in: cidr, taken: taken) else { return nil }
             try db.execute(sql: "INSERT INTO network_allocation (network, address, job_id, job_name) VALUES (?, ?, ?, ?)",
                            arguments: [network, Int64(address), jobID, jobName])
@@ -65,6 +67,15 @@ extension JobStore {
     func allocationCount(network: String) throws -> Int {
         try read("counting network addresses") { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM network_allocation WHERE network = ?", arguments: [network]) ?? 0
+        }
+    }
+
+    func allocation(jobID: String) throws -> NetworkAllocation? {
+        try read("reading the address of job \(jobID)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM network_allocation WHERE job_id = ?", arguments: [jobID]).map {
+                NetworkAllocation(network: $0["network"], address: UInt32(truncatingIfNeeded: $0["address"] as Int64),
+                                  jobID: $0["job_id"], jobName: $0["job_name"])
+            }
         }
     }
 

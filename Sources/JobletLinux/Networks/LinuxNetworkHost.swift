@@ -10,6 +10,7 @@ public struct LinuxNetworkHost: NetworkHost {
     /// The nft executable (Debian's nftables package).
     let nft: String
     let log: @Sendable (String) -> Void
+    let claims = AddressClaims()
 
     public init(nft: String = "/usr/sbin/nft", log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.nft = nft
@@ -52,6 +53,14 @@ public struct LinuxNetworkHost: NetworkHost {
             // /proc/net/route prints the kernel's network-order words as little-endian hex.
             return IPv4CIDR(base: dest.byteSwapped, prefix: mask.nonzeroBitCount)
         }
+    }
+
+    public func claim(address: UInt32, on network: JobNetwork, jobID: String) -> Bool {
+        claims.claim(address: address, on: network, jobID: jobID)
+    }
+
+    public func unclaim(address: UInt32, on network: JobNetwork, jobID: String) {
+        claims.unclaim(address: address, on: network, jobID: jobID)
     }
 
     /// The whole table: masquerade what leaves a network for elsewhere; drop traffic from one
