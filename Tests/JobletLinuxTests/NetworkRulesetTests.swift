@@ -16,6 +16,14 @@ final class NetworkRulesetTests: XCTestCase {
         XCTAssertFalse(LinuxNetworkHost.ruleset([a]).contains("drop"))
     }
 
+    func testOtherServersBridgesKeepTheirRules() throws {
+        let ours = JobNetwork(name: "bridge", kind: .bridge, cidr: try IPv4CIDR(parsing: "172.20.0.0/16"), bridge: "joblet0", builtIn: true)
+        let merged = LinuxNetworkHost.including([("joblet0", try IPv4CIDR(parsing: "172.20.0.0/16")),
+                                                 ("jb-theirs", try IPv4CIDR(parsing: "10.7.0.0/24"))], in: [ours])
+        XCTAssertEqual(merged.map(\.bridge), ["joblet0", "jb-theirs"])
+        XCTAssertTrue(LinuxNetworkHost.ruleset(merged).contains(#"iifname "jb-theirs" oifname { "joblet0" } drop"#))
+    }
+
     func testVethNamesFitAndComeFromTheJobID() {
         XCTAssertEqual(JobVeth.hostName(jobID: "0cd2cd85-d638-4ef6-8f67-538028319549"), "vj0cd2cd85")
         XCTAssertLessThanOrEqual(JobVeth.hostName(jobID: String(repeating: "f", count: 40)).utf8.count, 15)

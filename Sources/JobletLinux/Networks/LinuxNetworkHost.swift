@@ -34,7 +34,28 @@ public struct LinuxNetworkHost: NetworkHost {
             // Jobs' traffic is routed out through the host.
             try "1\n".write(toFile: "/proc/sys/net/ipv4/ip_forward", atomically: false, encoding: .utf8)
         }
-        try applyRules(Self.ruleset(bridged))
+        try applyRules(Self.ruleset(Self.including(bridgeRoutes(), in: bridged)))
+    }
+
+    /// Connected routes of jobletd bridges on this host (`jb-*`, `joblet*`): bridge name and CIDR.
+    func bridgeRoutes() -> [(bridge: String, cidr: IPv4CIDR)] {
+        guard let text = try? FileIO.read("/proc/net/route") else { return [] }
+        return text.split(separator: "\n").dropFirst().compactMap { line in
+            let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard f.count >= 8, f[0].hasPrefix("jb-") || f[0].hasPrefix("joblet"), f[2] == "00000000",
+                  let dest = UInt32(f[1], radix: 16), let mask = UInt32(f[7], radix: 16), mask != 0 else { return nil }
+            return (f[0], IPv4CIDR(base: dest.byteSwapped, prefix: mask.nonzeroBitCount))
+        }
+    }
+
+    /// `networks` plus the bridges of other jobletd servers on this host (the table is the host's:
+    /// reloading it must not drop their NAT and isolation rules).
+    static func including(_ routes: [(bridge: String, cidr: IPv4CIDR)], in networks: [JobNetwork]) -> [JobNetwork] {
+        var all = networks
+        for route in routes where !all.contains(where: { $0.bridge == route.bridge }) {
+            all.append(JobNetwork(name: route.bridge, kind: .bridge, cidr: route.cidr, bridge: route.bridge, builtIn: false))
+        }
+        return all
     }
 
     public func removeBridge(of network: JobNetwork) throws {
