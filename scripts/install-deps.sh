@@ -8,6 +8,8 @@ pkgs=(libnghttp2-dev libssl-dev libsqlite3-dev zlib1g-dev pkg-config protobuf-co
 pkgs+=(libseccomp-dev)
 # btrfs-progs: tests/python/test_sandbox.py makes a btrfs loop image for the workspace size limit.
 pkgs+=(btrfs-progs)
+# nftables: job networks' NAT and isolation rules (issue 15); e2fsprogs: mkfs.ext4 for filesystem volumes.
+pkgs+=(nftables e2fsprogs)
 # python3-venv: tests/python/test_runtimes.py builds a runtime whose setup.sh makes a virtual environment.
 pkgs+=(python3-venv)
 missing=()

@@ -43,6 +43,7 @@ struct job_spec {
     uint32_t filter_bytes;
     char **mounts;       // mountc triples: source, target, "ro"/"rw"
     uint32_t mountc;
+    uint32_t net_address, net_gateway, net_prefix;  // network byte order; CJobletLinux_SpawnNewNetwork
 };
 
 static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
@@ -145,6 +146,9 @@ static int read_spec(struct job_spec *s) {
     s->gid = h.gid;
     s->flags = h.flags;
     s->max_log_bytes = h.max_log_bytes;
+    s->net_address = h.net_address;
+    s->net_gateway = h.net_gateway;
+    s->net_prefix = h.net_prefix;
     if (h.filter_bytes) {
         void *filter = malloc(h.filter_bytes);
         if (!filter) { errno = ENOMEM; return -1; }
@@ -421,6 +425,21 @@ static void build_root(const struct job_spec *s) {
         FAIL_SETUP("remount / read-only");
 }
 
+// ---- the job's network namespace (issue 15) ----
+
+// lo up; with an address, eth0 (jobletd made it, the peer of a veth on the network's bridge)
+// gets it and comes up, and the gateway becomes the default route.
+static void configure_network(const struct job_spec *s) {
+    int rc, lo = CJobletLinux_net_link_index("lo");
+    if (lo < 0 || (rc = CJobletLinux_net_link_up(lo)) < 0) { errno = lo < 0 ? -lo : -rc; FAIL_SETUP("bringing up lo"); }
+    if (!s->net_address) return;
+    int eth = CJobletLinux_net_link_index("eth0");
+    if (eth < 0) { errno = -eth; FAIL_SETUP("eth0 (the job's end of its veth pair)"); }
+    if ((rc = CJobletLinux_net_address_add(eth, s->net_address, (int)s->net_prefix)) < 0) { errno = -rc; FAIL_SETUP("eth0 address"); }
+    if ((rc = CJobletLinux_net_link_up(eth)) < 0) { errno = -rc; FAIL_SETUP("bringing up eth0"); }
+    if (s->net_gateway && (rc = CJobletLinux_net_default_route(s->net_gateway)) < 0) { errno = -rc; FAIL_SETUP("default route"); }
+}
+
 // ---- the command (pid 2 of the namespace) ----
 
 static void exec_command(const struct job_spec *s) {
@@ -588,6 +607,7 @@ static _Noreturn void job_init(const struct job_spec *s, const CJobletLinux_Init
 
     if (setsid() < 0) FAIL_SETUP("setsid");
     if (sethostname(s->hostname, cj_str_len(s->hostname)) < 0) FAIL_SETUP("sethostname");
+    if (s->flags & CJobletLinux_SpawnNewNetwork) configure_network(s);
     build_root(s);
 
     // The init's own stdio is /dev/null; null_fd stays open to discard output past the cap.

@@ -16,14 +16,16 @@ enum { FD_CTL = 3, FD_LOG = 4, FD_STATUS = 5, FD_FIRST_FREE = 6 };
 // The spec on the control socket: this header, then `string_bytes` bytes of NUL-terminated strings:
 // hostname, rootfs_dir, workspace_dir, work_dir, argv[0..argc), envp[0..envc), then mountc
 // triples (source, target, "ro"/"rw").
-#define JOBLET_SPEC_MAGIC 0x4a424935u  // "JBI5"
+#define JOBLET_SPEC_MAGIC 0x4a424936u  // "JBI6"
 struct init_spec_header {
     uint32_t magic, uid, gid, argc, envc, string_bytes;
     uint32_t flags;  // CJobletLinux_Spawn* flags (CJobletLinux.h)
     uint32_t filter_bytes;   // a compiled seccomp filter (struct sock_filter[]) after the strings, or 0
     uint64_t max_log_bytes;  // the job's output cap (0: none); log_drain.c
     uint32_t mountc;         // extra bind mounts (CJobletLinux_MaxMounts at most)
-    uint32_t reserved;
+    uint32_t net_prefix;     // networks (issue 15): eth0's address and prefix, the default route's
+    uint32_t net_address;    // gateway (network byte order); used with CJobletLinux_SpawnNewNetwork
+    uint32_t net_gateway;
 };
 #define JOBLET_SPEC_MAX_BYTES (64u << 20)
 

@@ -151,7 +151,8 @@ static char *encode_spec(const CJobletLinux_SpawnSpec *s, size_t *len) {
     uint32_t filter_bytes = s->seccomp_filter ? s->seccomp_filter_bytes : 0;
     if (bytes + filter_bytes > JOBLET_SPEC_MAX_BYTES || argc == 0) return NULL;
     struct init_spec_header h = {JOBLET_SPEC_MAGIC, (uint32_t)s->uid, (uint32_t)s->gid, argc, envc, (uint32_t)bytes, s->flags,
-                              filter_bytes, s->max_log_bytes, mount_strings / 3, 0};
+                              filter_bytes, s->max_log_bytes, mount_strings / 3, s->net_prefix,
+                              s->net_address, s->net_gateway};
     char *buf = malloc(sizeof h + bytes + filter_bytes);
     if (!buf) return NULL;
     memcpy(buf, &h, sizeof h);
@@ -219,7 +220,7 @@ int CJobletLinux_spawn_prepare(const CJobletLinux_SpawnSpec *spec, CJobletLinux_
     pthread_sigmask(SIG_SETMASK, &all, &saved);
     pid_t pid = clone(spawn_child, (char *)stack + CHILD_STACK_SIZE,
                       CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
-                          CLONE_PIDFD | SIGCHLD,
+                          CLONE_PIDFD | SIGCHLD | ((spec->flags & CJobletLinux_SpawnNewNetwork) ? CLONE_NEWNET : 0),
                       &args, &pidfd, NULL, NULL);
     int clone_errno = errno;
     pthread_sigmask(SIG_SETMASK, &saved, NULL);

@@ -1280,6 +1280,8 @@ public struct Joblet_Volume: ProtoMessage {
     public var path: String = ""
     public var createdTime: String = ""
     public var jobCount: Int32 = 0
+    public var sizeBytes: Int64 = 0
+    public var usedBytes: Int64 = 0
     public var unknownFields = UnknownFields()
 
     public init() {}
@@ -1292,6 +1294,8 @@ public struct Joblet_Volume: ProtoMessage {
         if !self.path.isEmpty { n += 1 + ProtoSize.string(self.path) }
         if !self.createdTime.isEmpty { n += 1 + ProtoSize.string(self.createdTime) }
         if self.jobCount != 0 { n += 1 + ProtoSize.int32(self.jobCount) }
+        if self.sizeBytes != 0 { n += 2 + ProtoSize.int64(self.sizeBytes) }
+        if self.usedBytes != 0 { n += 2 + ProtoSize.int64(self.usedBytes) }
         return n
     }
 
@@ -1302,6 +1306,8 @@ public struct Joblet_Volume: ProtoMessage {
         if !self.path.isEmpty { writer.writeTag(34); writer.writeString(self.path) }
         if !self.createdTime.isEmpty { writer.writeTag(42); writer.writeString(self.createdTime) }
         if self.jobCount != 0 { writer.writeTag(48); writer.writeInt32(self.jobCount) }
+        if self.sizeBytes != 0 { writer.writeTag(1680); writer.writeInt64(self.sizeBytes) }
+        if self.usedBytes != 0 { writer.writeTag(1688); writer.writeInt64(self.usedBytes) }
         writer.writeUnknown(unknownFields)
     }
 
@@ -1314,6 +1320,8 @@ public struct Joblet_Volume: ProtoMessage {
             case 34: self.path = try reader.readString()
             case 42: self.createdTime = try reader.readString()
             case 48: self.jobCount = try reader.readInt32()
+            case 1680: self.sizeBytes = try reader.readInt64()
+            case 1688: self.usedBytes = try reader.readInt64()
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }

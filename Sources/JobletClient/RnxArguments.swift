@@ -42,5 +42,5 @@ public enum RnxArguments {
 
     /// Commands whose first argument is a subcommand (`rnx monitor status`, `rnx job metrics`,
     /// `rnx workflow status ID`): the flags go after the subcommand.
-    public static let commandGroups: Set<String> = ["monitor", "job", "workflow", "runtime"]
+    public static let commandGroups: Set<String> = ["monitor", "job", "workflow", "network", "volume", "runtime"]
 }

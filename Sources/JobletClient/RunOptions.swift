@@ -16,6 +16,9 @@ public struct RunOptions: Sendable, Equatable {
     public var gpus: Int32?
     public var gpuMemoryMB: Int32?
     public var infra: String?
+    /// Networks and volumes (issue 15): `--network`, `--volume NAME[:/path[:ro]]` (repeatable).
+    public var network: String?
+    public var volumes: [String] = []
     /// An installed runtime's name (`--runtime`).
     public var runtime: String?
     /// The job's command and its arguments; a leading `--` (the option terminator) is dropped.
@@ -46,6 +49,8 @@ public struct RunOptions: Sendable, Equatable {
         request.secretEnvironment = try KeyValue.parse(secretEnvironment, flag: "--secret-env")
         if let schedule { request.schedule = try Schedule.resolve(schedule, now: now) }
         request.uploads = try Uploads.collect(uploads)
+        request.network = network ?? ""
+        request.volumes = volumes
         return request
     }
 

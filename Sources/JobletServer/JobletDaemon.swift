@@ -19,6 +19,9 @@ public final class JobletDaemon: Sendable {
     let metrics: ServerMetrics?
     let metricsRuntime = MetricsRuntime()
     public let workflows: WorkflowEngine
+    /// Networks and volumes (issue 15).
+    public let networks: NetworkRegistry
+    public let volumes: VolumeRegistry
 
     /// `runtimes`: the local backend's installer (runtimes issue); nil: RuntimeService answers UNIMPLEMENTED.
     public init(configuration: DaemonConfiguration, backends: [any JobBackend], logger: Logger,
@@ -55,6 +58,10 @@ public final class JobletDaemon: Sendable {
         MonitoringService(sampler: SystemSampler(), nodeID: nodeID, engine: engine, usage: usage).register(on: router)
         workflows = WorkflowEngine(jobs: engine, maxConcurrentLaunches: configuration.workflowMaxConcurrentLaunches)
         WorkflowService(engine: workflows).register(on: router)
+        (networks, volumes) = Self.makeNetworksAndVolumes(configuration: configuration, store: store, data: data,
+                                                          backends: backends, logger: logger)
+        NetworkService(networks: networks).register(on: router)
+        VolumeService(volumes: volumes).register(on: router)
         if let runtimes {
             let r = configuration.runtimes
             let fetcher = RuntimeSourceFetcher(baseURL: r.githubBaseURL, timeout: .milliseconds(Int64(r.githubTimeoutSeconds * 1000)),
@@ -95,6 +102,7 @@ public final class JobletDaemon: Sendable {
     /// A busy port throws a one-line reason.
     @discardableResult
     public func start() async throws -> Int {
+        try establishNetworksAndVolumes()
         try await engine.start()
         try await workflows.start()
         let port: Int

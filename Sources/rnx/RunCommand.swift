@@ -38,6 +38,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Number of GPUs.", valueName: "N")) var gpus: Int32?
     @Option(help: ArgumentHelp("GPU memory per GPU in MB.", valueName: "MB")) var gpuMemory: Int32?
     @Option(help: ArgumentHelp("Where to run it (a backend-specific infrastructure name).", valueName: "name")) var infra: String?
+    @Option(help: ArgumentHelp("Network: bridge (default), isolated, none, host or a custom one.", valueName: "name")) var network: String?
+    @Option(name: .customLong("volume"), help: ArgumentHelp("Volume to mount: NAME (at /volumes/NAME), NAME:/path or NAME:/path:ro (repeatable).", valueName: "volume"))
+    var volumes: [String] = []
     @Flag(name: [.customShort("f"), .long], help: "Stream the job's log and exit with the job's exit code.") var follow = false
     @Option(help: ArgumentHelp("Run inside this installed runtime (rnx runtime list), e.g. python-3.11-ml.", valueName: "name")) var runtime: String?
     @Option(help: ArgumentHelp("Run a workflow YAML instead of a command (as `rnx workflow run`).", valueName: "file.yaml"))
@@ -58,6 +61,7 @@ struct RunCommand: AsyncParsableCommand {
         o.name = name; o.maxCPU = maxCpu; o.maxMemory = maxMemory; o.maxIOBPS = maxIobps; o.cpuCores = cpuCores
         o.environment = env; o.secretEnvironment = secretEnv; o.uploads = upload; o.workDir = workdir
         o.schedule = schedule; o.gpus = gpus; o.gpuMemoryMB = gpuMemory; o.infra = infra; o.command = command
+        o.network = network; o.volumes = volumes
         o.runtime = runtime
         return o
     }

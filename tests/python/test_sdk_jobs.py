@@ -293,8 +293,6 @@ def test_legacy_jobletservice_on_the_same_engine(client, jobs_server):
 @pytest.mark.parametrize("kwargs, needle", [
     (dict(gpu_count=1),
      "GPU jobs need a SkyPilot API server: start one with 'sky api start' and pass --skypilot-endpoint"),
-    (dict(network="isolated-net"), "network 'isolated-net'"),
-    (dict(volumes=["scratch"]), "volumes are not supported"),
 ])  # an unknown runtime is INVALID_ARGUMENT naming the installed ones: test_runtimes.py
 def test_unsupported_fields_are_refused_clearly(client, kwargs, needle):
     before = len(client.jobs.list_jobs())
@@ -302,6 +300,18 @@ def test_unsupported_fields_are_refused_clearly(client, kwargs, needle):
     assert needle in msg, msg
     if "gpu_count" in kwargs:
         assert msg == needle
+    assert len(client.jobs.list_jobs()) == before, "a refused job was stored"
+
+
+# Networks and volumes (issue 15): one that does not exist is a malformed request, named.
+@pytest.mark.parametrize("kwargs, needle", [
+    (dict(network="isolated-net"), "network 'isolated-net' does not exist; networks: bridge, isolated, none, host"),
+    (dict(volumes=["scratch"]), "volume 'scratch' does not exist"),
+])
+def test_unknown_networks_and_volumes_are_refused_clearly(client, kwargs, needle):
+    before = len(client.jobs.list_jobs())
+    msg = sdk_fails(client.jobs.run_job, grpc.StatusCode.INVALID_ARGUMENT, "true", **kwargs)
+    assert needle in msg, msg
     assert len(client.jobs.list_jobs()) == before, "a refused job was stored"
 
 

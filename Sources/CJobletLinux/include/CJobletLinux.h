@@ -30,17 +30,24 @@ typedef struct CJobletLinux_SpawnSpec {
     const char *const *mounts;        // NULL-terminated triples: host source, target inside the job,
                                       // "ro" or "rw"; bind-mounted (nosuid, nodev) before the pivot.
                                       // Targets are created as needed and never through a symlink.
+    uint32_t net_address;             // with CJobletLinux_SpawnNewNetwork: the job's IPv4 address on
+    uint32_t net_gateway;             // its eth0 (network byte order; 0: loopback only), the gateway
+    uint32_t net_prefix;              // (its default route) and the prefix length
 } CJobletLinux_SpawnSpec;
 
 /// At most this many extra mounts (volumes, runtime directories) in one job.
 enum { CJobletLinux_MaxMounts = 64 };
 
 /// Spec flags. Seccomp: the command runs under the default seccomp profile (joblet-init's).
+enum { CJobletLinux_SpawnSeccomp = 1u };
+/// Networks (issue 15): the init gets a network namespace of its own (CLONE_NEWNET) and brings up
+/// lo, and eth0 (made by jobletd before the spec is sent) when net_address is set.
+enum { CJobletLinux_SpawnNewNetwork = 2u };
 /// BuilderRoot (a runtime's setup.sh, runtimes issue): the system directories and /var are
 /// overlays of the host's with a throwaway upper layer on a tmpfs of the job's own; /opt, /root,
 /// /home and /srv are empty; / stays writable: the command may write anywhere in its view and
 /// nothing reaches the host.
-enum { CJobletLinux_SpawnSeccomp = 1u, CJobletLinux_SpawnBuilderRoot = 2u };
+enum { CJobletLinux_SpawnBuilderRoot = 4u };
 
 /// What joblet-init links in that jobletd does not (libseccomp): builds the filter (NULL with errno
 /// on failure) and loads it into the calling process (-1 with errno).
@@ -125,6 +132,28 @@ int CJobletLinux_remove_tree(int parent_fd, const char *name);
 /// bytes). -1 with errno: EOPNOTSUPP not btrfs; from the qgroup ioctl (ENOTCONN/EINVAL: quotas not
 /// enabled) after removing the subvolume again. btrfs_workspace.c.
 int CJobletLinux_make_limited_workspace(int parent_fd, const char *name, uint64_t max_bytes);
+
+/// rtnetlink (netlink.c); 0 or -errno. A bridge (created when missing, brought up); an address
+/// (EEXIST is success); a link's index or -errno; a link deleted (a missing one is success); a
+/// veth pair whose host end joins `master_index` (up; bridge-port isolated when asked) and whose
+/// peer is made inside the network namespace of `peer_pid`; lo/eth0 up; a default route.
+int CJobletLinux_net_bridge_add(const char *name);
+int CJobletLinux_net_address_add(int index, uint32_t address_be, int prefix);
+int CJobletLinux_net_link_index(const char *name);
+int CJobletLinux_net_link_delete(const char *name);
+int CJobletLinux_net_link_up(int index);
+int CJobletLinux_net_veth_add(const char *host_name, const char *peer_name, pid_t peer_pid, int master_index, int isolated);
+int CJobletLinux_net_default_route(uint32_t gateway_be);
+
+/// Volumes (loop_volume.c); 0 or -errno. An ext4 image on a free loop device (autoclear) mounted
+/// nosuid,nodev at `target`; a tmpfs of `bytes` (mode 0777); an unmount (not mounted: success;
+/// busy: detached).
+int CJobletLinux_volume_mount_image(const char *image, const char *target);
+int CJobletLinux_volume_mount_tmpfs(const char *target, uint64_t bytes);
+int CJobletLinux_volume_unmount(const char *target);
+/// Makes `path` a mount point (a bind onto itself, when `bind`) with shared propagation: a volume
+/// mounted under it later also appears in the mount namespaces of job inits started before.
+int CJobletLinux_volume_share_directory(const char *path, int bind);
 
 /// Swaps `a` and `b` atomically (renameat2 RENAME_EXCHANGE). 0, or -1 with errno.
 int CJobletLinux_rename_exchange(const char *a, const char *b);

@@ -51,7 +51,7 @@ public struct JobRequestValidator: Sendable {
         try Self.checkText(request.runtime, field: "runtime")
         try Self.checkText(request.infra, field: "infra")
         if !request.network.isEmpty { try Self.checkName(request.network, what: "network") }
-        for volume in request.volumes { try Self.checkName(volume, what: "volume") }
+        for volume in request.volumes { _ = try VolumeBinding(parsing: volume) }  // name[:/path[:ro]]
         guard request.gpuCount >= 0 else { throw .invalidArgument("gpuCount is negative (\(request.gpuCount))") }
         guard request.gpuMemoryMB >= 0 else {
             throw .invalidArgument("gpuMemoryMB is negative (\(request.gpuMemoryMB))")
@@ -143,12 +143,16 @@ public struct JobRequestValidator: Sendable {
 
     /// Network and volume names: letters, digits, `.`, `_` and `-`, starting with a letter or digit.
     private static func checkName(_ name: String, what: String) throws(JobletError) {
-        let ok = name.utf8.count <= 64 && name.utf8.enumerated().allSatisfy { index, b in
+        guard isPlainName(name) else {
+            throw .invalidArgument("invalid \(what) name '\(name)': use letters, digits, '.', '_' and '-' (at most 64)")
+        }
+    }
+
+    /// Letters, digits, `.`, `_` and `-`, starting with a letter or digit, 1 to 64 bytes.
+    static func isPlainName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64 && name.utf8.enumerated().allSatisfy { index, b in
             let alnum = (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122)
             return alnum || (index > 0 && (b == 46 || b == 95 || b == 45))
-        }
-        guard ok, !name.isEmpty else {
-            throw .invalidArgument("invalid \(what) name '\(name)': use letters, digits, '.', '_' and '-' (at most 64)")
         }
     }
 

@@ -67,6 +67,9 @@ extension JobStore {
         migrator.registerMigration("sandbox-v1: workspace_limit_mb column") { db in
             try db.execute(sql: "ALTER TABLE job ADD COLUMN workspace_limit_mb INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("networks-v1: networks, job addresses and volumes") { db in
+            try db.execute(sql: JobStore.networksV1)
+        }
         return migrator
     }
 }

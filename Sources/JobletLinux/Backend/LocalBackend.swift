@@ -1,5 +1,6 @@
 import Foundation
 import JobletCore
+import Synchronization
 
 /// The local backend: JobletCore's jobs run through `LocalJobRunner` (namespaces, cgroups,
 /// pivot_root). The runner's `JobProcessHandle` is the backend state stored with each job, so
@@ -15,6 +16,8 @@ public final class LocalBackend: JobBackend {
     let uids: JobUIDAllocator?
     /// Running jobs' counter files, open while /metrics reads them (LocalBackend+Usage).
     let counters = CgroupCounterCache()
+    /// Networks and volumes (issue 15), given once by the daemon (`use(networks:volumes:)`).
+    let registries = Mutex<Registries>(Registries())
     /// Installed runtimes (runtimes issue); nil: a job naming a runtime is refused.
     public let runtimes: RuntimeLibrary?
 
@@ -34,12 +37,7 @@ public final class LocalBackend: JobBackend {
         if request.gpuCount > 0 {
             return .failedPrecondition("GPU jobs need a SkyPilot API server: start one with 'sky api start' and pass --skypilot-endpoint")
         }
-        if !request.network.isEmpty && request.network != "host" {
-            return .failedPrecondition("network '\(request.network)': job networks are not supported by this server yet (omit network, or use 'host')")
-        }
-        if !request.volumes.isEmpty {
-            return .failedPrecondition("volumes are not supported by this server yet (got \(request.volumes.joined(separator: ", ")))")
-        }
+        if let refusal = networkAndVolumeRefusal(request) { return refusal }
         var check = CommandCheck(request: request, defaultPath: LocalJobRunnerConfig.defaultPath)
         if !request.runtime.isEmpty {
             guard let runtimes else { return .failedPrecondition("runtime '\(request.runtime)': this server has no runtimes directory configured") }
@@ -79,7 +77,15 @@ public final class LocalBackend: JobBackend {
             },
             user: user)
         spec.workspaceMB = request.workspaceLimitMB > 0 ? request.workspaceLimitMB : nil
+        // The runtime's trees first: a volume may be mounted inside one of them.
         spec.mounts += runtime?.mounts ?? []
+        do {
+            try attachNetworkAndVolumes(job: job, request: request, to: &spec)
+        } catch {
+            releaseNetwork(jobID: job.id)
+            if let uids, let uid = user?.uid, uids.owner(ofJob: job.id) != uid { uids.release(uid) }
+            throw error
+        }
         let handle: JobProcessHandle
         let uids = self.uids
         do {
@@ -92,6 +98,7 @@ public final class LocalBackend: JobBackend {
         } catch {
             // Nothing of the job's owns the uid (no workspace was made): it may go to another job.
             if let uids, let uid = user?.uid, uids.owner(ofJob: job.id) != uid { uids.release(uid) }
+            releaseNetwork(jobID: job.id)
             throw JobletError.failedPrecondition("cannot start job: \(error)")
         }
         // handle.warnings are in the log already: the runner wrote them before the job's init took it.
@@ -102,6 +109,7 @@ public final class LocalBackend: JobBackend {
             // Stopped (or deleted) while it was being spawned: nothing may run that no record watches.
             _ = try? await runner.stop(handle, grace: .zero)
             runner.forget(handle)
+            releaseNetwork(jobID: job.id)
             throw error
         }
         watch(handle, events: events)
@@ -120,6 +128,7 @@ public final class LocalBackend: JobBackend {
     public func adopt(job: Job, events: JobEventSink) async {
         guard let handle = Self.handle(of: job) else {
             let started = runner.discardUnrecorded(jobID: job.id, jobDirectory: jobsDirectory.appendingPathComponent(job.id).path)
+            releaseNetwork(jobID: job.id)
             if !started, job.status == .initializing, let request = try? events.request() {
                 await relaunch(job, request: request, events: events)
                 return
@@ -173,6 +182,7 @@ public final class LocalBackend: JobBackend {
     }
 
     private func report(_ exit: JobExit, events: JobEventSink) async {
+        releaseNetwork(jobID: events.jobID)
         events.logAppended()
         if exit.usage.cpuNanoseconds != nil { try? events.recordFinalUsage(Self.jobUsage(exit.usage)) }
         let status: JobStatus = exit.stopped ? .stopped : (exit.exitCode == 0 && exit.signal == nil ? .completed : .failed)

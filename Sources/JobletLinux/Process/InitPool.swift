@@ -26,6 +26,8 @@ final class InitPool: Sendable {
     let size: Int
     let cgroups: CgroupV1Controller
     let initFD: Int32
+    /// Inits cloned with a network namespace of their own (CLONE_NEWNET).
+    let newNetwork: Bool
     let log: @Sendable (String) -> Void
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "jobletd.init-pool")
@@ -38,10 +40,11 @@ final class InitPool: Sendable {
         var failures = 0
     }
 
-    init(size: Int, cgroups: CgroupV1Controller, initFD: Int32, log: @escaping @Sendable (String) -> Void) {
+    init(size: Int, cgroups: CgroupV1Controller, initFD: Int32, newNetwork: Bool = true, log: @escaping @Sendable (String) -> Void) {
         self.size = size
         self.cgroups = cgroups
         self.initFD = initFD
+        self.newNetwork = newNetwork
         self.log = log
         removeStale()
         refill()
@@ -66,6 +69,18 @@ final class InitPool: Sendable {
         var prepared = warm.prepared
         CJobletLinux_prepared_discard(&prepared)
         try? cgroups.remove(cgroup ?? warm.cgroup)
+    }
+
+    /// Replaces every warm init with a fresh one: their mount namespaces are copies of the
+    /// server's from when they started, and must see the volumes directory's shared mount (issue 15).
+    func renew() {
+        queue.sync {}  // a refill under way finishes first
+        let old = state.withLock { s -> [Warm] in
+            defer { s.warm = [] }
+            return s.warm
+        }
+        old.forEach { discard($0) }
+        refill()
     }
 
     /// No more refills; every warm init is killed and its cgroup removed.
@@ -130,6 +145,8 @@ final class InitPool: Sendable {
             spec.init_fd = initFD
             spec.cgroup_procs = procs.baseAddress
             spec.cgroup_fd = -1
+            // Networks (issue 15): a job whose network kind differs from the pool's starts cold.
+            spec.flags = newNetwork ? UInt32(CJobletLinux_SpawnNewNetwork) : 0
             return CJobletLinux_spawn_prepare(&spec, &prepared, &result)
         }
         guard rc == 0 else {

@@ -20,6 +20,9 @@ enum JobSpawner {
         var maxLogBytes: UInt64 = 0
         var seccompFilter: [UInt8]? = nil
         var mounts: [JobMount] = []
+        /// Networks (issue 15): anything but `.host` is a namespace of its own.
+        var network: JobNetworkSetup = .host
+        var jobID = ""
         /// A runtime's builder: overlay system directories, a writable root (CJobletLinux_SpawnBuilderRoot).
         var builderRoot = false
     }
@@ -40,6 +43,7 @@ enum JobSpawner {
         defer { if cgroupFD >= 0 { close(cgroupFD) } }
 
         var result = CJobletLinux_SpawnResult()
+        var vethError: (any Error)?
         let filter = request.seccompFilter ?? []
         let rc = filter.withUnsafeBytes { filterBytes in withCStrings(request.argv) { argv in
             withCStrings(request.environment) { envp in
@@ -58,9 +62,26 @@ enum JobSpawner {
                                         max_log_bytes: request.maxLogBytes,
                                         seccomp_filter: filter.isEmpty ? nil : filterBytes.baseAddress,
                                         seccomp_filter_bytes: UInt32(filter.count),
-                                        mounts: mounts)
-                                    if var warm = prepared { return CJobletLinux_spawn_start(&warm, &spec, &result) }
-                                    return CJobletLinux_spawn(&spec, &result)
+                                        mounts: mounts, net_address: 0, net_gateway: 0, net_prefix: 0)
+                                    if request.network.newNamespace { spec.flags |= UInt32(CJobletLinux_SpawnNewNetwork) }
+                                    if case .bridge(_, let address, let prefix, let gateway, _) = request.network {
+                                        spec.net_address = address.bigEndian
+                                        spec.net_gateway = gateway.bigEndian
+                                        spec.net_prefix = UInt32(prefix)
+                                    }
+                                    var warm = CJobletLinux_Prepared()
+                                    if let prepared { warm = prepared } else if CJobletLinux_spawn_prepare(&spec, &warm, &result) != 0 { return Int32(-1) }
+                                    // The job's eth0 is made in the init's namespace before the init reads its spec.
+                                    if case .bridge(let bridge, _, _, _, let isolated) = request.network {
+                                        do {
+                                            try JobVeth.add(jobID: request.jobID, bridge: bridge, isolated: isolated, initPID: warm.pid)
+                                        } catch {
+                                            CJobletLinux_prepared_discard(&warm)
+                                            vethError = error
+                                            return Int32(-1)
+                                        }
+                                    }
+                                    return CJobletLinux_spawn_start(&warm, &spec, &result)
                                 }
                             }
                         }
@@ -68,6 +89,7 @@ enum JobSpawner {
                 }
             } }
         } }
+        if let vethError { throw vethError }
         let what = withUnsafeBytes(of: result.what) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         guard rc == 0 else {
             let why = LinuxError.message(for: result.error)

@@ -61,7 +61,8 @@ public final class LocalJobRunner: Sendable {
         }
         self.seccompFilter = filter
         if config.warmInits > 0, let v1 = cgroups as? CgroupV1Controller, case .success(let exe) = initExecutable {
-            pool = InitPool(size: config.warmInits, cgroups: v1, initFD: exe.fd, log: log)
+            pool = InitPool(size: config.warmInits, cgroups: v1, initFD: exe.fd,
+                            newNetwork: config.warmInitsHaveNetworkNamespace, log: log)
         } else {
             pool = nil
         }
@@ -97,7 +98,8 @@ public final class LocalJobRunner: Sendable {
         defer { close(logFD) }
 
         // A warm init's cgroups become the job's by a rename; otherwise the init is started below.
-        var warm = pool?.take()
+        // A warm init fits when its network namespace (or its lack of one) is what the job needs.
+        var warm = spec.network.newNamespace == config.warmInitsHaveNetworkNamespace ? pool?.take() : nil
         let cgroup: JobCgroup
         if let w = warm, let v1 = cgroups as? CgroupV1Controller, let renamed = try? v1.rename(w.cgroup, toJobID: spec.jobID) {
             cgroup = renamed
@@ -121,7 +123,8 @@ public final class LocalJobRunner: Sendable {
                 hostname: spec.shortID, rootfs: rootfs, workspace: workspace, workDirectory: spec.workDirectory,
                 placement: cgroups.placement(for: cgroup), logFD: logFD, statusFD: statusFD, user: user,
                 initFD: initFD, seccomp: config.seccomp, maxLogBytes: config.maxLogBytes,
-                seccompFilter: seccompFilter, mounts: spec.mounts, builderRoot: spec.builderRoot)
+                seccompFilter: seccompFilter, mounts: spec.mounts, network: spec.network, jobID: spec.jobID,
+                builderRoot: spec.builderRoot)
             let spawned: JobSpawner.Spawned
             do {
                 spawned = try JobSpawner.spawn(request, prepared: prepared)
@@ -279,6 +282,9 @@ public final class LocalJobRunner: Sendable {
         pool?.close()
         watcher.stop()
     }
+
+    /// Warm inits started again (after the volumes directory became a shared mount).
+    public func renewWarmInits() { pool?.renew() }
 
     /// Jobs this runner is watching or has seen finish.
     public var trackedJobIDs: [String] { state.withLock { Array($0.jobs.keys) } }

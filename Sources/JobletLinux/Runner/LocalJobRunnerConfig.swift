@@ -15,6 +15,9 @@ public struct LocalJobRunnerConfig: Sendable {
     public var defaultWorkspaceMB: Int = 0
     /// Job inits started ahead of their jobs on cgroup v1 (InitPool.swift; `jobs.warmInits`); 0: none.
     public var warmInits: Int = 0
+    /// Whether warm inits have a network namespace of their own (issue 15): yes when most jobs get
+    /// one (`jobs.defaultNetwork` other than `host`). A job of the other kind starts a fresh init.
+    public var warmInitsHaveNetworkNamespace = true
 
     public init(defaultUser: JobUser = .nobody, killTimeout: Duration = .seconds(5), initPath: String? = nil,
                 seccomp: SeccompProfile = .default, maxLogBytes: UInt64 = 1 << 30) {

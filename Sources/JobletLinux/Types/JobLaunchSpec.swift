@@ -25,6 +25,8 @@ public struct JobLaunchSpec: Sendable {
     /// Bind mounts into the job's root (volumes, runtime trees), in order: a later target may lie
     /// inside an earlier one. At most `CJobletLinux_MaxMounts`.
     public var mounts: [JobMount] = []
+    /// The job's network (issue 15); `.host` keeps the server's.
+    public var network: JobNetworkSetup = .host
     /// A runtime's builder sandbox (runtimes issue): the system directories are overlays of the
     /// host's with a throwaway upper layer and / is writable, so setup.sh may write anywhere in
     /// its view while nothing reaches the host; only `mounts` marked writable keep what it writes.

@@ -53,6 +53,11 @@ enum ConfigKeys {
         "jobs.firstUID": .integer,
         "jobs.uidCount": .integer,
         "jobs.warmInits": .integer,
+        // Networks (docs/networks.md).
+        "jobs.defaultNetwork": .string,
+        "jobs.allowHostNetwork": .boolean,
+        "jobs.bridgeCIDR": .string,
+        "jobs.isolatedCIDR": .string,
         // Runtimes (docs/runtimes.md).
         "runtimes": .section,
         "runtimes.path": .string,

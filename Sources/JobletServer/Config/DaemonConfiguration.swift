@@ -52,6 +52,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var jobDefaultWorkspaceMB = 0
     /// Sandbox (issue 16): job inits started ahead of their jobs on cgroup v1 (`jobs.warmInits`; 0: none).
     public var jobWarmInits = 2
+    /// Networks (issue 15): `jobs.defaultNetwork`, `jobs.allowHostNetwork`, `jobs.bridgeCIDR`, `jobs.isolatedCIDR`.
+    public var networks = NetworkRegistry.Settings()
     /// Where GPU jobs go (`skypilot:` in YAML, `--skypilot-endpoint`, `JOBLET_SKYPILOT_ENDPOINT`).
     public var skypilot = SkyPilotSettings()
     /// Workflow jobs being launched at once (`workflows.maxConcurrentLaunches`); more wait their turn.
@@ -212,6 +214,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 guard (0...64).contains(v) else { throw ConfigurationError("config \(path): jobs.warmInits must be 0...64, got \(v)") }
                 jobWarmInits = v
             }
+            try applyNetworkSettings(j, path: path)  // networks (issue 15)
             if let v = j.maxLogBytes {
                 guard v >= 0 else { throw ConfigurationError("config \(path): jobs.maxLogBytes must be >= 0 (0: no cap), got \(v)") }
                 jobMaxLogBytes = UInt64(v)
@@ -253,6 +256,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var uidCount: Int64?  // sandbox (issue 16)
             var defaultWorkspaceMB: Int?  // sandbox (issue 16)
             var warmInits: Int?  // sandbox (issue 16)
+            var defaultNetwork: String?  // networks (issue 15)
+            var allowHostNetwork: Bool?
+            var bridgeCIDR: String?
+            var isolatedCIDR: String?
         }
         var server: Server?
         var jobs: Jobs?

@@ -10,7 +10,8 @@
 //
 // Common: --target HOST:PORT --certs DIR (admin-client-*.pem, ca-cert.pem), --max-memory MB and
 // --max-cpu PERCENT for the jobs (0: the server's defaults), --runtime NAME (an installed runtime
-// the jobs run inside). Output: one JSON line.
+// the jobs run inside), --network NAME (the jobs' network; default: the server's
+// jobs.defaultNetwork). Output: one JSON line.
 import Foundation
 import Glibc
 import JobletAPI
@@ -32,6 +33,7 @@ struct Options {
     var maxMemoryMB: Int32 = 0   // 0: the server's default (512 MB unless configured)
     var maxCPU: Int32 = 0        // 0: the server's default (100 % of one core)
     var runtime = ""             // --runtime NAME: the jobs run inside this installed runtime
+    var network = ""             // networks (issue 15): "" is the server's jobs.defaultNetwork
 }
 
 func fail(_ message: String) -> Never {
@@ -63,6 +65,7 @@ func parse() -> Options {
         case "--max-memory": o.maxMemoryMB = Int32(v) ?? 0
         case "--max-cpu": o.maxCPU = Int32(v) ?? 0
         case "--runtime": o.runtime = v
+        case "--network": o.network = v
         default: fail("unknown option \(a)")
         }
     }
@@ -112,6 +115,7 @@ func request(_ command: [String], _ o: Options = options) -> Joblet_RunJobReques
     r.maxMemory = o.maxMemoryMB
     r.maxCpu = o.maxCPU
     r.runtime = o.runtime
+    r.network = o.network
     r.command = command[0]
     r.args = Array(command.dropFirst())
     return r
