@@ -32,10 +32,21 @@ public protocol JobBackend: Sendable {
     /// DeleteJob / DeleteAllJobs of a final job: removes whatever this backend keeps on this host
     /// for it (the local backend: its workspace and exit status). Absent files are not an error.
     func removeFiles(jobID: String) throws
+    /// PauseJob / ResumeJob (training, issue 19): freeze or thaw the job's processes and return
+    /// once done. The engine checks the status and records PAUSED / RUNNING afterwards.
+    func pause(job: Job) async throws
+    func resume(job: Job) async throws
 }
 
 extension JobBackend {
     public func isMeant(for request: JobRequest) -> Bool { false }
     /// Backends that keep nothing on this host per job.
     public func removeFiles(jobID: String) throws {}
+    /// Backends that cannot freeze a job (a SkyPilot job runs on a cloud's machine).
+    public func pause(job: Job) async throws {
+        throw JobletError.failedPrecondition("job \(job.id) runs on the '\(name)' backend, which cannot pause jobs; only local jobs can be paused (stop it instead)")
+    }
+    public func resume(job: Job) async throws {
+        throw JobletError.failedPrecondition("job \(job.id) runs on the '\(name)' backend, which cannot pause or resume jobs")
+    }
 }

@@ -273,7 +273,7 @@ public actor JobEngine {
         throw ownRefusal ?? firstRefusal ?? JobletError.unavailable("no job backend is configured")
     }
 
-    private func backend(named name: String) -> (any JobBackend)? {
+    func backend(named name: String) -> (any JobBackend)? {
         backends.first { $0.name == name }
     }
 

@@ -93,6 +93,7 @@ public final class LocalBackend: JobBackend {
     public func stop(job: Job, grace: Duration) async throws {
         guard let handle = Self.handle(of: job) else { return }
         if !runner.trackedJobIDs.contains(job.id) { _ = runner.adopt(handle) }
+        thawIfPaused(job, handle)  // training (issue 19)
         do {
             _ = try await runner.stop(handle, grace: grace)
         } catch where !runner.trackedJobIDs.contains(job.id) {

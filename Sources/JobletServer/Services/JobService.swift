@@ -120,6 +120,7 @@ public struct JobService: Sendable {
         router.unary(m.listJobs, Joblet_EmptyRequest.self, list)
         router.serverStreaming(m.getJobLogs, Joblet_GetJobLogsReq.self, Joblet_DataChunk.self, logs)
         registerLegacy(on: router)
+        registerPause(on: router)  // training (issue 19)
     }
 
     /// History first, then live output until the job is final; the reader reads the file at
