@@ -48,7 +48,7 @@ final class RegistryTests: XCTestCase {
             "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
             "grpc.testing.TestService", "grpc.testing.UnimplementedService",
         ])
-        XCTAssertEqual(services["joblet.JobService"]?.methods.count, 13)  // 12 upstream + StopWorkflow (workflows)
+        XCTAssertEqual(services["joblet.JobService"]?.methods.count, 19)  // 12 upstream + StopWorkflow (workflows) + 6 (training)
         XCTAssertEqual(services["joblet.RuntimeService"]?.methods.count, 9)
         XCTAssertEqual(services["grpc.testing.TestService"]?.methods.count, 8)
 
@@ -67,7 +67,7 @@ final class RegistryTests: XCTestCase {
     }
 
     func testMessageTypesByName() {
-        XCTAssertEqual(JobletAPIRegistry.messageTypes.count, 111)  // 107 upstream + StopWorkflowRequest/Response (workflows) + the job metrics messages (monitoring)
+        XCTAssertEqual(JobletAPIRegistry.messageTypes.count, 126)  // 107 upstream + StopWorkflowRequest/Response (workflows) + the job metrics messages (monitoring) + 15 (training)
         XCTAssert(JobletAPIRegistry.messageTypes["joblet.RunJobRes"] == Joblet_RunJobRes.self)
         XCTAssert(JobletAPIRegistry.messageTypes["grpc.health.v1.HealthCheckResponse"] == Grpc_Health_V1_HealthCheckResponse.self)
         for (name, type) in JobletAPIRegistry.messageTypes { XCTAssertEqual(type.protoMessageName, name) }
