@@ -19,6 +19,8 @@ public final class JobletDaemon: Sendable {
     let metrics: ServerMetrics?
     let metricsRuntime = MetricsRuntime()
     public let workflows: WorkflowEngine
+    /// Training metrics from job output and metrics files (issue 19).
+    let training: TrainingMetricsCollector
 
     public init(configuration: DaemonConfiguration, backends: [any JobBackend], logger: Logger) throws {
         self.configuration = configuration
@@ -46,6 +48,7 @@ public final class JobletDaemon: Sendable {
                            diskReserve: DiskReserve(directory: data, minFreeMB: configuration.minFreeDiskMB))
 
         nodeID = try NodeIdentity.loadOrCreate(dataDirectory: data)
+        training = TrainingMetricsCollector(engine: engine)
         let usage = JobUsageTracker(engine: engine, sources: backends.compactMap { $0 as? any JobUsageSource })
 
         let router = RPCRouter()
@@ -87,6 +90,7 @@ public final class JobletDaemon: Sendable {
     /// A busy port throws a one-line reason.
     @discardableResult
     public func start() async throws -> Int {
+        await training.start()  // before the engine's: it hears every re-adopted job's transitions
         try await engine.start()
         try await workflows.start()
         let port: Int
@@ -105,6 +109,7 @@ public final class JobletDaemon: Sendable {
         await server.shutdown(drainTimeout: .milliseconds(Int64(configuration.drainTimeoutSeconds * 1000)))
         // Jobs keep running: the next start re-adopts them.
         await workflows.shutdown()
+        await training.shutdown()
         await engine.shutdown()
     }
 }

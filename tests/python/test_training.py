@@ -141,3 +141,91 @@ def test_paused_job_stays_paused_across_restart(certs, workdir, stubs, pb):
         client.close()
     finally:
         stop_jobletd(server)
+
+
+# MARK: training metrics
+
+TRAIN = r"""
+i=1
+for loss in 2.5 1.25 0.833 0.625 0.5; do
+  echo "step $i of 5"
+  echo "##joblet-metric {\"step\": $((i * 100)), \"epoch\": 1, \"loss\": $loss, \"learning_rate\": 0.0002}"
+  i=$((i + 1))
+  sleep 0.2
+done
+echo '##joblet-metric {"step": oops}'
+echo '{"eval_loss": 0.25, "step": 500}' >> "$JOBLET_METRICS_FILE"
+echo 'not json' >> "$JOBLET_METRICS_FILE"
+[ -e /work/hold ] || sleep 30
+"""
+
+
+def training_job(client, extra=""):
+    return client.jobs.run_job("sh", ["-c", TRAIN.replace("[ -e /work/hold ] || sleep 30", extra)], name="train")["job_uuid"]
+
+
+def test_metrics_visible_while_running_and_kept(tserver, pb):
+    client = sdk(tserver)
+    stub = jobs(tserver, pb)
+    uid = training_job(client, "sleep 30")
+    deadline = time.monotonic() + 20
+    while True:
+        st = raw_status(tserver, uid)
+        if st.HasField("training") and st.training.step >= 200:
+            break
+        assert time.monotonic() < deadline, f"no metrics while running: {st}"
+        time.sleep(0.1)
+    assert st.status == "RUNNING", "metrics are visible while the job runs"
+    assert st.training.learning_rate == pytest.approx(0.0002)
+    assert st.training.epoch == 1
+    # Wait for the end of the script's metrics, then stop it.
+    deadline = time.monotonic() + 20
+    while raw_status(tserver, uid).training.malformed_lines < 2:
+        assert time.monotonic() < deadline, "the malformed lines were never counted"
+        time.sleep(0.1)
+    client.jobs.stop_job(uid)
+    wait_status(client, uid)
+
+    r = stub.GetTrainingMetrics(pb[0].TrainingMetricsReq(uuid=uid), timeout=10)
+    log_samples = [s for s in r.samples if s.source == "log"]
+    assert [s.step for s in log_samples] == [100, 200, 300, 400, 500]
+    assert [round(s.loss, 3) for s in log_samples] == [2.5, 1.25, 0.833, 0.625, 0.5]
+    assert all(dict(s.values).keys() == {"step", "epoch", "loss", "learning_rate"} for s in log_samples)
+    file_samples = [s for s in r.samples if s.source == "file"]
+    assert [dict(s.values) for s in file_samples] == [{"eval_loss": 0.25, "step": 500}]
+    assert r.summary.samples == 6
+    assert r.summary.malformed_lines == 2, "the bad ##joblet-metric line and the file's 'not json'"
+    assert dict(r.summary.latest) == {"step": 500, "epoch": 1, "loss": 0.5, "learning_rate": 0.0002, "eval_loss": 0.25}
+    last = stub.GetTrainingMetrics(pb[0].TrainingMetricsReq(uuid=uid, limit=2), timeout=10)
+    assert [s.step for s in last.samples] == [500, 500]
+    # The job's own output is untouched: the metric lines stay in its log.
+    log = b"".join(client.jobs.get_job_logs(uid)).decode()
+    assert log.count("##joblet-metric") == 6 and "step 3 of 5" in log
+    viewer = jobs(tserver, pb, "viewer")
+    assert len(viewer.GetTrainingMetrics(pb[0].TrainingMetricsReq(uuid=uid), timeout=10).samples) == 6
+    client.close()
+
+
+def test_job_without_metrics_has_no_training_field(tserver, pb):
+    client = sdk(tserver)
+    uid = client.jobs.run_job("echo", ["hello"])["job_uuid"]
+    wait_status(client, uid)
+    time.sleep(0.5)
+    assert not raw_status(tserver, uid).HasField("training")
+    r = jobs(tserver, pb).GetTrainingMetrics(pb[0].TrainingMetricsReq(uuid=uid), timeout=10)
+    assert list(r.samples) == [] and not r.HasField("summary")
+    rpc_fails(lambda: jobs(tserver, pb).GetTrainingMetrics(pb[0].TrainingMetricsReq(uuid=uid, limit=-1), timeout=10),
+              grpc.StatusCode.INVALID_ARGUMENT)
+    client.close()
+
+
+def test_metrics_file_symlink_is_not_followed(tserver, pb):
+    client = sdk(tserver)
+    secret = pathlib.Path(tserver.data).parent / "host-metrics.jsonl"
+    secret.write_text('{"leak": 1}\n')
+    os.chmod(secret, 0o644)
+    uid = client.jobs.run_job("sh", ["-c", f'ln -s {secret} "$JOBLET_METRICS_FILE"; ls -l "$JOBLET_METRICS_FILE"'])["job_uuid"]
+    assert wait_status(client, uid)["status"] == "COMPLETED", b"".join(client.jobs.get_job_logs(uid))
+    time.sleep(0.5)
+    assert not raw_status(tserver, uid).HasField("training"), "a symlinked metrics file must not be read"
+    client.close()

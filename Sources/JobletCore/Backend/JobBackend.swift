@@ -1,3 +1,5 @@
+import Foundation
+
 /// Something that runs jobs: the local backend (namespaces and cgroups) and the SkyPilot backend
 /// both implement it; tests use an in-memory fake.
 ///
@@ -36,6 +38,9 @@ public protocol JobBackend: Sendable {
     /// once done. The engine checks the status and records PAUSED / RUNNING afterwards.
     func pause(job: Job) async throws
     func resume(job: Job) async throws
+    /// The job's `$JOBLET_METRICS_FILE` opened for reading, if this backend can read it (a local
+    /// job's lies in its workspace); nil when it cannot or the file is not there (yet).
+    func openTrainingMetricsFile(jobID: String) -> FileHandle?
 }
 
 extension JobBackend {
@@ -46,6 +51,7 @@ extension JobBackend {
     public func pause(job: Job) async throws {
         throw JobletError.failedPrecondition("job \(job.id) runs on the '\(name)' backend, which cannot pause jobs; only local jobs can be paused (stop it instead)")
     }
+    public func openTrainingMetricsFile(jobID: String) -> FileHandle? { nil }
     public func resume(job: Job) async throws {
         throw JobletError.failedPrecondition("job \(job.id) runs on the '\(name)' backend, which cannot pause or resume jobs")
     }

@@ -13,7 +13,7 @@ public actor JobEngine {
     public nonisolated let defaultStopGrace: Duration
     /// Sandbox (issue 16): RunJob refuses below this much free disk.
     public nonisolated let diskReserve: DiskReserve?
-    private let backends: [any JobBackend]
+    let backends: [any JobBackend]
     private let scheduler: Scheduler
     private var subscribers: [UInt64: AsyncStream<JobEvent>.Continuation] = [:]
     private var nextSubscriberID: UInt64 = 0
@@ -277,7 +277,7 @@ public actor JobEngine {
         backends.first { $0.name == name }
     }
 
-    private func publish(_ event: JobEvent) {
+    func publish(_ event: JobEvent) {
         for continuation in subscribers.values {
             continuation.yield(event)
         }

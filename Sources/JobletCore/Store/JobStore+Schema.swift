@@ -67,6 +67,9 @@ extension JobStore {
         migrator.registerMigration("sandbox-v1: workspace_limit_mb column") { db in
             try db.execute(sql: "ALTER TABLE job ADD COLUMN workspace_limit_mb INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("training-v1: training metrics, artifacts, artifact patterns") { db in
+            try db.execute(sql: JobStore.trainingV1)
+        }
         return migrator
     }
 }

@@ -156,7 +156,8 @@ public final class LocalBackend: JobBackend {
 
     /// A clean base, then the request's variables, then its secrets.
     static func environment(_ r: JobRequest) -> [String: String] {
-        var env = ["PATH": LocalJobRunnerConfig.defaultPath, "HOME": "/work", "LANG": "C.UTF-8"]
+        var env = ["PATH": LocalJobRunnerConfig.defaultPath, "HOME": "/work", "LANG": "C.UTF-8",
+                   "JOBLET_METRICS_FILE": metricsFileInJob]  // training (issue 19)
         env.merge(r.environment) { _, new in new }
         env.merge(r.secretEnvironment) { _, new in new }
         return env

@@ -1,0 +1,13 @@
+import Foundation
+
+/// Training metrics (issue 19): what the collector read, told to subscribers (WatchJobs), and
+/// the job's metrics file as its backend opens it.
+extension JobEngine {
+    func announceTraining(_ id: String, _ samples: [TrainingMetricSample]) {
+        for sample in samples { publish(.trainingMetric(jobID: id, sample)) }
+    }
+
+    nonisolated func openTrainingMetricsFile(of job: Job) -> FileHandle? {
+        backends.first { $0.name == job.backend }?.openTrainingMetricsFile(jobID: job.id)
+    }
+}

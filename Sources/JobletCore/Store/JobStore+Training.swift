@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+
+/// Training metrics and artifacts (issue 19). Metric lines are keyed by their byte position in
+/// their source, so reading a source again after a restart stores nothing twice; each job's
+/// latest values, counts and read offsets sit in one row updated in the same transaction.
+extension JobStore {
+    static let trainingV1 = """
+        CREATE TABLE job_training_metric (
+            job_id TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,              -- 'log' or 'file'
+            position INTEGER NOT NULL,         -- byte offset of the line in its source
+            recorded_at TEXT NOT NULL,
+            metric_values TEXT,                -- JSON object of numbers; NULL: a malformed line
+            PRIMARY KEY (job_id, source, position)
+        );
+        CREATE TABLE job_training_summary (
+            job_id TEXT PRIMARY KEY NOT NULL REFERENCES job(id) ON DELETE CASCADE,
+            latest TEXT NOT NULL,              -- JSON object: the latest value of each key
+            samples INTEGER NOT NULL,
+            malformed INTEGER NOT NULL,
+            log_offset INTEGER NOT NULL,
+            file_offset INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE job_artifact (
+            job_id TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,                -- path inside the workspace
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (job_id, name)
+        );
+        ALTER TABLE job ADD COLUMN artifact_patterns TEXT NOT NULL DEFAULT '[]';
+        """
+
+    /// One metrics line read at `position` of `source`: its values, or nil when malformed.
+    public struct TrainingLine: Sendable {
+        public var position: Int64
+        public var values: [String: Double]?
+        public init(position: Int64, values: [String: Double]?) {
+            self.position = position
+            self.values = values
+        }
+    }
+
+    /// Stores lines read from `source` and its new read offset; returns the samples that were new.
+    @discardableResult
+    public func recordTraining(id: String, source: TrainingMetricSample.Source, lines: [TrainingLine],
+                               offset: Int64, at time: Date = Date()) throws -> [TrainingMetricSample] {
+        try write("storing training metrics of job \(id)") { db in
+            let stamp = RFC3339.format(time)
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM job_training_summary WHERE job_id = ?", arguments: [id])
+            var latest = try row.map { try JobColumns.decode([String: Double].self, $0["latest"]) } ?? [:]
+            var samples: Int = row?["samples"] ?? 0, malformed: Int = row?["malformed"] ?? 0
+            var added: [TrainingMetricSample] = []
+            for line in lines {
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO job_training_metric (job_id, source, position, recorded_at, metric_values)
+                    VALUES (?, ?, ?, ?, ?)
+                    """, arguments: [id, source.rawValue, line.position, stamp, line.values.map(JobColumns.json)])
+                guard db.changesCount > 0 else { continue }
+                if let values = line.values {
+                    samples += 1
+                    latest.merge(values) { _, new in new }
+                    added.append(TrainingMetricSample(values: values, time: time, source: source))
+                } else {
+                    malformed += 1
+                }
+            }
+            let column = source == .log ? "log_offset" : "file_offset"
+            try db.execute(sql: """
+                INSERT INTO job_training_summary (job_id, latest, samples, malformed, log_offset, file_offset, updated_at)
+                VALUES (?, ?, ?, ?, 0, 0, ?)
+                ON CONFLICT(job_id) DO UPDATE SET latest = excluded.latest, samples = excluded.samples,
+                    malformed = excluded.malformed, updated_at = CASE WHEN ? THEN excluded.updated_at ELSE updated_at END
+                """, arguments: [id, JobColumns.json(latest), samples, malformed, stamp, !lines.isEmpty])
+            try db.execute(sql: "UPDATE job_training_summary SET \(column) = ? WHERE job_id = ?", arguments: [offset, id])
+            return added
+        }
+    }
+
+    /// Where reading each source of a job's metrics goes on (0, 0 for a job never read).
+    public func trainingOffsets(id: String) throws -> (log: Int64, file: Int64) {
+        try read("reading training offsets of job \(id)") { db in
+            let row = try Row.fetchOne(db, sql: "SELECT log_offset, file_offset FROM job_training_summary WHERE job_id = ?",
+                                       arguments: [id])
+            return (row?["log_offset"] ?? 0, row?["file_offset"] ?? 0)
+        }
+    }
+
+    /// Latest values and counts; nil when the job reported nothing (not even a malformed line).
+    public func trainingSummary(id: String) throws -> TrainingMetricsSummary? {
+        try read("reading training metrics of job \(id)") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM job_training_summary WHERE job_id = ?", arguments: [id]),
+                  (row["samples"] as Int) + (row["malformed"] as Int) > 0 else { return nil }
+            return TrainingMetricsSummary(latest: try JobColumns.decode([String: Double].self, row["latest"]),
+                                          samples: row["samples"], malformedLines: row["malformed"],
+                                          updated: RFC3339.parse(row["updated_at"]) ?? Date())
+        }
+    }
+
+    /// The samples in the order they were stored; the last `limit` when it is > 0.
+    public func trainingSamples(id: String, limit: Int = 0) throws -> [TrainingMetricSample] {
+        try read("reading training metrics of job \(id)") { db in
+            let all = "SELECT rowid AS r, * FROM job_training_metric WHERE job_id = ? AND metric_values IS NOT NULL"
+            let sql = limit > 0 ? "SELECT * FROM (\(all) ORDER BY r DESC LIMIT \(limit)) ORDER BY r" : "\(all) ORDER BY r"
+            return try Row.fetchAll(db, sql: sql, arguments: [id]).map { row in
+                TrainingMetricSample(values: try JobColumns.decode([String: Double].self, row["metric_values"]),
+                                     time: RFC3339.parse(row["recorded_at"]) ?? Date(),
+                                     source: TrainingMetricSample.Source(rawValue: row["source"]) ?? .log)
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+
+/// Reads the training metrics of every job as it runs: `##joblet-metric {json}` lines of its
+/// log (local and SkyPilot jobs alike, both write their output there) and the lines of its
+/// `$JOBLET_METRICS_FILE`, stores them (JobStore+Training) and announces new samples.
+///
+/// One task per job follows it from any transition until it is final, then reads once more
+/// (everything a job writes reaches its log before its final status is stored) and ends. Read
+/// offsets are stored with the samples, so a restarted jobletd goes on where it stopped.
+/// Concurrency: an actor owning the table of following tasks.
+public actor TrainingMetricsCollector {
+    let engine: JobEngine
+    let pollInterval: Duration
+    private var following: [String: Task<Void, Never>] = [:]
+    private var eventsTask: Task<Void, Never>?
+
+    public init(engine: JobEngine, pollInterval: Duration = .milliseconds(250)) {
+        self.engine = engine
+        self.pollInterval = pollInterval
+    }
+
+    /// Subscribe before `JobEngine.start`, so no transition of a re-adopted job is missed.
+    public func start() async {
+        let events = await engine.events()
+        eventsTask = Task { [weak self] in
+            for await event in events {
+                guard let self else { return }
+                if case .transitioned(let job, _) = event { await self.follow(job.id) }
+            }
+        }
+        for job in (try? engine.store.nonFinalJobs()) ?? [] where job.status != .scheduled { follow(job.id) }
+    }
+
+    public func shutdown() {
+        eventsTask?.cancel()
+        following.values.forEach { $0.cancel() }
+        following.removeAll()
+    }
+
+    private func follow(_ id: String) {
+        guard following[id] == nil else { return }
+        let engine = self.engine, interval = pollInterval
+        following[id] = Task { [weak self] in
+            await Self.follow(id, engine: engine, interval: interval)
+            await self?.finished(id)
+        }
+    }
+
+    private func finished(_ id: String) { following[id] = nil }
+
+    static func follow(_ id: String, engine: JobEngine, interval: Duration) async {
+        guard var offsets = try? engine.store.trainingOffsets(id: id) else { return }
+        while !Task.isCancelled {
+            guard let job = try? engine.store.job(id: id) else { return }  // deleted
+            let final = job.status.isFinal
+            var fresh: [TrainingMetricSample] = []
+            do {
+                if let log = try? FileHandle(forReadingFrom: engine.logs.fileURL(for: id)) {
+                    fresh += try read(log, id: id, source: .log, offset: &offsets.log, toEnd: final, store: engine.store)
+                }
+                if let file = engine.openTrainingMetricsFile(of: job) {
+                    fresh += try read(file, id: id, source: .file, offset: &offsets.file, toEnd: final, store: engine.store)
+                }
+            } catch {
+                return  // the job was deleted, or the database refuses: nothing more to keep
+            }
+            if !fresh.isEmpty { await engine.announceTraining(id, fresh) }
+            if final { return }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Reads complete lines from `offset` on (at most `passBytes` unless `toEnd`), stores them
+    /// and the new offset, and returns the new samples.
+    static func read(_ handle: FileHandle, id: String, source: TrainingMetricSample.Source, offset: inout Int64,
+                     toEnd: Bool, store: JobStore, passBytes: Int = 4 << 20) throws -> [TrainingMetricSample] {
+        defer { try? handle.close() }
+        var splitter = TrainingLineSplitter(source: source, start: offset)
+        var readBytes = 0
+        while toEnd || readBytes < passBytes {
+            guard (try? handle.seek(toOffset: UInt64(splitter.consumed))) != nil,
+                  let data = try? handle.read(upToCount: 256 << 10), !data.isEmpty else { break }
+            readBytes += data.count
+            splitter.feed(data)
+        }
+        if toEnd { splitter.finish() }
+        guard splitter.consumed != offset else { return [] }
+        let added = try store.recordTraining(id: id, source: source, lines: splitter.lines, offset: splitter.consumed)
+        offset = splitter.consumed
+        return added
+    }
+}
+
+/// Cuts bytes into lines, parsing each as a metrics record of its source; keeps the position of
+/// every line and how far complete lines reach (`consumed`). A partial line waits for more
+/// bytes, unless it has grown past the longest record, which is consumed as one line.
+struct TrainingLineSplitter {
+    let source: TrainingMetricSample.Source
+    private(set) var consumed: Int64
+    private(set) var lines: [JobStore.TrainingLine] = []
+    private var pending: [UInt8] = []
+
+    init(source: TrainingMetricSample.Source, start: Int64) {
+        self.source = source
+        self.consumed = start
+    }
+
+    mutating func feed(_ data: Data) {
+        pending.append(contentsOf: data)
+        var lineStart = 0
+        while let newline = pending[lineStart...].firstIndex(of: 0x0A) {
+            take(pending[lineStart..<newline], length: newline - lineStart + 1)
+            lineStart = newline + 1
+        }
+        pending.removeFirst(lineStart)
+        if pending.count > TrainingMetricLine.maxLineBytes + 1024 { finish() }
+    }
+
+    /// The rest as a last line (the source has ended).
+    mutating func finish() {
+        if !pending.isEmpty { take(pending[...], length: pending.count) }
+        pending.removeAll()
+    }
+
+    private mutating func take(_ line: ArraySlice<UInt8>, length: Int) {
+        var text = line
+        if text.last == 0x0D { text = text.dropLast() }
+        let parsed = source == .log ? TrainingMetricLine.parseLogLine(text) : TrainingMetricLine.parseFileLine(text)
+        switch parsed {
+        case .notMetric: break
+        case .sample(let values): lines.append(.init(position: consumed, values: values))
+        case .malformed: lines.append(.init(position: consumed, values: nil))
+        }
+        consumed += Int64(length)
+    }
+}
