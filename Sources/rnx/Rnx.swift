@@ -21,5 +21,6 @@ struct Rnx: AsyncParsableCommand {
         version: VersionCommand.text,
         subcommands: [RunCommand.self, StatusCommand.self, ListCommand.self, StopCommand.self, CancelCommand.self,
                       DeleteCommand.self, DeleteAllCommand.self, LogCommand.self,
-                      MonitorCommand.self, JobCommand.self, WorkflowCommand.self, NodesCommand.self, VersionCommand.self])
+                      MonitorCommand.self, JobCommand.self, WorkflowCommand.self, NodesCommand.self, VersionCommand.self]
+                      + trainingCommands)
 }

@@ -12,15 +12,26 @@ import signal
 import threading
 import time
 
+import subprocess
+
 import grpc
 import pytest
 
-from conftest import crash_excerpt, start_jobletd, stop_jobletd
+from conftest import BUILD, crash_excerpt, start_jobletd, stop_jobletd
 # bounded_time is an autouse fixture: importing it bounds every test in this module.
 from jobhelpers import bounded_time, FINAL, raw_status, sdk, sdk_fails, wait_status
 
 TIME_LIMIT = 60
 BUSY = ["-c", "while :; do :; done"]
+RNX = BUILD / "rnx"
+
+
+def rnx(server, *args, timeout=30):
+    c = server.certs
+    flags = ["--server", server.target, "--cert", str(c / "admin-client-cert.pem"),
+             "--key", str(c / "admin-client-key.pem"), "--ca", str(c / "ca-cert.pem")]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JOBLET_") and k != "RNX_CONFIG"}
+    return subprocess.run([str(RNX), *flags, *args], capture_output=True, text=True, env=env, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -203,6 +214,17 @@ def test_metrics_visible_while_running_and_kept(tserver, pb):
     assert log.count("##joblet-metric") == 6 and "step 3 of 5" in log
     viewer = jobs(tserver, pb, "viewer")
     assert len(viewer.GetTrainingMetrics(pb[0].TrainingMetricsReq(uuid=uid), timeout=10).samples) == 6
+
+    status = rnx(tserver, "status", uid)
+    assert status.returncode == 0, status.stderr
+    assert "Training:" in status.stdout and "step=500 epoch=1 loss=0.5 learning_rate=0.0002 eval_loss=0.25" in status.stdout
+    assert "6 sample(s), 2 malformed line(s) ignored" in status.stdout
+    metrics = rnx(tserver, "job", "metrics", uid)
+    assert metrics.returncode == 0, metrics.stderr
+    assert "cpu-s" in metrics.stdout.splitlines()[0], "the resource usage is still shown first"
+    assert "loss over steps" in metrics.stdout and "step 100" in metrics.stdout
+    chart = metrics.stdout.split("loss over steps\n")[1].splitlines()[:6]
+    assert chart[0].strip().startswith("2.5 ┤") and chart[-1].strip().startswith("0.5 ┤"), chart
     client.close()
 
 
