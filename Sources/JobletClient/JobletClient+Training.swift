@@ -32,3 +32,23 @@ extension JobletClient {
         return try await stream(Joblet_JobService.Method.watchJobs, request, Joblet_JobWatchEvent.self)
     }
 }
+
+extension JobletClient {
+    public func listArtifacts(id: String, verify: Bool = false) async throws -> Joblet_ListArtifactsRes {
+        var request = Joblet_ListArtifactsReq()
+        request.uuid = id
+        request.verify = verify
+        return try await unary(Joblet_JobService.Method.listArtifacts, request)
+    }
+
+    /// The artifact's bytes from `offset`; the first message carries its size and SHA-256.
+    public func downloadArtifact(id: String, name: String, offset: Int64 = 0) async throws
+        -> AsyncThrowingStream<Joblet_ArtifactChunk, Error>
+    {
+        var request = Joblet_DownloadArtifactReq()
+        request.uuid = id
+        request.name = name
+        request.offset = offset
+        return try await stream(Joblet_JobService.Method.downloadArtifact, request, Joblet_ArtifactChunk.self)
+    }
+}

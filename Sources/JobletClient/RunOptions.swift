@@ -16,6 +16,8 @@ public struct RunOptions: Sendable, Equatable {
     public var gpus: Int32?
     public var gpuMemoryMB: Int32?
     public var infra: String?
+    /// Training (issue 19): outputs to keep when the job ends.
+    public var artifacts: [String] = []
     /// The job's command and its arguments; a leading `--` (the option terminator) is dropped.
     public var command: [String] = []
 
@@ -43,6 +45,7 @@ public struct RunOptions: Sendable, Equatable {
         request.secretEnvironment = try KeyValue.parse(secretEnvironment, flag: "--secret-env")
         if let schedule { request.schedule = try Schedule.resolve(schedule, now: now) }
         request.uploads = try Uploads.collect(uploads)
+        request.artifacts = artifacts
         return request
     }
 

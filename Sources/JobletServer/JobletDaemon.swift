@@ -45,7 +45,8 @@ public final class JobletDaemon: Sendable {
         engine = JobEngine(store: store, logs: logs, backends: backends,
                            validator: .forThisHost(defaults: configuration.jobDefaults),
                            defaultStopGrace: .milliseconds(configuration.stopGraceMilliseconds),
-                           diskReserve: DiskReserve(directory: data, minFreeMB: configuration.minFreeDiskMB))
+                           diskReserve: DiskReserve(directory: data, minFreeMB: configuration.minFreeDiskMB),
+                           artifacts: ArtifactKeeper(dataDirectory: data, store: store, hasher: { OpenSSLSHA256() }))
 
         nodeID = try NodeIdentity.loadOrCreate(dataDirectory: data)
         training = TrainingMetricsCollector(engine: engine)

@@ -38,6 +38,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Number of GPUs.", valueName: "N")) var gpus: Int32?
     @Option(help: ArgumentHelp("GPU memory per GPU in MB.", valueName: "MB")) var gpuMemory: Int32?
     @Option(help: ArgumentHelp("Where to run it (a backend-specific infrastructure name).", valueName: "name")) var infra: String?
+    @Option(help: ArgumentHelp("Output to keep when the job ends, a path or glob in the workspace (repeatable; training).", valueName: "path"))
+    var artifact: [String] = []
     @Flag(name: [.customShort("f"), .long], help: "Stream the job's log and exit with the job's exit code.") var follow = false
     @Option(help: ArgumentHelp("Run a workflow YAML instead of a command (as `rnx workflow run`).", valueName: "file.yaml"))
     var workflow: String?
@@ -57,6 +59,7 @@ struct RunCommand: AsyncParsableCommand {
         o.name = name; o.maxCPU = maxCpu; o.maxMemory = maxMemory; o.maxIOBPS = maxIobps; o.cpuCores = cpuCores
         o.environment = env; o.secretEnvironment = secretEnv; o.uploads = upload; o.workDir = workdir
         o.schedule = schedule; o.gpus = gpus; o.gpuMemoryMB = gpuMemory; o.infra = infra; o.command = command
+        o.artifacts = artifact
         return o
     }
 

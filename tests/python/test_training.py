@@ -251,3 +251,117 @@ def test_metrics_file_symlink_is_not_followed(tserver, pb):
     time.sleep(0.5)
     assert not raw_status(tserver, uid).HasField("training"), "a symlinked metrics file must not be read"
     client.close()
+
+
+# MARK: artifacts
+
+ARTIFACT_JOB = r"""
+mkdir -p out
+head -c 3000000 /dev/urandom > out/adapter_model.safetensors
+echo '{"r": 8, "alpha": 16}' > out/config.json
+ln -s /etc/passwd out/leak.json
+echo "##joblet-metric {\"step\": 1, \"loss\": 0.1}"
+"""
+
+
+def run_artifact_job(tserver, pb, patterns):
+    req = pb[0].RunJobRequest(command="sh", args=["-c", ARTIFACT_JOB], artifacts=patterns, name="adapter")
+    uid = jobs(tserver, pb).RunJob(req, timeout=10).jobUuid
+    client = sdk(tserver)
+    st = wait_status(client, uid)
+    assert st["status"] == "COMPLETED", b"".join(client.jobs.get_job_logs(uid))
+    client.close()
+    return uid
+
+
+def download(stub, pb, uid, name, offset=0):
+    chunks = list(stub.DownloadArtifact(pb[0].DownloadArtifactReq(uuid=uid, name=name, offset=offset), timeout=30))
+    assert chunks and chunks[0].HasField("info") and all(not c.HasField("info") for c in chunks[1:])
+    assert [c.offset for c in chunks] == sorted(c.offset for c in chunks) and chunks[0].offset == offset
+    return chunks[0].info, b"".join(c.data for c in chunks)
+
+
+def test_artifacts_kept_hashed_downloaded_and_resumed(tserver, pb, tmp_path):
+    stub = jobs(tserver, pb)
+    uid = run_artifact_job(tserver, pb, ["out/adapter_model.safetensors", "out/*.json", "missing.bin"])
+    workspace = pathlib.Path(tserver.data) / "jobs" / uid / "workspace"
+    original = (workspace / "out" / "adapter_model.safetensors").read_bytes()
+    assert len(original) == 3000000
+
+    r = stub.ListArtifacts(pb[0].ListArtifactsReq(uuid=uid, verify=True), timeout=10)
+    by_name = {a.name: a for a in r.artifacts}
+    assert set(by_name) == {"out/adapter_model.safetensors", "out/config.json"}, "the symlink is never followed"
+    adapter = by_name["out/adapter_model.safetensors"]
+    assert (adapter.size, adapter.sha256, adapter.state) == (len(original), hashlib.sha256(original).hexdigest(), "ok")
+    assert dict(adapter.metadata) == {"job": uid, "backend": "local", "provider": "local",
+                                      "command": "sh -c " + ARTIFACT_JOB}
+    assert by_name["out/config.json"].sha256 == hashlib.sha256(b'{"r": 8, "alpha": 16}\n').hexdigest()
+    log = b"".join(sdk(tserver).jobs.get_job_logs(uid)).decode()
+    assert "artifact 'missing.bin' matched no regular file in the workspace" in log
+    assert list(raw_status(tserver, uid).artifacts) == ["out/adapter_model.safetensors", "out/*.json", "missing.bin"]
+
+    info, data = download(stub, pb, uid, "out/adapter_model.safetensors")
+    assert data == original and (info.size, info.sha256) == (adapter.size, adapter.sha256)
+    _, tail = download(stub, pb, uid, "out/adapter_model.safetensors", offset=1_234_567)
+    assert tail == original[1_234_567:]
+    _, nothing = download(stub, pb, uid, "out/adapter_model.safetensors", offset=len(original))
+    assert nothing == b""
+    viewer = jobs(tserver, pb, "viewer")
+    assert download(viewer, pb, uid, "out/config.json")[1] == b'{"r": 8, "alpha": 16}\n'
+    assert "outside" in rpc_fails(lambda: download(stub, pb, uid, "out/config.json", offset=999),
+                                  grpc.StatusCode.INVALID_ARGUMENT)
+    assert "rnx artifacts" in rpc_fails(lambda: download(stub, pb, uid, "out/leak.json"), grpc.StatusCode.NOT_FOUND)
+
+    # rnx: list, download (hash verified), resume a partial file.
+    listed = rnx(tserver, "artifacts", uid)
+    assert listed.returncode == 0 and "out/adapter_model.safetensors" in listed.stdout and adapter.sha256 in listed.stdout
+    target = tmp_path / "adapter.safetensors"
+    got = rnx(tserver, "download", uid[:8], "out/adapter_model.safetensors", "-o", str(target))
+    assert got.returncode == 0, got.stderr
+    assert f"SHA-256 {adapter.sha256} verified" in got.stdout and target.read_bytes() == original
+    target.write_bytes(original[:1_000_000])
+    resumed = rnx(tserver, "download", "--resume", uid, "out/adapter_model.safetensors", "-o", str(target))
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed at byte 1000000" in resumed.stdout and target.read_bytes() == original
+
+    # The artifact outlives the workspace's copy, and goes with the job.
+    (workspace / "out" / "adapter_model.safetensors").unlink()
+    assert download(stub, pb, uid, "out/adapter_model.safetensors")[1] == original
+    store = pathlib.Path(tserver.data) / "artifacts" / uid
+    assert store.is_dir()
+    sdk(tserver).jobs.delete_job(uid)
+    assert not store.exists(), "DeleteJob removes the job's artifacts"
+
+
+def test_corrupt_artifact_is_refused(tserver, pb, tmp_path):
+    stub = jobs(tserver, pb)
+    uid = run_artifact_job(tserver, pb, ["out/adapter_model.safetensors", "out/config.json"])
+    stored = pathlib.Path(tserver.data) / "artifacts" / uid / "out" / "adapter_model.safetensors"
+    data = bytearray(stored.read_bytes())
+    data[1_500_000] ^= 0xFF  # same size, one byte changed
+    stored.write_bytes(bytes(data))
+    msg = rpc_fails(lambda: download(stub, pb, uid, "out/adapter_model.safetensors"), grpc.StatusCode.DATA_LOSS)
+    assert "corrupt" in msg and "not served" in msg
+    rpc_fails(lambda: download(stub, pb, uid, "out/adapter_model.safetensors", offset=2_000_000),
+              grpc.StatusCode.DATA_LOSS)
+    states = {a.name: a.state for a in stub.ListArtifacts(pb[0].ListArtifactsReq(uuid=uid, verify=True), timeout=10).artifacts}
+    assert states == {"out/adapter_model.safetensors": "corrupt", "out/config.json": "ok"}
+    cfg = pathlib.Path(tserver.data) / "artifacts" / uid / "out" / "config.json"
+    cfg.write_bytes(b"{}")
+    states = {a.name: a.state for a in stub.ListArtifacts(pb[0].ListArtifactsReq(uuid=uid), timeout=10).artifacts}
+    assert states["out/config.json"] == "corrupt", "a size change shows without --verify"
+    got = rnx(tserver, "download", uid, "out/adapter_model.safetensors", "-o", str(tmp_path / "x"))
+    assert got.returncode != 0 and "corrupt" in got.stderr
+    assert rnx(tserver, "artifacts", "--verify", uid).returncode == 1
+
+
+def test_artifact_patterns_are_checked(tserver, pb):
+    stub = jobs(tserver, pb)
+    for bad in ("../etc/passwd", "/etc/passwd", "out/../x", ""):
+        msg = rpc_fails(lambda: stub.RunJob(pb[0].RunJobRequest(command="true", artifacts=[bad]), timeout=10),
+                        grpc.StatusCode.INVALID_ARGUMENT)
+        assert "artifact pattern" in msg
+    uid = stub.RunJob(pb[0].RunJobRequest(command="true"), timeout=10).jobUuid
+    wait_status(sdk(tserver), uid)
+    r = stub.ListArtifacts(pb[0].ListArtifactsReq(uuid=uid), timeout=10)
+    assert list(r.artifacts) == [] and "named no artifacts" in r.note

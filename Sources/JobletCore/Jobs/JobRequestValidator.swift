@@ -50,6 +50,7 @@ public struct JobRequestValidator: Sendable {
         _ = try Self.workspaceRelativeWorkDir(request.workDir)
         try Self.checkText(request.runtime, field: "runtime")
         try Self.checkText(request.infra, field: "infra")
+        try ArtifactPattern.check(request.artifacts)  // training (issue 19)
         if !request.network.isEmpty { try Self.checkName(request.network, what: "network") }
         for volume in request.volumes { try Self.checkName(volume, what: "volume") }
         guard request.gpuCount >= 0 else { throw .invalidArgument("gpuCount is negative (\(request.gpuCount))") }

@@ -113,3 +113,43 @@ extension JobStore {
         }
     }
 }
+
+/// Artifacts (issue 19): the patterns a job named, and what was kept when it ended.
+extension JobStore {
+    func storeArtifactPatterns(_ db: Database, id: String, _ patterns: [String]) throws {
+        guard !patterns.isEmpty else { return }
+        try db.execute(sql: "UPDATE job SET artifact_patterns = ? WHERE id = ?", arguments: [JobColumns.json(patterns), id])
+    }
+
+    static func artifactPatterns(_ row: Row) throws -> [String] {
+        try JobColumns.decode([String].self, row["artifact_patterns"])
+    }
+
+    public func artifactPatterns(id: String) throws -> [String] {
+        try read("reading artifact patterns of job \(id)") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT artifact_patterns FROM job WHERE id = ?", arguments: [id]) else {
+                throw JobletError.jobNotFound(id)
+            }
+            return try Self.artifactPatterns(row)
+        }
+    }
+
+    public func recordArtifacts(id: String, _ artifacts: [Artifact]) throws {
+        try write("storing artifacts of job \(id)") { db in
+            for a in artifacts {
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO job_artifact (job_id, name, size, sha256, created_at) VALUES (?, ?, ?, ?, ?)
+                    """, arguments: [id, a.name, a.size, a.sha256, RFC3339.format(a.created)])
+            }
+        }
+    }
+
+    public func artifacts(id: String) throws -> [Artifact] {
+        try read("reading artifacts of job \(id)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM job_artifact WHERE job_id = ? ORDER BY name", arguments: [id]).map { row in
+                Artifact(name: row["name"], size: row["size"], sha256: row["sha256"],
+                         created: RFC3339.parse(row["created_at"]) ?? Date())
+            }
+        }
+    }
+}

@@ -138,6 +138,7 @@ public final class LocalBackend: JobBackend {
 
     private func report(_ exit: JobExit, events: JobEventSink) async {
         events.logAppended()
+        events.keepArtifacts(workspace: jobsDirectory.appendingPathComponent(events.jobID).appendingPathComponent("workspace"))  // training (issue 19)
         if exit.usage.cpuNanoseconds != nil { try? events.recordFinalUsage(Self.jobUsage(exit.usage)) }
         let status: JobStatus = exit.stopped ? .stopped : (exit.exitCode == 0 && exit.signal == nil ? .completed : .failed)
         // DESIGN: a stopped job's code is -1 unless it exited by itself (a TERM handler's `exit 3`).

@@ -7,6 +7,7 @@ import RPC
 extension JobService {
     func withTraining(_ r: inout Joblet_GetJobStatusRes, _ j: Job) throws {
         if let summary = try engine.store.trainingSummary(id: j.id) { r.training = TrainingMapping.summary(summary) }
+        r.artifacts = try engine.store.artifactPatterns(id: j.id)
     }
 
     func registerTraining(on router: RPCRouter) {

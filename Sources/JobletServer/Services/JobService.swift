@@ -124,6 +124,7 @@ public struct JobService: Sendable {
         registerLegacy(on: router)
         registerPause(on: router)  // training (issue 19)
         registerTraining(on: router)
+        registerArtifacts(on: router)
     }
 
     /// History first, then live output until the job is final; the reader reads the file at
