@@ -365,3 +365,68 @@ def test_artifact_patterns_are_checked(tserver, pb):
     wait_status(sdk(tserver), uid)
     r = stub.ListArtifacts(pb[0].ListArtifactsReq(uuid=uid), timeout=10)
     assert list(r.artifacts) == [] and "named no artifacts" in r.note
+
+
+# MARK: WatchJobs
+
+
+def test_watch_one_job_and_all_jobs(tserver, pb):
+    stub = jobs(tserver, pb)
+    everything = stub.WatchJobs(pb[0].WatchJobsReq(), timeout=60)
+    seen_all = []
+
+    def collect():
+        try:
+            for e in everything:
+                seen_all.append(e)
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.CANCELLED
+
+    reader = threading.Thread(target=collect, daemon=True)
+    reader.start()
+    time.sleep(0.3)  # the all-jobs watch is subscribed before the job exists
+    uid = stub.RunJob(pb[0].RunJobRequest(command="sh", args=["-c", TRAIN.replace("[ -e /work/hold ] || sleep 30", "")],
+                                          name="train"), timeout=10).jobUuid
+    one = list(stub.WatchJobs(pb[0].WatchJobsReq(uuid=uid[:8]), timeout=30))
+    assert one[0].type == "status" and one[0].uuid == uid
+    statuses = [e.status for e in one if e.type == "status"]
+    assert statuses[-2:] == ["RUNNING", "COMPLETED"] or statuses[-1:] == ["COMPLETED"] and "RUNNING" in statuses[:1]
+    assert one[-1].type == "ended" and one[-1].status == "COMPLETED"
+    assert "COMPLETED: exit code 0" in one[-1].message and "(train)" in one[-1].message
+    metric_steps = [e.metric.step for e in one if e.type == "metric" and e.metric.source == "log"]
+    assert metric_steps == [100, 200, 300, 400, 500], "every sample, before the end notice"
+    assert [dict(e.metric.values) for e in one if e.type == "metric" and e.metric.source == "file"] == [
+        {"eval_loss": 0.25, "step": 500}]
+    completed = [e for e in one if e.type == "status" and e.status == "COMPLETED"][0]
+    assert completed.previous_status == "RUNNING" and completed.exit_code == 0
+
+    deadline = time.monotonic() + 10
+    while not any(e.type == "ended" and e.uuid == uid for e in seen_all):
+        assert time.monotonic() < deadline, [(e.type, e.status) for e in seen_all]
+        time.sleep(0.05)
+    everything.cancel()
+    reader.join(timeout=5)
+    mine = [e for e in seen_all if e.uuid == uid]
+    assert [e.status for e in mine if e.type == "status"][:1] == ["INITIALIZING"], "the all-jobs watch saw it created"
+    assert [e.status for e in mine if e.type == "status"][-2:] == ["RUNNING", "COMPLETED"]
+    assert len([e for e in mine if e.type == "metric"]) == 6
+
+    # A finished job: its status, the samples stored, its end notice; then the stream ends.
+    again = list(stub.WatchJobs(pb[0].WatchJobsReq(uuid=uid), timeout=10))
+    assert [(e.type, e.status) for e in again] == [("status", "COMPLETED")] + [("metric", "")] * 6 + [("ended", "COMPLETED")]
+    viewer = jobs(tserver, pb, "viewer")
+    assert len(list(viewer.WatchJobs(pb[0].WatchJobsReq(uuid=uid), timeout=10))) == 8
+    rpc_fails(lambda: list(stub.WatchJobs(pb[0].WatchJobsReq(uuid="ffffffff-none"), timeout=10)), grpc.StatusCode.NOT_FOUND)
+
+
+def test_rnx_watch_renders_a_job_live(tserver, pb):
+    client = sdk(tserver)
+    script = "sleep 1\n" + TRAIN.replace("[ -e /work/hold ] || sleep 30", "exit 3")  # time for rnx to connect
+    uid = client.jobs.run_job("sh", ["-c", script])["job_uuid"]
+    out = rnx(tserver, "watch", uid)
+    assert out.returncode == 1, "the job failed"
+    lines = out.stdout.splitlines()
+    assert any("metric step=100 epoch=1 loss=2.5 learning_rate=0.0002" in l for l in lines), out.stdout
+    assert "ended: job" in lines[-1] and lines[-1].endswith("FAILED: exit code 3")
+    assert all(l.split()[1] == uid[:8] for l in lines)
+    client.close()

@@ -7,6 +7,10 @@ extension JobEngine {
         for sample in samples { publish(.trainingMetric(jobID: id, sample)) }
     }
 
+    func announceTrainingComplete(_ id: String) {
+        publish(.trainingMetricsComplete(jobID: id))
+    }
+
     nonisolated func openTrainingMetricsFile(of job: Job) -> FileHandle? {
         backends.first { $0.name == job.backend }?.openTrainingMetricsFile(jobID: job.id)
     }

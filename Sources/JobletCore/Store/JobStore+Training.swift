@@ -63,7 +63,7 @@ extension JobStore {
                 if let values = line.values {
                     samples += 1
                     latest.merge(values) { _, new in new }
-                    added.append(TrainingMetricSample(values: values, time: time, source: source))
+                    added.append(TrainingMetricSample(values: values, time: time, source: source, position: line.position))
                 } else {
                     malformed += 1
                 }
@@ -108,7 +108,8 @@ extension JobStore {
             return try Row.fetchAll(db, sql: sql, arguments: [id]).map { row in
                 TrainingMetricSample(values: try JobColumns.decode([String: Double].self, row["metric_values"]),
                                      time: RFC3339.parse(row["recorded_at"]) ?? Date(),
-                                     source: TrainingMetricSample.Source(rawValue: row["source"]) ?? .log)
+                                     source: TrainingMetricSample.Source(rawValue: row["source"]) ?? .log,
+                                     position: row["position"])
             }
         }
     }

@@ -12,11 +12,14 @@ public struct TrainingMetricSample: Sendable, Hashable {
     public var values: [String: Double]
     public var time: Date
     public var source: Source
+    /// Byte offset of its line in its source: (source, position) names a sample uniquely.
+    public var position: Int64
 
-    public init(values: [String: Double], time: Date, source: Source) {
+    public init(values: [String: Double], time: Date, source: Source, position: Int64 = -1) {
         self.values = values
         self.time = time
         self.source = source
+        self.position = position
     }
 
     public var step: Double? { values["step"] }

@@ -65,7 +65,10 @@ public actor TrainingMetricsCollector {
                 return  // the job was deleted, or the database refuses: nothing more to keep
             }
             if !fresh.isEmpty { await engine.announceTraining(id, fresh) }
-            if final { return }
+            if final {
+                await engine.announceTrainingComplete(id)
+                return
+            }
             try? await Task.sleep(for: interval)
         }
     }

@@ -125,6 +125,7 @@ public struct JobService: Sendable {
         registerPause(on: router)  // training (issue 19)
         registerTraining(on: router)
         registerArtifacts(on: router)
+        registerWatch(on: router)
     }
 
     /// History first, then live output until the job is final; the reader reads the file at
