@@ -41,6 +41,9 @@ public protocol JobBackend: Sendable {
     /// The job's `$JOBLET_METRICS_FILE` opened for reading, if this backend can read it (a local
     /// job's lies in its workspace); nil when it cannot or the file is not there (yet).
     func openTrainingMetricsFile(jobID: String) -> FileHandle?
+    /// RunJob's last check before the job is stored, for what `canRun` cannot know without I/O
+    /// (a remote API server that is down or too old): a throw becomes RunJob's error.
+    func admit(_ request: JobRequest) async throws
 }
 
 extension JobBackend {
@@ -52,6 +55,7 @@ extension JobBackend {
         throw JobletError.failedPrecondition("job \(job.id) runs on the '\(name)' backend, which cannot pause jobs; only local jobs can be paused (stop it instead)")
     }
     public func openTrainingMetricsFile(jobID: String) -> FileHandle? { nil }
+    public func admit(_ request: JobRequest) async throws {}
     public func resume(job: Job) async throws {
         throw JobletError.failedPrecondition("job \(job.id) runs on the '\(name)' backend, which cannot pause or resume jobs")
     }

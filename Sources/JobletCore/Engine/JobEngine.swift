@@ -73,6 +73,7 @@ public actor JobEngine {
         }
         try diskReserve?.check()
         let backend = try chooseBackend(for: request)
+        if request.scheduledTime == nil { try await backend.admit(request) }  // training (issue 19)
         let id = try id.map(Self.checkedID) ?? Job.newID()
         let job = Job(id: id, request: request, backend: backend.name)
         try store.insert(job, request: request)

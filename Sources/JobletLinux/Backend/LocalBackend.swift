@@ -31,6 +31,9 @@ public final class LocalBackend: JobBackend {
         if request.gpuCount > 0 {
             return .failedPrecondition("GPU jobs need a SkyPilot API server: start one with 'sky api start' and pass --skypilot-endpoint")
         }
+        if case .skyPilot(let infra) = InfraRoute(infra: request.infra) {  // training (issue 19)
+            return .failedPrecondition("infra '\(infra)' runs jobs through SkyPilot: configure skypilot.endpoint (--skypilot-endpoint) to send jobs there, or omit infra (or use 'local') to run on this host")
+        }
         if !request.network.isEmpty && request.network != "host" {
             return .failedPrecondition("network '\(request.network)': job networks are not supported by this server yet (omit network, or use 'host')")
         }
@@ -43,7 +46,7 @@ public final class LocalBackend: JobBackend {
         return CommandCheck(request: request, defaultPath: LocalJobRunnerConfig.defaultPath).refusal()
     }
 
-    public func isMeant(for request: JobRequest) -> Bool { request.gpuCount == 0 }
+    public func isMeant(for request: JobRequest) -> Bool { request.gpuCount == 0 && InfraRoute(infra: request.infra) == .local }
 
     public func start(job: Job, request: JobRequest, events: JobEventSink) async throws {
         var user = self.user

@@ -37,8 +37,10 @@ public struct SkyPilotTaskBuilder: Sendable {
 
     /// The task for `request`, named `name`; `workdir` is where its uploads were staged, if any.
     public func task(for request: JobRequest, name: String, workdir: String? = nil) throws -> SkyPilotTask {
-        let accelerators = try accelerators(gpuCount: request.gpuCount, gpuMemoryMB: request.gpuMemoryMB)
-        var resources: [(Node, Node)] = [("accelerators", plain(accelerators))]
+        // A job with an infra and no GPUs (training, issue 19) asks for CPUs and memory only.
+        let accelerators = request.gpuCount > 0
+            ? try accelerators(gpuCount: request.gpuCount, gpuMemoryMB: request.gpuMemoryMB) : "no GPUs"
+        var resources: [(Node, Node)] = request.gpuCount > 0 ? [(Node("accelerators"), plain(accelerators))] : []
         if request.limits.maxCPU > 0 {
             let cores = (request.limits.maxCPU + 99) / 100
             resources.append(("cpus", plain("\(cores)+")))
@@ -46,8 +48,8 @@ public struct SkyPilotTaskBuilder: Sendable {
         if request.limits.maxMemoryMB > 0 {
             resources.append(("memory", plain(Self.gigabytes(request.limits.maxMemoryMB) + "+")))
         }
-        if !request.infra.isEmpty {
-            resources.append(("infra", quoted(request.infra)))
+        if case .skyPilot(let infra) = InfraRoute(infra: request.infra) {  // provider names mapped: vastai → vast
+            resources.append(("infra", quoted(infra)))
         }
 
         var root: [(Node, Node)] = [("name", quoted(name)), ("resources", .mapping(.init(resources)))]
