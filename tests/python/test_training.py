@@ -430,3 +430,153 @@ def test_rnx_watch_renders_a_job_live(tserver, pb):
     assert "ended: job" in lines[-1] and lines[-1].endswith("FAILED: exit code 3")
     assert all(l.split()[1] == uid[:8] for l in lines)
     client.close()
+
+
+# MARK: any job anywhere (SkyPilot stand-in)
+
+STANDIN = pathlib.Path(__file__).resolve().parents[1] / "skypilot" / "standin.py"
+
+
+@pytest.fixture(scope="module")
+def standin():
+    import re
+    import sys
+    proc = subprocess.Popen([sys.executable, str(STANDIN), "--port", "0", "--heartbeat", "0.2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    m = re.match(r"PORT (\d+)", proc.stdout.readline())
+    assert m, "stand-in did not start"
+    yield f"http://127.0.0.1:{m.group(1)}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def control(standin, path, body=None):
+    import urllib.request
+    req = urllib.request.Request(standin + path, data=json.dumps(body or {}).encode(),
+                                 headers={"content-type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"null")
+
+
+def sky_server(certs, workdir, name, endpoint):
+    cfg = workdir / f"{name}.yml"
+    cfg.write_text(f"skypilot:\n  endpoint: {endpoint}\n  pollIntervalSeconds: 0.2\n  maxPollIntervalSeconds: 1\n")
+    return start_jobletd(certs, workdir / f"data-{name}", "--config", str(cfg), log_path=workdir / f"jobletd-{name}.log")
+
+
+@pytest.fixture(scope="module")
+def skyserver(certs, workdir, stubs, standin):
+    s = sky_server(certs, workdir, "training-sky", standin)
+    yield s
+    stop_jobletd(s)
+
+
+def launched_task(standin, uid):
+    tasks = [j["task"] for j in control(standin, "/_standin/jobs")["jobs"] if j.get("job_name") == uid]
+    assert len(tasks) == 1, f"job {uid} reached SkyPilot {len(tasks)} times"
+    return tasks[0]
+
+
+def test_cpu_job_with_infra_goes_to_skypilot(skyserver, standin, pb):
+    stub = jobs(skyserver, pb)
+    control(standin, "/_standin/scenario", {"name": "success"})
+    uid = stub.RunJob(pb[0].RunJobRequest(command="python3", args=["etl.py", "--day", "2026-12-03"], maxCpu=400,
+                                          maxMemory=8192, infra="k8s"), timeout=30).jobUuid
+    client = sdk(skyserver)
+    assert wait_status(client, uid, timeout=30)["status"] == "COMPLETED"
+    assert raw_status(skyserver, uid).backend == "skypilot"
+    task = launched_task(standin, uid)
+    assert task == (f'name: "{uid}"\nresources:\n  cpus: 4+\n  memory: 8+\n  infra: "k8s"\n'
+                    "run: |\n  python3 etl.py --day 2026-12-03\n")
+    # A local job next to it stays here.
+    local = client.jobs.run_job("echo", ["here"])["job_uuid"]
+    assert wait_status(client, local)["status"] == "COMPLETED"
+    assert raw_status(skyserver, local).backend == "local"
+    client.close()
+
+
+def test_provider_names_map_onto_skypilots(skyserver, standin, pb):
+    stub = jobs(skyserver, pb)
+    for provider, infra in (("runpod", "runpod"), ("lambda", "lambda"), ("vastai", "vast")):
+        control(standin, "/_standin/scenario", {"name": "success"})
+        uid = stub.RunJob(pb[0].RunJobRequest(command="python3", args=["train.py"], gpu_count=1, infra=provider),
+                          timeout=30).jobUuid
+        assert wait_status(sdk(skyserver), uid, timeout=30)["status"] == "COMPLETED"
+        assert f'infra: "{infra}"' in launched_task(standin, uid)
+    # "local" is this host: no SkyPilot for it.
+    uid = stub.RunJob(pb[0].RunJobRequest(command="echo", args=["hi"], infra="local"), timeout=30).jobUuid
+    assert raw_status(skyserver, uid).backend == "local"
+
+def test_skypilot_job_cannot_be_paused(skyserver, standin, pb):
+    stub = jobs(skyserver, pb)
+    control(standin, "/_standin/scenario", {"name": "long_running"})
+    uid = stub.RunJob(pb[0].RunJobRequest(command="python3", args=["train.py"], gpu_count=1), timeout=30).jobUuid
+    wait_status(sdk(skyserver), uid, ("RUNNING",), timeout=30)
+    msg = rpc_fails(lambda: stub.PauseJob(pb[0].PauseJobReq(uuid=uid), timeout=10), grpc.StatusCode.FAILED_PRECONDITION)
+    assert "'skypilot' backend, which cannot pause jobs" in msg
+    sdk(skyserver).jobs.stop_job(uid)
+
+
+def test_skypilot_errors_get_hints(skyserver, standin, pb):
+    stub = jobs(skyserver, pb)
+    client = sdk(skyserver)
+    cases = [
+        ({"launch": {"delay": 0.1, "log": [], "error": {"type": "NoCloudAccessError",
+                                                         "message": "Cloud access is not set up. Run: sky check"}},
+          "timeline": []}, "run 'sky check'"),
+        ({"launch": {"delay": 0.1, "log": [], "error": {"type": "ValueError",
+                                                         "message": "Catalog does not contain any instances satisfying the request"}},
+          "timeline": []}, "sky show-gpus"),
+        ({"launch": {"delay": 0.1, "log": []},
+          "timeline": [{"status": "PENDING", "after": 0, "log": []},
+                       {"status": "FAILED_NO_RESOURCE", "after": 0.2, "log": [],
+                        "failure_reason": "Failed to provision all possible launchable resources."}]}, "could not allocate"),
+    ]
+    for scenario, hint in cases:
+        control(standin, "/_standin/scenario", scenario)
+        uid = stub.RunJob(pb[0].RunJobRequest(command="python3", args=["train.py"], infra="aws"), timeout=30).jobUuid
+        st = wait_status(client, uid, timeout=30)
+        assert st["status"] == "FAILED"
+        reason = raw_status(skyserver, uid).reason
+        assert "(hint: " in reason and hint in reason, reason
+        log = b"".join(client.jobs.get_job_logs(uid)).decode()
+        assert f"skypilot: hint: " in log and hint in log.split("skypilot: hint: ")[1]
+    client.close()
+
+
+def test_runjob_names_an_unreachable_or_old_skypilot(certs, workdir, stubs, pb):
+    import http.server
+    import socket
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    down = sky_server(certs, workdir, "training-sky-down", f"http://127.0.0.1:{port}")
+
+    class OldServer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"status": "healthy", "api_version": "20", "version": "0.10.0"}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    old = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OldServer)
+    threading.Thread(target=old.serve_forever, daemon=True).start()
+    too_old = sky_server(certs, workdir, "training-sky-old", f"http://127.0.0.1:{old.server_address[1]}")
+    try:
+        msg = rpc_fails(lambda: jobs(down, pb).RunJob(pb[0].RunJobRequest(command="x", gpu_count=1), timeout=30),
+                        grpc.StatusCode.UNAVAILABLE)
+        assert f"SkyPilot API server http://127.0.0.1:{port}" in msg and "is unreachable" in msg
+        assert sdk(down).jobs.list_jobs() == [], "nothing is stored"
+        msg = rpc_fails(lambda: jobs(too_old, pb).RunJob(pb[0].RunJobRequest(command="x", infra="gcp"), timeout=30),
+                        grpc.StatusCode.FAILED_PRECONDITION)
+        assert "speaks API version 20" in msg and "oldest this jobletd supports" in msg
+    finally:
+        stop_jobletd(down)
+        stop_jobletd(too_old)
+        old.shutdown()
