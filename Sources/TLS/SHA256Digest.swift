@@ -45,3 +45,40 @@ public final class SHA256Digest {
         return digest.finalizeHex()
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension SHA256Digest {
+    /// Size and hex SHA-256 of the file at `path`, read once with plain read(2) into one reused
+    /// buffer (no per-chunk allocation: hashing runs at OpenSSL's speed, not the copies').
+    public static func file(atPath path: String) throws -> (size: Int64, hex: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SHA256FileError(path: path, errno: errno) }
+        defer { close(fd) }
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+        let digest = SHA256Digest()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
+        defer { buffer.deallocate() }
+        var size: Int64 = 0
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SHA256FileError(path: path, errno: errno)
+            }
+            if n == 0 { break }
+            digest.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            size += Int64(n)
+        }
+        return (size, digest.finalizeHex())
+    }
+}
+
+/// Reading a file to hash it failed.
+public struct SHA256FileError: Error, CustomStringConvertible {
+    public let path: String
+    public let errno: Int32
+    public var description: String { "cannot read \(path): \(String(cString: strerror(errno)))" }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import TLS
 
@@ -15,5 +16,18 @@ final class SHA256DigestTests: XCTestCase {
             text[piece..<min(piece + 7, text.count)].withUnsafeBytes { digest.update($0) }
         }
         XCTAssertEqual(digest.finalizeHex(), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    func testFileDigestReadsTheWholeFile() throws {
+        let path = NSTemporaryDirectory() + "sha256-\(getpid()).bin"
+        let bytes = [UInt8](repeating: 0x61, count: 3 << 20)  // more than one 1 MiB read
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (size, hex) = try SHA256Digest.file(atPath: path)
+        XCTAssertEqual(size, Int64(bytes.count))
+        XCTAssertEqual(hex, SHA256Digest.hex(bytes))
+        XCTAssertThrowsError(try SHA256Digest.file(atPath: path + ".missing")) {
+            XCTAssertTrue("\($0)".contains("No such file"), "\($0)")
+        }
     }
 }

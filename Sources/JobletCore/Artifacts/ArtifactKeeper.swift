@@ -87,15 +87,7 @@ public final class ArtifactKeeper: Sendable {
 
     /// Size and SHA-256 of a file, read once.
     public func digest(of url: URL) throws -> (size: Int64, sha256: String) {
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
-        var hasher = makeHasher()
-        var size: Int64 = 0
-        while let data = try handle.read(upToCount: Self.chunkSize), !data.isEmpty {
-            data.withUnsafeBytes { hasher.update($0) }
-            size += Int64(data.count)
-        }
-        return (size, hasher.finalizeHex())
+        try makeHasher().digestFile(atPath: url.path)
     }
 
     /// How the stored bytes compare with the record: the size always; every byte when `verify`.

@@ -6,4 +6,8 @@ struct OpenSSLSHA256: SHA256Hashing {
     let digest = SHA256Digest()
     func update(_ bytes: UnsafeRawBufferPointer) { digest.update(bytes) }
     func finalizeHex() -> String { digest.finalizeHex() }
+    func digestFile(atPath path: String) throws -> (size: Int64, sha256: String) {
+        let (size, hex) = try SHA256Digest.file(atPath: path)
+        return (size, hex)
+    }
 }
