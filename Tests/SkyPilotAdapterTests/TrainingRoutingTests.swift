@@ -61,4 +61,24 @@ final class TrainingRoutingTests: XCTestCase {
         XCTAssertEqual(SkyPilotErrorHint.annotate("boom"), "boom")
         XCTAssertTrue(SkyPilotErrorHint.annotate("Credentials not found").hasSuffix(")"))
     }
+
+    func testArtifactStoreIsMountedIntoTheTask() throws {
+        var builder = SkyPilotTaskBuilder()
+        builder.artifactStore = try ArtifactStoreURL.check("s3://team-bucket/runs/")
+        let task = try builder.task(for: JobRequest(command: "python3", args: ["train.py"], environment: ["A": "1"], gpuCount: 1),
+                                    name: "job-9")
+        XCTAssertTrue(task.yaml.contains("""
+            file_mounts:
+              /joblet-artifacts:
+                source: "s3://team-bucket/runs/job-9"
+                mode: MOUNT
+            envs:
+              A: "1"
+              JOBLET_ARTIFACT_DIR: "/joblet-artifacts"
+            """), task.yaml)
+        for bad in ["bucket", "ftp://x/y", "s3://", "s3:///x", "s3://a b"] {
+            XCTAssertThrowsError(try ArtifactStoreURL.check(bad), bad)
+        }
+        XCTAssertEqual(try ArtifactStoreURL.check("gs://b"), "gs://b")
+    }
 }

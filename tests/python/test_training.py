@@ -458,15 +458,15 @@ def control(standin, path, body=None):
         return json.loads(r.read() or b"null")
 
 
-def sky_server(certs, workdir, name, endpoint):
+def sky_server(certs, workdir, name, endpoint, extra=""):
     cfg = workdir / f"{name}.yml"
-    cfg.write_text(f"skypilot:\n  endpoint: {endpoint}\n  pollIntervalSeconds: 0.2\n  maxPollIntervalSeconds: 1\n")
+    cfg.write_text(f"skypilot:\n  endpoint: {endpoint}\n  pollIntervalSeconds: 0.2\n  maxPollIntervalSeconds: 1\n{extra}")
     return start_jobletd(certs, workdir / f"data-{name}", "--config", str(cfg), log_path=workdir / f"jobletd-{name}.log")
 
 
 @pytest.fixture(scope="module")
 def skyserver(certs, workdir, stubs, standin):
-    s = sky_server(certs, workdir, "training-sky", standin)
+    s = sky_server(certs, workdir, "training-sky", standin, "  artifactStore: s3://joblet-test/runs/\n")
     yield s
     stop_jobletd(s)
 
@@ -487,7 +487,11 @@ def test_cpu_job_with_infra_goes_to_skypilot(skyserver, standin, pb):
     assert raw_status(skyserver, uid).backend == "skypilot"
     task = launched_task(standin, uid)
     assert task == (f'name: "{uid}"\nresources:\n  cpus: 4+\n  memory: 8+\n  infra: "k8s"\n'
+                    f'file_mounts:\n  /joblet-artifacts:\n    source: "s3://joblet-test/runs/{uid}"\n    mode: MOUNT\n'
+                    'envs:\n  JOBLET_ARTIFACT_DIR: "/joblet-artifacts"\n'
                     "run: |\n  python3 etl.py --day 2026-12-03\n")
+    note = stub.ListArtifacts(pb[0].ListArtifactsReq(uuid=uid), timeout=10).note
+    assert f"writes its artifacts itself to s3://joblet-test/runs/{uid}" in note and "$JOBLET_ARTIFACT_DIR" in note
     # A local job next to it stays here.
     local = client.jobs.run_job("echo", ["here"])["job_uuid"]
     assert wait_status(client, local)["status"] == "COMPLETED"
@@ -542,6 +546,13 @@ def test_skypilot_errors_get_hints(skyserver, standin, pb):
         log = b"".join(client.jobs.get_job_logs(uid)).decode()
         assert f"skypilot: hint: " in log and hint in log.split("skypilot: hint: ")[1]
     client.close()
+
+
+def test_bad_artifact_store_is_refused_at_start(certs, workdir, stubs):
+    with pytest.raises(RuntimeError):
+        sky_server(certs, workdir, "training-sky-badstore", "http://127.0.0.1:9", "  artifactStore: ftp://nope\n")
+    log = (workdir / "jobletd-training-sky-badstore.log").read_text()
+    assert "skypilot.artifactStore 'ftp://nope' is not a bucket URL SkyPilot can mount" in log, log
 
 
 def test_runjob_names_an_unreachable_or_old_skypilot(certs, workdir, stubs, pb):

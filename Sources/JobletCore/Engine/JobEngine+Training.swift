@@ -11,6 +11,11 @@ extension JobEngine {
         publish(.trainingMetricsComplete(jobID: id))
     }
 
+    /// The backend called `name`, if configured (ListArtifacts asks the SkyPilot one for its store).
+    public nonisolated func backend(named name: String) -> (any JobBackend)? {
+        backends.first { $0.name == name }
+    }
+
     nonisolated func openTrainingMetricsFile(of job: Job) -> FileHandle? {
         backends.first { $0.name == job.backend }?.openTrainingMetricsFile(jobID: job.id)
     }

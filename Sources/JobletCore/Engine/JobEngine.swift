@@ -283,10 +283,6 @@ public actor JobEngine {
         throw ownRefusal ?? firstRefusal ?? JobletError.unavailable("no job backend is configured")
     }
 
-    func backend(named name: String) -> (any JobBackend)? {
-        backends.first { $0.name == name }
-    }
-
     func publish(_ event: JobEvent) {
         for continuation in subscribers.values {
             continuation.yield(event)

@@ -23,7 +23,10 @@ extension JobService {
                 }
                 let kept = try engine.store.artifacts(id: job.id)
                 r.artifacts = kept.map { ArtifactMapping.info($0, job: job, state: keeper.state(of: $0, jobID: job.id, verify: req.verify)) }
-                if kept.isEmpty { r.note = try ArtifactMapping.whyNone(job, patterns: engine.store.artifactPatterns(id: job.id)) }
+                if kept.isEmpty {
+                    let store = (engine.backend(named: SkyPilotBackend.backendName) as? SkyPilotBackend)?.configuration.artifactStore
+                    r.note = try ArtifactMapping.whyNone(job, patterns: engine.store.artifactPatterns(id: job.id), skyPilotStore: store)
+                }
                 return r
             }
         }
@@ -78,11 +81,14 @@ enum ArtifactMapping {
         return r
     }
 
-    static func whyNone(_ job: Job, patterns: [String]) -> String {
-        if patterns.isEmpty { return "job \(job.id) named no artifacts (RunJob's artifacts, rnx run --artifact PATH)" }
+    static func whyNone(_ job: Job, patterns: [String], skyPilotStore: String? = nil) -> String {
         if job.backend == SkyPilotBackend.backendName {
-            return "artifacts of SkyPilot jobs are not collected by this server: no skypilot.artifactStore is supported yet; write the outputs to a bucket the task mounts"
+            guard let store = skyPilotStore else {
+                return "artifacts of SkyPilot jobs are not kept: no skypilot.artifactStore is configured (a bucket URL the tasks mount); until then, write outputs to a bucket yourself"
+            }
+            return "SkyPilot job \(job.id) writes its artifacts itself to \(ArtifactStoreURL.folder(store, jobID: job.id)), mounted in the task at $\(ArtifactStoreURL.environmentName) (\(ArtifactStoreURL.mountPoint)); this server neither lists nor hashes them"
         }
+        if patterns.isEmpty { return "job \(job.id) named no artifacts (RunJob's artifacts, rnx run --artifact PATH)" }
         if !job.status.isFinal { return "job \(job.id) is \(job.status.rawValue): its artifacts are kept when it ends" }
         return "no file matched \(patterns.joined(separator: ", ")) when job \(job.id) ended (its log says why)"
     }

@@ -9,6 +9,8 @@ import Yams
 public struct SkyPilotTaskBuilder: Sendable {
     public var defaultAccelerator: String
     public var gpuCatalog: [GPUModel]
+    /// Training (issue 19): `skypilot.artifactStore`, mounted into every task; nil: none.
+    public var artifactStore: String?
 
     public init(defaultAccelerator: String = "H100", gpuCatalog: [GPUModel] = GPUModel.builtInCatalog) {
         self.defaultAccelerator = defaultAccelerator
@@ -17,6 +19,7 @@ public struct SkyPilotTaskBuilder: Sendable {
 
     public init(configuration: SkyPilotConfiguration) {
         self.init(defaultAccelerator: configuration.defaultAccelerator, gpuCatalog: configuration.gpuCatalog)
+        artifactStore = configuration.artifactStore
     }
 
     /// `NAME:COUNT`: the smallest catalog GPU with at least `gpuMemoryMB` (ties: the first listed),
@@ -53,8 +56,15 @@ public struct SkyPilotTaskBuilder: Sendable {
         }
 
         var root: [(Node, Node)] = [("name", quoted(name)), ("resources", .mapping(.init(resources)))]
-        if !request.environment.isEmpty {
-            root.append(("envs", Self.stringMap(request.environment)))
+        var environment = request.environment
+        if let store = artifactStore {  // the task writes its outputs to the bucket, one folder per job
+            environment[ArtifactStoreURL.environmentName] = ArtifactStoreURL.mountPoint
+            let mount: Node = .mapping(.init([(Node("source"), quoted(ArtifactStoreURL.folder(store, jobID: name))),
+                                              (Node("mode"), plain("MOUNT"))]))
+            root.append(("file_mounts", .mapping(.init([(Node(ArtifactStoreURL.mountPoint), mount)]))))
+        }
+        if !environment.isEmpty {
+            root.append(("envs", Self.stringMap(environment)))
         }
         if !request.secretEnvironment.isEmpty {
             root.append(("secrets", Self.stringMap(request.secretEnvironment)))
