@@ -228,6 +228,38 @@ def test_metrics_visible_while_running_and_kept(tserver, pb):
     client.close()
 
 
+def test_metrics_survive_a_restart_without_duplicates(certs, workdir, stubs, pb):
+    data = workdir / "data-training-metrics-restart"
+    server = start_jobletd(certs, data, log_path=workdir / "jobletd-training-metrics-restart-0.log")
+    try:
+        client = sdk(server)
+        script = ('for i in 1 2 3 4 5 6 7 8 9 10; do echo "##joblet-metric {\\"step\\": $i}"; '
+                  'echo "{\\"file_step\\": $i}" >> "$JOBLET_METRICS_FILE"; sleep 0.3; done')
+        uid = client.jobs.run_job("sh", ["-c", script])["job_uuid"]
+        deadline = time.monotonic() + 15
+        while raw_status(server, uid).training.samples < 4:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        client.close()
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait(timeout=10)
+        time.sleep(0.5)  # lines written while nobody reads
+        server = start_jobletd(certs, data, log_path=workdir / "jobletd-training-metrics-restart-1.log")
+        client = sdk(server)
+        assert wait_status(client, uid, timeout=20)["status"] == "COMPLETED"
+        deadline = time.monotonic() + 10
+        while raw_status(server, uid).training.samples < 20:
+            assert time.monotonic() < deadline, raw_status(server, uid).training
+            time.sleep(0.05)
+        samples = jobs(server, pb).GetTrainingMetrics(pb[0].TrainingMetricsReq(uuid=uid), timeout=10).samples
+        assert sorted(int(s.values["step"]) for s in samples if s.source == "log") == list(range(1, 11))
+        assert sorted(int(s.values["file_step"]) for s in samples if s.source == "file") == list(range(1, 11))
+        assert raw_status(server, uid).training.samples == 20, "each line stored once"
+        client.close()
+    finally:
+        stop_jobletd(server)
+
+
 def test_job_without_metrics_has_no_training_field(tserver, pb):
     client = sdk(tserver)
     uid = client.jobs.run_job("echo", ["hello"])["job_uuid"]
