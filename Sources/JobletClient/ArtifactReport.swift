@@ -9,7 +9,7 @@ public enum ArtifactReport {
         for a in r.artifacts {
             out += "  " + a.name.padding(toLength: max(width, 4), withPad: " ", startingAt: 0)
             out += "  " + MonitorReport.bytes(a.size).padding(toLength: 10, withPad: " ", startingAt: 0)
-            out += "  " + a.state.padding(toLength: 7, withPad: " ", startingAt: 0) + "  sha256:" + a.sha256 + "\n"
+            out += "  " + a.state.padding(toLength: 7, withPad: " ", startingAt: 0) + "  sha256:" + (a.sha256.isEmpty ? "(being computed)" : a.sha256) + "\n"
         }
         return out
     }

@@ -93,6 +93,7 @@ public final class JobletDaemon: Sendable {
     public func start() async throws -> Int {
         await training.start()  // before the engine's: it hears every re-adopted job's transitions
         try await engine.start()
+        engine.artifacts?.hashPending()  // training (issue 19): hashes a stopped jobletd did not get to
         try await workflows.start()
         let port: Int
         do {

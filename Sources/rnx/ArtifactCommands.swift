@@ -24,7 +24,7 @@ struct ArtifactsCommand: AsyncParsableCommand {
         try await reportingFailures {
             let r = try await connection.withClient { try await $0.listArtifacts(id: id, verify: verify) }
             Output.print(ArtifactReport.list(r))
-            return r.artifacts.contains { $0.state != "ok" } ? 1 : 0
+            return r.artifacts.contains { $0.state == "corrupt" || $0.state == "missing" } ? 1 : 0
         }
     }
 }

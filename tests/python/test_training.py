@@ -303,6 +303,13 @@ def run_artifact_job(tserver, pb, patterns):
     st = wait_status(client, uid)
     assert st["status"] == "COMPLETED", b"".join(client.jobs.get_job_logs(uid))
     client.close()
+    # Listed when the job ends; hashed right after, off the job's end.
+    listed = jobs(tserver, pb).ListArtifacts(pb[0].ListArtifactsReq(uuid=uid), timeout=10).artifacts
+    assert listed and all(a.state in ("hashing", "ok") for a in listed)
+    deadline = time.monotonic() + 20
+    while any(a.state != "ok" for a in jobs(tserver, pb).ListArtifacts(pb[0].ListArtifactsReq(uuid=uid), timeout=10).artifacts):
+        assert time.monotonic() < deadline, "artifacts still hashing"
+        time.sleep(0.05)
     return uid
 
 
@@ -363,6 +370,37 @@ def test_artifacts_kept_hashed_downloaded_and_resumed(tserver, pb, tmp_path):
     assert store.is_dir()
     sdk(tserver).jobs.delete_job(uid)
     assert not store.exists(), "DeleteJob removes the job's artifacts"
+
+
+def test_download_right_at_the_end_waits_for_the_hash(tserver, pb):
+    stub = jobs(tserver, pb)
+    req = pb[0].RunJobRequest(command="sh", args=["-c", "head -c 200000000 /dev/urandom > model.bin"], artifacts=["model.bin"])
+    uid = stub.RunJob(req, timeout=10).jobUuid
+    wait_status(sdk(tserver), uid, timeout=60)
+    info, data = download(stub, pb, uid, "model.bin")  # no waiting for "ok" first
+    assert len(data) == 200000000 and info.sha256 == hashlib.sha256(data).hexdigest() and info.state == "ok"
+    stub.DeleteJob(pb[0].DeleteJobReq(uuid=uid), timeout=10)
+
+
+def test_hashes_missing_at_a_restart_are_computed(certs, workdir, stubs, pb):
+    import sqlite3
+    data = workdir / "data-training-hash-restart"
+    server = start_jobletd(certs, data, log_path=workdir / "jobletd-training-hash-restart-0.log")
+    try:
+        stub = jobs(server, pb)
+        uid = stub.RunJob(pb[0].RunJobRequest(command="sh", args=["-c", "echo weights > w.bin"], artifacts=["w.bin"]),
+                          timeout=10).jobUuid
+        wait_status(sdk(server), uid)
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait(timeout=10)
+        # As if jobletd died between keeping the file and storing its hash.
+        with sqlite3.connect(data / "joblet.db") as db:
+            assert db.execute("UPDATE job_artifact SET sha256 = '' WHERE job_id = ?", (uid,)).rowcount == 1
+        server = start_jobletd(certs, data, log_path=workdir / "jobletd-training-hash-restart-1.log")
+        info, got = download(jobs(server, pb), pb, uid, "w.bin")
+        assert got == b"weights\n" and info.sha256 == hashlib.sha256(b"weights\n").hexdigest()
+    finally:
+        stop_jobletd(server)
 
 
 def test_corrupt_artifact_is_refused(tserver, pb, tmp_path):

@@ -5,6 +5,7 @@ public struct Artifact: Sendable, Hashable {
     /// Its path inside the workspace ("out/adapter_model.safetensors").
     public var name: String
     public var size: Int64
+    /// Hex; empty while it is being computed.
     public var sha256: String
     public var created: Date
 
@@ -21,5 +22,7 @@ public struct Artifact: Sendable, Hashable {
         /// Its size or bytes differ from what was stored when the job ended.
         case corrupt
         case missing
+        /// Kept, its SHA-256 not computed yet.
+        case hashing
     }
 }

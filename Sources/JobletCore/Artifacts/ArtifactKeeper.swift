@@ -1,8 +1,10 @@
 import Foundation
 
-/// Keeps a job's artifacts under `<data>/artifacts/<job id>/` when it ends, with size and SHA-256
-/// computed once (the file is hard-linked out of the workspace when it can be, so the end of a
-/// job costs one read of each artifact), and checks them again before they are served.
+/// Keeps a job's artifacts under `<data>/artifacts/<job id>/` when it ends (hard-linked out of the
+/// workspace when it can be, copied otherwise) with their sizes, then computes each SHA-256 once,
+/// off the job's end: until it is stored the artifact's state is `hashing` (a download waits for
+/// it). Hashes still missing after a restart are computed at start (`hashPending`). Stored bytes
+/// are checked again before they are served.
 ///
 /// The walk over the workspace never follows a symbolic link: a job could point one at a host
 /// file. It runs after every process of the job is gone, so nothing changes the tree under it.
@@ -52,8 +54,41 @@ public final class ArtifactKeeper: Sendable {
             try store.recordArtifacts(id: jobID, kept)
         } catch {
             problems.append("artifacts were not recorded: \(error)")
+            return problems
         }
+        if !kept.isEmpty { hashInBackground(jobID: jobID, names: kept.map(\.name)) }
         return problems
+    }
+
+    /// Computes the stored artifacts' hashes, one job's files after another, off the caller.
+    func hashInBackground(jobID: String, names: [String]) {
+        Task.detached(priority: .utility) { [self] in
+            for name in names { hash(jobID: jobID, name: name) }
+        }
+    }
+
+    private func hash(jobID: String, name: String) {
+        // A job deleted meanwhile takes its files and rows with it: nothing to store then.
+        guard let (_, sha256) = try? digest(of: fileURL(jobID: jobID, name: name)) else { return }
+        try? store.recordArtifactHash(id: jobID, name: name, sha256: sha256)
+    }
+
+    /// At start: hashes that a stopped jobletd did not get to.
+    public func hashPending() {
+        guard let pending = try? store.artifactsWithoutHash() else { return }
+        for (jobID, names) in Dictionary(grouping: pending, by: \.jobID) {
+            hashInBackground(jobID: jobID, names: names.map(\.name))
+        }
+    }
+
+    /// The artifact once its hash is stored; nil when it is gone, or still hashing after `timeout`.
+    public func hashed(jobID: String, name: String, timeout: Duration) async throws -> Artifact? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            guard let artifact = try store.artifacts(id: jobID).first(where: { $0.name == name }) else { return nil }
+            if !artifact.sha256.isEmpty || ContinuousClock.now >= deadline { return artifact }
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     private func keepOne(jobID: String, name: String, from source: URL) throws -> Artifact {
@@ -68,8 +103,8 @@ public final class ArtifactKeeper: Sendable {
             try copy(source, to: target)
         }
         try fm.setAttributes([.posixPermissions: 0o600, .ownerAccountID: 0, .groupOwnerAccountID: 0], ofItemAtPath: target.path)
-        let (size, hash) = try digest(of: target)
-        return Artifact(name: name, size: size, sha256: hash, created: Date())
+        let size = (try fm.attributesOfItem(atPath: target.path)[.size] as? NSNumber)?.int64Value ?? 0
+        return Artifact(name: name, size: size, sha256: "", created: Date())  // hashed off the job's end
     }
 
     private func copy(_ source: URL, to target: URL) throws {
@@ -97,6 +132,7 @@ public final class ArtifactKeeper: Sendable {
               attributes[.type] as? FileAttributeType == .typeRegular else { return .missing }
         let size = (attributes[.size] as? NSNumber)?.int64Value ?? -1
         guard size == artifact.size else { return .corrupt }
+        if artifact.sha256.isEmpty { return .hashing }
         guard verify else { return .ok }
         guard let (_, hash) = try? digest(of: url) else { return .missing }
         return hash == artifact.sha256 ? .ok : .corrupt

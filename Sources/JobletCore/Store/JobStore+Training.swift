@@ -145,6 +145,21 @@ extension JobStore {
         }
     }
 
+    /// Stores a hash computed after the job ended (the size stays the one recorded at the end).
+    public func recordArtifactHash(id: String, name: String, sha256: String) throws {
+        try write("storing the hash of artifact \(name) of job \(id)") { db in
+            try db.execute(sql: "UPDATE job_artifact SET sha256 = ? WHERE job_id = ? AND name = ? AND sha256 = ''",
+                           arguments: [sha256, id, name])
+        }
+    }
+
+    public func artifactsWithoutHash() throws -> [(jobID: String, name: String)] {
+        try read("listing artifacts to hash") { db in
+            try Row.fetchAll(db, sql: "SELECT job_id, name FROM job_artifact WHERE sha256 = '' ORDER BY job_id, name")
+                .map { ($0["job_id"], $0["name"]) }
+        }
+    }
+
     public func artifacts(id: String) throws -> [Artifact] {
         try read("reading artifacts of job \(id)") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM job_artifact WHERE job_id = ? ORDER BY name", arguments: [id]).map { row in

@@ -8,6 +8,8 @@ import SkyPilotAdapter
 extension JobService {
     /// Bytes per DownloadArtifact message.
     static let artifactChunkBytes = 256 << 10
+    /// How long DownloadArtifact waits for the hash of an artifact whose job just ended.
+    static let hashWait: Duration = .seconds(300)
 
     func registerArtifacts(on router: RPCRouter) {
         let engine = self.engine
@@ -34,8 +36,12 @@ extension JobService {
             let (job, artifact, url) = try await JobService.translating { () -> (Job, Artifact, URL) in
                 let job = try engine.job(req.uuid)
                 guard let keeper = engine.artifacts else { throw JobletError.failedPrecondition("this server keeps no artifacts") }
-                guard let artifact = try engine.store.artifacts(id: job.id).first(where: { $0.name == req.name }) else {
+                // A job that just ended may still have its hash computed: wait for it.
+                guard let artifact = try await keeper.hashed(jobID: job.id, name: req.name, timeout: JobService.hashWait) else {
                     throw JobletError.notFound("job \(job.id) has no artifact '\(req.name)'; `rnx artifacts \(job.id.prefix(8))` lists them")
+                }
+                guard !artifact.sha256.isEmpty else {
+                    throw JobletError.unavailable("artifact '\(artifact.name)' of job \(job.id) is still being hashed after \(JobService.hashWait); try again shortly")
                 }
                 guard req.offset >= 0, req.offset <= artifact.size else {
                     throw JobletError.invalidArgument("offset \(req.offset) is outside artifact '\(artifact.name)' (\(artifact.size) bytes)")
@@ -43,6 +49,7 @@ extension JobService {
                 // Every byte is checked against the stored hash before any is sent.
                 switch keeper.state(of: artifact, jobID: job.id, verify: true) {
                 case .ok: return (job, artifact, keeper.fileURL(jobID: job.id, name: artifact.name))
+                case .hashing: throw JobletError.internal("artifact '\(artifact.name)' has no hash after it was hashed")
                 case .missing: throw JobletError.notFound("artifact '\(artifact.name)' of job \(job.id) is missing from the server's artifact store")
                 case .corrupt:
                     throw RPCError(.dataLoss, "artifact '\(artifact.name)' of job \(job.id) is corrupt: its stored bytes no longer match the SHA-256 taken when the job ended (\(artifact.sha256)); it is not served")
