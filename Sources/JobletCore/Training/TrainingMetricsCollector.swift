@@ -11,7 +11,8 @@ import Foundation
 public actor TrainingMetricsCollector {
     let engine: JobEngine
     let pollInterval: Duration
-    private var following: [String: Task<Void, Never>] = [:]
+    private var following: [String: (generation: UInt64, task: Task<Void, Never>)] = [:]
+    private var generation: UInt64 = 0
     private var eventsTask: Task<Void, Never>?
 
     public init(engine: JobEngine, pollInterval: Duration = .milliseconds(250)) {
@@ -25,32 +26,47 @@ public actor TrainingMetricsCollector {
         eventsTask = Task { [weak self] in
             for await event in events {
                 guard let self else { return }
-                if case .transitioned(let job, _) = event { await self.follow(job.id) }
+                if case .transitioned(let job, _) = event { await self.follow(job.id, final: job.status.isFinal) }
             }
         }
-        for job in (try? engine.store.nonFinalJobs()) ?? [] where job.status != .scheduled { follow(job.id) }
+        for job in (try? engine.store.nonFinalJobs()) ?? [] where job.status != .scheduled { follow(job.id, final: false) }
     }
 
     public func shutdown() {
         eventsTask?.cancel()
-        following.values.forEach { $0.cancel() }
+        following.values.forEach { $0.task.cancel() }
         following.removeAll()
     }
 
-    private func follow(_ id: String) {
-        guard following[id] == nil else { return }
+    /// Starts following `id`; a job that became final while followed gets its last pass now
+    /// instead of at the end of a backed-off sleep (WatchJobs' end notice waits for it).
+    private func follow(_ id: String, final: Bool) {
+        let previous = following[id]?.task
+        if previous != nil && !final { return }
+        previous?.cancel()
         let engine = self.engine, interval = pollInterval
-        following[id] = Task { [weak self] in
+        generation += 1
+        let mine = generation
+        following[id] = (mine, Task { [weak self] in
+            await previous?.value
             await Self.follow(id, engine: engine, interval: interval)
-            await self?.finished(id)
-        }
+            await self?.finished(id, generation: mine)
+        })
     }
 
-    private func finished(_ id: String) { following[id] = nil }
+    private func finished(_ id: String, generation: UInt64) {
+        if following[id]?.generation == generation { following[id] = nil }
+    }
+
+    static let idleInterval: Duration = .seconds(2)
 
     static func follow(_ id: String, engine: JobEngine, interval: Duration) async {
         guard var offsets = try? engine.store.trainingOffsets(id: id) else { return }
+        // Polls back off while a job writes nothing (up to `idleInterval`), and speed up again
+        // when it does: a thousand quiet jobs cost little.
+        var wait = interval
         while !Task.isCancelled {
+            let before = offsets
             guard let job = try? engine.store.job(id: id) else { return }  // deleted
             let final = job.status.isFinal
             var fresh: [TrainingMetricSample] = []
@@ -69,7 +85,8 @@ public actor TrainingMetricsCollector {
                 await engine.announceTrainingComplete(id)
                 return
             }
-            try? await Task.sleep(for: interval)
+            wait = offsets == before ? min(wait * 2, idleInterval) : interval
+            try? await Task.sleep(for: wait)
         }
     }
 
@@ -78,6 +95,8 @@ public actor TrainingMetricsCollector {
     static func read(_ handle: FileHandle, id: String, source: TrainingMetricSample.Source, offset: inout Int64,
                      toEnd: Bool, store: JobStore, passBytes: Int = 4 << 20) throws -> [TrainingMetricSample] {
         defer { try? handle.close() }
+        // Nothing new (the common case for a job that reports nothing): no read, no write.
+        if let end = try? handle.seekToEnd(), end <= UInt64(max(offset, 0)) { return [] }
         var splitter = TrainingLineSplitter(source: source, start: offset)
         var readBytes = 0
         while toEnd || readBytes < passBytes {
