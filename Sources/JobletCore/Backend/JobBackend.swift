@@ -41,6 +41,8 @@ public protocol JobBackend: Sendable {
     /// The job's `$JOBLET_METRICS_FILE` opened for reading, if this backend can read it (a local
     /// job's lies in its workspace); nil when it cannot or the file is not there (yet).
     func openTrainingMetricsFile(jobID: String) -> FileHandle?
+    /// Where that file is on this host (for a cheap size check before opening it); nil: none.
+    func trainingMetricsFilePath(jobID: String) -> String?
     /// RunJob's last check before the job is stored, for what `canRun` cannot know without I/O
     /// (a remote API server that is down or too old): a throw becomes RunJob's error.
     func admit(_ request: JobRequest) async throws
@@ -55,6 +57,7 @@ extension JobBackend {
         throw JobletError.failedPrecondition("job \(job.id) runs on the '\(name)' backend, which cannot pause jobs; only local jobs can be paused (stop it instead)")
     }
     public func openTrainingMetricsFile(jobID: String) -> FileHandle? { nil }
+    public func trainingMetricsFilePath(jobID: String) -> String? { nil }
     public func admit(_ request: JobRequest) async throws {}
     public func resume(job: Job) async throws {
         throw JobletError.failedPrecondition("job \(job.id) runs on the '\(name)' backend, which cannot pause or resume jobs")

@@ -16,6 +16,10 @@ extension JobEngine {
         backends.first { $0.name == name }
     }
 
+    nonisolated func trainingMetricsFilePath(of job: Job) -> String? {
+        backends.first { $0.name == job.backend }?.trainingMetricsFilePath(jobID: job.id)
+    }
+
     nonisolated func openTrainingMetricsFile(of job: Job) -> FileHandle? {
         backends.first { $0.name == job.backend }?.openTrainingMetricsFile(jobID: job.id)
     }

@@ -80,6 +80,14 @@ extension JobStore {
         }
     }
 
+    /// A job's status alone (no row decoding): what a poller needs; nil when the job is gone.
+    public func status(id: String) throws -> JobStatus? {
+        try read("reading status of job \(id)") { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM job WHERE id = ?"), arguments: [id])
+                .flatMap(JobStatus.init(rawValue:))
+        }
+    }
+
     /// Where reading each source of a job's metrics goes on (0, 0 for a job never read).
     public func trainingOffsets(id: String) throws -> (log: Int64, file: Int64) {
         try read("reading training offsets of job \(id)") { db in

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads the training metrics of every job as it runs: `##joblet-metric {json}` lines of its
 /// log (local and SkyPilot jobs alike, both write their output there) and the lines of its
@@ -26,7 +29,11 @@ public actor TrainingMetricsCollector {
         eventsTask = Task { [weak self] in
             for await event in events {
                 guard let self else { return }
-                if case .transitioned(let job, _) = event { await self.follow(job.id, final: job.status.isFinal) }
+                switch event {
+                case .transitioned(let job, _): await self.follow(job.id, final: job.status.isFinal)
+                case .deleted(let id): await self.forget(id)
+                default: break
+                }
             }
         }
         for job in (try? engine.store.nonFinalJobs()) ?? [] where job.status != .scheduled { follow(job.id, final: false) }
@@ -54,27 +61,46 @@ public actor TrainingMetricsCollector {
         })
     }
 
+    private func forget(_ id: String) {
+        following.removeValue(forKey: id)?.task.cancel()
+    }
+
     private func finished(_ id: String, generation: UInt64) {
         if following[id]?.generation == generation { following[id] = nil }
     }
 
     static let idleInterval: Duration = .seconds(2)
 
+    /// Ticks between two looks at the job's status: its final transition restarts the follow
+    /// (`follow(_:final:)`), so this is only a backstop.
+    static let statusCheckTicks = 8
+
     static func follow(_ id: String, engine: JobEngine, interval: Duration) async {
-        guard var offsets = try? engine.store.trainingOffsets(id: id) else { return }
+        guard var offsets = try? engine.store.trainingOffsets(id: id),
+              let job = try? engine.store.job(id: id) else { return }
+        var final = job.status.isFinal
+        let logPath = engine.logs.fileURL(for: id).path
+        let metricsPath = engine.trainingMetricsFilePath(of: job)
         // Polls back off while a job writes nothing (up to `idleInterval`), and speed up again
         // when it does: a thousand quiet jobs cost little.
         var wait = interval
+        var tick = 0
         while !Task.isCancelled {
             let before = offsets
-            guard let job = try? engine.store.job(id: id) else { return }  // deleted
-            let final = job.status.isFinal
+            tick += 1
+            if !final, tick % statusCheckTicks == 0 {
+                guard let status = try? engine.store.status(id: id) else { return }  // deleted
+                final = status.isFinal
+            }
             var fresh: [TrainingMetricSample] = []
             do {
-                if let log = try? FileHandle(forReadingFrom: engine.logs.fileURL(for: id)) {
+                // stat(2) first: most ticks find nothing new, and open + close cost more.
+                if (fileSize(logPath) ?? 0) > offsets.log || final,
+                   let log = FileHandle(forReadingAtPath: logPath) {
                     fresh += try read(log, id: id, source: .log, offset: &offsets.log, toEnd: final, store: engine.store)
                 }
-                if let file = engine.openTrainingMetricsFile(of: job) {
+                if let metricsPath, (fileSize(metricsPath) ?? 0) > offsets.file || final,
+                   let file = engine.openTrainingMetricsFile(of: job) {
                     fresh += try read(file, id: id, source: .file, offset: &offsets.file, toEnd: final, store: engine.store)
                 }
             } catch {
@@ -88,6 +114,11 @@ public actor TrainingMetricsCollector {
             wait = offsets == before ? min(wait * 2, idleInterval) : interval
             try? await Task.sleep(for: wait)
         }
+    }
+
+    static func fileSize(_ path: String) -> Int64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : nil
     }
 
     /// Reads complete lines from `offset` on (at most `passBytes` unless `toEnd`), stores them

@@ -11,9 +11,12 @@ extension LocalBackend {
 
     /// Opened without following a symlink and only when it is a regular file: the job owns the
     /// workspace and could put a link to a host file, or a FIFO that would block the reader, there.
+    public func trainingMetricsFilePath(jobID: String) -> String? {
+        jobsDirectory.path + "/" + jobID + "/workspace/" + Self.metricsFileName
+    }
+
     public func openTrainingMetricsFile(jobID: String) -> FileHandle? {
-        let path = jobsDirectory.appendingPathComponent(jobID).appendingPathComponent("workspace")
-            .appendingPathComponent(Self.metricsFileName).path
+        guard let path = trainingMetricsFilePath(jobID: jobID) else { return nil }
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         var info = stat()
