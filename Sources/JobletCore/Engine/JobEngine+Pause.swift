@@ -3,13 +3,7 @@
 /// restart (nothing thaws it), and StopJob works on it (the backend thaws it first).
 extension JobEngine {
     public func pause(_ idOrPrefix: String) async throws -> Job {
-        let job = try store.job(matching: idOrPrefix)
-        guard job.status == .running else {
-            throw JobletError.failedPrecondition("job \(job.id) is \(job.status.rawValue): only a RUNNING job can be paused")
-        }
-        guard let backend = backend(named: job.backend) else {
-            throw JobletError.failedPrecondition("job \(job.id): its backend '\(job.backend)' is not configured")
-        }
+        let (job, backend) = try jobAndBackend(idOrPrefix, in: .running, verb: "paused")
         try await backend.pause(job: job)
         do {
             return try transition(job.id, to: .paused)
@@ -21,14 +15,19 @@ extension JobEngine {
     }
 
     public func resume(_ idOrPrefix: String) async throws -> Job {
+        let (job, backend) = try jobAndBackend(idOrPrefix, in: .paused, verb: "resumed")
+        try await backend.resume(job: job)
+        return try transition(job.id, to: .running)
+    }
+
+    private func jobAndBackend(_ idOrPrefix: String, in status: JobStatus, verb: String) throws -> (Job, any JobBackend) {
         let job = try store.job(matching: idOrPrefix)
-        guard job.status == .paused else {
-            throw JobletError.failedPrecondition("job \(job.id) is \(job.status.rawValue): only a PAUSED job can be resumed")
+        guard job.status == status else {
+            throw JobletError.failedPrecondition("job \(job.id) is \(job.status.rawValue): only a \(status.rawValue) job can be \(verb)")
         }
         guard let backend = backend(named: job.backend) else {
             throw JobletError.failedPrecondition("job \(job.id): its backend '\(job.backend)' is not configured")
         }
-        try await backend.resume(job: job)
-        return try transition(job.id, to: .running)
+        return (job, backend)
     }
 }
