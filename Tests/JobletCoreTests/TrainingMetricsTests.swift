@@ -51,6 +51,15 @@ final class TrainingMetricsTests: XCTestCase {
         XCTAssertEqual(s.lines.last?.values, ["step": 1], "the last line without a newline, at the end")
     }
 
+    func testOnlyLinesStartingWithTheMarkerAreLookedAt() {
+        var s = TrainingLineSplitter(source: .log, start: 0)
+        let text = "### a heading\nprogress ##### 50%\n  \t##joblet-metric {\"loss\": 1}\nx ##joblet-metric {\"loss\": 2}\n##joblet-metric {bad}\n"
+        s.feed(Data(text.utf8))
+        XCTAssertEqual(s.lines.map(\.values), [["loss": 1], nil])
+        XCTAssertEqual(s.lines.map(\.position), [33, 94], "positions of the lines' first bytes")
+        XCTAssertEqual(s.consumed, Int64(text.utf8.count))
+    }
+
     func testRunawayLineIsConsumedNotHeld() {
         var s = TrainingLineSplitter(source: .log, start: 0)
         s.feed(Data(repeating: UInt8(ascii: "x"), count: TrainingMetricLine.maxLineBytes + 2048))
