@@ -581,6 +581,25 @@ def test_provider_names_map_onto_skypilots(skyserver, standin, pb):
     uid = stub.RunJob(pb[0].RunJobRequest(command="echo", args=["hi"], infra="local"), timeout=30).jobUuid
     assert raw_status(skyserver, uid).backend == "local"
 
+def test_skypilot_job_reports_metrics_through_its_log(skyserver, standin, pb):
+    stub = jobs(skyserver, pb)
+    control(standin, "/_standin/scenario", {
+        "launch": {"delay": 0.1, "log": []},
+        "timeline": [{"status": "PENDING", "after": 0, "log": []},
+                     {"status": "RUNNING", "after": 0.2, "log": ['##joblet-metric {"step": 10, "loss": 1.5}', "epoch done"]},
+                     {"status": "RUNNING", "after": 0.3, "log": ['##joblet-metric {"step": 20, "loss": 0.75}']},
+                     {"status": "SUCCEEDED", "after": 0.3, "log": ["saved"]}]})
+    uid = stub.RunJob(pb[0].RunJobRequest(command="python3", args=["train.py"], gpu_count=1), timeout=30).jobUuid
+    assert wait_status(sdk(skyserver), uid, timeout=30)["status"] == "COMPLETED"
+    deadline = time.monotonic() + 10
+    while raw_status(skyserver, uid).training.samples < 2:
+        assert time.monotonic() < deadline, raw_status(skyserver, uid)
+        time.sleep(0.05)
+    samples = stub.GetTrainingMetrics(pb[0].TrainingMetricsReq(uuid=uid), timeout=10).samples
+    assert [(s.step, s.loss) for s in samples] == [(10, 1.5), (20, 0.75)]
+    assert "no skypilot.artifactStore" not in stub.ListArtifacts(pb[0].ListArtifactsReq(uuid=uid), timeout=10).note
+
+
 def test_skypilot_job_cannot_be_paused(skyserver, standin, pb):
     stub = jobs(skyserver, pb)
     control(standin, "/_standin/scenario", {"name": "long_running"})
