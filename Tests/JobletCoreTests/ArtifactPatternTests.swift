@@ -31,7 +31,7 @@ final class ArtifactPatternTests: XCTestCase {
         let fm = FileManager.default
         try fm.createDirectory(at: dir.appendingPathComponent("out/sub"), withIntermediateDirectories: true)
         for name in ["out/a.json", "out/b.json", "out/sub/c.json", "out/model.bin"] {
-            fm.createFile(atPath: dir.appendingPathComponent(name).path, contents: Data("x".utf8))
+            _ = fm.createFile(atPath: dir.appendingPathComponent(name).path, contents: Data("x".utf8))
         }
         try fm.createSymbolicLink(atPath: dir.appendingPathComponent("out/leak.json").path, withDestinationPath: "/etc/passwd")
         try fm.createSymbolicLink(atPath: dir.appendingPathComponent("linkdir").path, withDestinationPath: "/etc")

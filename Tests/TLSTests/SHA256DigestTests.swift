@@ -21,7 +21,7 @@ final class SHA256DigestTests: XCTestCase {
     func testFileDigestReadsTheWholeFile() throws {
         let path = NSTemporaryDirectory() + "sha256-\(getpid()).bin"
         let bytes = [UInt8](repeating: 0x61, count: 3 << 20)  // more than one 1 MiB read
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let (size, hex) = try SHA256Digest.file(atPath: path)
         XCTAssertEqual(size, Int64(bytes.count))
