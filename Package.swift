@@ -74,7 +74,8 @@ let package = Package(
         .target(name: "JobletServer", dependencies: ["BuildInfo", "NameSuggestion", "RPC", "HTTP1", "JobletAPI", "ProtoWire", "JobletCore", "JobletLinux", "SkyPilotAdapter", "Yams",
                                                      .product(name: "Logging", package: "swift-log"),
                                                      .product(name: "Prometheus", package: "swift-prometheus")]),
-        .target(name: "JobletClient", dependencies: ["RPC", "JobletAPI", "Yams"]),
+        // TLS: SHA-256 of downloaded artifacts (training, issue 19).
+        .target(name: "JobletClient", dependencies: ["RPC", "JobletAPI", "Yams", "TLS"]),
         .executableTarget(name: "jobletd", dependencies: ["BuildInfo", "JobletServer", "JobletLinux", "SkyPilotAdapter",
                                                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                                           .product(name: "Logging", package: "swift-log")],

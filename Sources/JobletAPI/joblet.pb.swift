@@ -295,6 +295,8 @@ public struct Joblet_GetJobStatusRes: ProtoMessage {
     public var skypilotRecoveryCount: Int32 = 0
     public var skypilotJobId: Int64 = 0
     public var usage: Joblet_JobMetricsSample?
+    public var training: Joblet_TrainingMetrics?
+    public var artifacts: [String] = []
     public var unknownFields = UnknownFields()
 
     public init() {}
@@ -334,6 +336,8 @@ public struct Joblet_GetJobStatusRes: ProtoMessage {
         if self.skypilotRecoveryCount != 0 { n += 2 + ProtoSize.int32(self.skypilotRecoveryCount) }
         if self.skypilotJobId != 0 { n += 2 + ProtoSize.int64(self.skypilotJobId) }
         if let v = self.usage { n += 2 + ProtoSize.message(v) }
+        if let v = self.training { n += 2 + ProtoSize.message(v) }
+        for v in self.artifacts { n += 2 + ProtoSize.string(v) }
         return n
     }
 
@@ -385,6 +389,8 @@ public struct Joblet_GetJobStatusRes: ProtoMessage {
         if self.skypilotRecoveryCount != 0 { writer.writeTag(832); writer.writeInt32(self.skypilotRecoveryCount) }
         if self.skypilotJobId != 0 { writer.writeTag(840); writer.writeInt64(self.skypilotJobId) }
         if let v = self.usage { writer.writeTag(882); writer.writeMessage(v) }
+        if let v = self.training { writer.writeTag(1842); writer.writeMessage(v) }
+        for v in self.artifacts { writer.writeTag(1850); writer.writeString(v) }
         writer.writeUnknown(unknownFields)
     }
 
@@ -431,6 +437,8 @@ public struct Joblet_GetJobStatusRes: ProtoMessage {
             case 832: self.skypilotRecoveryCount = try reader.readInt32()
             case 840: self.skypilotJobId = try reader.readInt64()
             case 882: var v = self.usage ?? Joblet_JobMetricsSample(); try reader.readMessage(into: &v); self.usage = v
+            case 1842: var v = self.training ?? Joblet_TrainingMetrics(); try reader.readMessage(into: &v); self.training = v
+            case 1850: self.artifacts.append(try reader.readString())
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -2513,6 +2521,7 @@ public struct Joblet_RunJobRequest: ProtoMessage {
     public var gpuMemoryMb: Int32 = 0
     public var infra: String = ""
     public var workspaceLimitMb: Int32 = 0
+    public var artifacts: [String] = []
     public var unknownFields = UnknownFields()
 
     public init() {}
@@ -2541,6 +2550,7 @@ public struct Joblet_RunJobRequest: ProtoMessage {
         if self.gpuMemoryMb != 0 { n += 2 + ProtoSize.int32(self.gpuMemoryMb) }
         if !self.infra.isEmpty { n += 2 + ProtoSize.string(self.infra) }
         if self.workspaceLimitMb != 0 { n += 2 + ProtoSize.int32(self.workspaceLimitMb) }
+        for v in self.artifacts { n += 2 + ProtoSize.string(v) }
         return n
     }
 
@@ -2577,6 +2587,7 @@ public struct Joblet_RunJobRequest: ProtoMessage {
         if self.gpuMemoryMb != 0 { writer.writeTag(160); writer.writeInt32(self.gpuMemoryMb) }
         if !self.infra.isEmpty { writer.writeTag(802); writer.writeString(self.infra) }
         if self.workspaceLimitMb != 0 { writer.writeTag(1360); writer.writeInt32(self.workspaceLimitMb) }
+        for v in self.artifacts { writer.writeTag(1842); writer.writeString(v) }
         writer.writeUnknown(unknownFields)
     }
 
@@ -2611,6 +2622,7 @@ public struct Joblet_RunJobRequest: ProtoMessage {
             case 160: self.gpuMemoryMb = try reader.readInt32()
             case 802: self.infra = try reader.readString()
             case 1360: self.workspaceLimitMb = try reader.readInt32()
+            case 1842: self.artifacts.append(try reader.readString())
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -3243,6 +3255,621 @@ public struct Joblet_JobsPage: ProtoMessage {
             case 2082: var v = Joblet_Job(); try reader.readMessage(into: &v); self.jobs.append(v)
             case 2090: self.nextPageToken = try reader.readString()
             case 2096: self.totalCount = try reader.readInt64()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_PauseJobReq: ProtoMessage {
+    public static let protoMessageName = "joblet.PauseJobReq"
+
+    public var uuid: String = ""
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.uuid.isEmpty { n += 2 + ProtoSize.string(self.uuid) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.uuid.isEmpty { writer.writeTag(1842); writer.writeString(self.uuid) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1842: self.uuid = try reader.readString()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_PauseJobRes: ProtoMessage {
+    public static let protoMessageName = "joblet.PauseJobRes"
+
+    public var uuid: String = ""
+    public var status: String = ""
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.uuid.isEmpty { n += 2 + ProtoSize.string(self.uuid) }
+        if !self.status.isEmpty { n += 2 + ProtoSize.string(self.status) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.uuid.isEmpty { writer.writeTag(1842); writer.writeString(self.uuid) }
+        if !self.status.isEmpty { writer.writeTag(1850); writer.writeString(self.status) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1842: self.uuid = try reader.readString()
+            case 1850: self.status = try reader.readString()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_ResumeJobReq: ProtoMessage {
+    public static let protoMessageName = "joblet.ResumeJobReq"
+
+    public var uuid: String = ""
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.uuid.isEmpty { n += 2 + ProtoSize.string(self.uuid) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.uuid.isEmpty { writer.writeTag(1842); writer.writeString(self.uuid) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1842: self.uuid = try reader.readString()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_ResumeJobRes: ProtoMessage {
+    public static let protoMessageName = "joblet.ResumeJobRes"
+
+    public var uuid: String = ""
+    public var status: String = ""
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.uuid.isEmpty { n += 2 + ProtoSize.string(self.uuid) }
+        if !self.status.isEmpty { n += 2 + ProtoSize.string(self.status) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.uuid.isEmpty { writer.writeTag(1842); writer.writeString(self.uuid) }
+        if !self.status.isEmpty { writer.writeTag(1850); writer.writeString(self.status) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1842: self.uuid = try reader.readString()
+            case 1850: self.status = try reader.readString()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_TrainingMetricSample: ProtoMessage {
+    public static let protoMessageName = "joblet.TrainingMetricSample"
+
+    public var values: [String: Double] = [:]
+    public var step: Int64 = 0
+    public var epoch: Double = 0
+    public var loss: Double = 0
+    public var learningRate: Double = 0
+    public var time: String = ""
+    public var source: String = ""
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        for (k, v) in self.values { n += 2 + ProtoSize.lengthDelimited(1 + ProtoSize.string(k) + 1 + ProtoSize.fixed64(v)) }
+        if self.step != 0 { n += 2 + ProtoSize.int64(self.step) }
+        if self.epoch.bitPattern != 0 { n += 2 + ProtoSize.fixed64(self.epoch) }
+        if self.loss.bitPattern != 0 { n += 2 + ProtoSize.fixed64(self.loss) }
+        if self.learningRate.bitPattern != 0 { n += 2 + ProtoSize.fixed64(self.learningRate) }
+        if !self.time.isEmpty { n += 2 + ProtoSize.string(self.time) }
+        if !self.source.isEmpty { n += 2 + ProtoSize.string(self.source) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        ProtoMapOrder.forEachSorted(self.values) { k, v in
+            writer.writeTag(1842)
+            writer.writeVarint(UInt64(1 + ProtoSize.string(k) + 1 + ProtoSize.fixed64(v)))
+            writer.writeTag(10); writer.writeString(k)
+            writer.writeTag(17); writer.writeDouble(v)
+        }
+        if self.step != 0 { writer.writeTag(1848); writer.writeInt64(self.step) }
+        if self.epoch.bitPattern != 0 { writer.writeTag(1857); writer.writeDouble(self.epoch) }
+        if self.loss.bitPattern != 0 { writer.writeTag(1865); writer.writeDouble(self.loss) }
+        if self.learningRate.bitPattern != 0 { writer.writeTag(1873); writer.writeDouble(self.learningRate) }
+        if !self.time.isEmpty { writer.writeTag(1882); writer.writeString(self.time) }
+        if !self.source.isEmpty { writer.writeTag(1890); writer.writeString(self.source) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1842:
+                try reader.readMapEntry(into: &self.values,
+                    keyTag: 10, defaultKey: "", key: { try $0.readString() },
+                    valueTag: 17, defaultValue: 0, value: { try $0.readDouble() })
+            case 1848: self.step = try reader.readInt64()
+            case 1857: self.epoch = try reader.readDouble()
+            case 1865: self.loss = try reader.readDouble()
+            case 1873: self.learningRate = try reader.readDouble()
+            case 1882: self.time = try reader.readString()
+            case 1890: self.source = try reader.readString()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_TrainingMetrics: ProtoMessage {
+    public static let protoMessageName = "joblet.TrainingMetrics"
+
+    public var latest: [String: Double] = [:]
+    public var step: Int64 = 0
+    public var epoch: Double = 0
+    public var loss: Double = 0
+    public var learningRate: Double = 0
+    public var samples: Int64 = 0
+    public var malformedLines: Int64 = 0
+    public var updated: String = ""
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        for (k, v) in self.latest { n += 2 + ProtoSize.lengthDelimited(1 + ProtoSize.string(k) + 1 + ProtoSize.fixed64(v)) }
+        if self.step != 0 { n += 2 + ProtoSize.int64(self.step) }
+        if self.epoch.bitPattern != 0 { n += 2 + ProtoSize.fixed64(self.epoch) }
+        if self.loss.bitPattern != 0 { n += 2 + ProtoSize.fixed64(self.loss) }
+        if self.learningRate.bitPattern != 0 { n += 2 + ProtoSize.fixed64(self.learningRate) }
+        if self.samples != 0 { n += 2 + ProtoSize.int64(self.samples) }
+        if self.malformedLines != 0 { n += 2 + ProtoSize.int64(self.malformedLines) }
+        if !self.updated.isEmpty { n += 2 + ProtoSize.string(self.updated) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        ProtoMapOrder.forEachSorted(self.latest) { k, v in
+            writer.writeTag(1842)
+            writer.writeVarint(UInt64(1 + ProtoSize.string(k) + 1 + ProtoSize.fixed64(v)))
+            writer.writeTag(10); writer.writeString(k)
+            writer.writeTag(17); writer.writeDouble(v)
+        }
+        if self.step != 0 { writer.writeTag(1848); writer.writeInt64(self.step) }
+        if self.epoch.bitPattern != 0 { writer.writeTag(1857); writer.writeDouble(self.epoch) }
+        if self.loss.bitPattern != 0 { writer.writeTag(1865); writer.writeDouble(self.loss) }
+        if self.learningRate.bitPattern != 0 { writer.writeTag(1873); writer.writeDouble(self.learningRate) }
+        if self.samples != 0 { writer.writeTag(1880); writer.writeInt64(self.samples) }
+        if self.malformedLines != 0 { writer.writeTag(1888); writer.writeInt64(self.malformedLines) }
+        if !self.updated.isEmpty { writer.writeTag(1898); writer.writeString(self.updated) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1842:
+                try reader.readMapEntry(into: &self.latest,
+                    keyTag: 10, defaultKey: "", key: { try $0.readString() },
+                    valueTag: 17, defaultValue: 0, value: { try $0.readDouble() })
+            case 1848: self.step = try reader.readInt64()
+            case 1857: self.epoch = try reader.readDouble()
+            case 1865: self.loss = try reader.readDouble()
+            case 1873: self.learningRate = try reader.readDouble()
+            case 1880: self.samples = try reader.readInt64()
+            case 1888: self.malformedLines = try reader.readInt64()
+            case 1898: self.updated = try reader.readString()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_TrainingMetricsReq: ProtoMessage {
+    public static let protoMessageName = "joblet.TrainingMetricsReq"
+
+    public var uuid: String = ""
+    public var limit: Int32 = 0
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.uuid.isEmpty { n += 2 + ProtoSize.string(self.uuid) }
+        if self.limit != 0 { n += 2 + ProtoSize.int32(self.limit) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.uuid.isEmpty { writer.writeTag(1842); writer.writeString(self.uuid) }
+        if self.limit != 0 { writer.writeTag(1848); writer.writeInt32(self.limit) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1842: self.uuid = try reader.readString()
+            case 1848: self.limit = try reader.readInt32()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_TrainingMetricsRes: ProtoMessage {
+    public static let protoMessageName = "joblet.TrainingMetricsRes"
+
+    public var uuid: String = ""
+    public var samples: [Joblet_TrainingMetricSample] = []
+    public var summary: Joblet_TrainingMetrics?
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.uuid.isEmpty { n += 2 + ProtoSize.string(self.uuid) }
+        for v in self.samples { n += 2 + ProtoSize.message(v) }
+        if let v = self.summary { n += 2 + ProtoSize.message(v) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.uuid.isEmpty { writer.writeTag(1842); writer.writeString(self.uuid) }
+        for v in self.samples { writer.writeTag(1850); writer.writeMessage(v) }
+        if let v = self.summary { writer.writeTag(1858); writer.writeMessage(v) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1842: self.uuid = try reader.readString()
+            case 1850: var v = Joblet_TrainingMetricSample(); try reader.readMessage(into: &v); self.samples.append(v)
+            case 1858: var v = self.summary ?? Joblet_TrainingMetrics(); try reader.readMessage(into: &v); self.summary = v
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_ArtifactInfo: ProtoMessage {
+    public static let protoMessageName = "joblet.ArtifactInfo"
+
+    public var name: String = ""
+    public var size: Int64 = 0
+    public var sha256: String = ""
+    public var created: String = ""
+    public var metadata: [String: String] = [:]
+    public var state: String = ""
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.name.isEmpty { n += 2 + ProtoSize.string(self.name) }
+        if self.size != 0 { n += 2 + ProtoSize.int64(self.size) }
+        if !self.sha256.isEmpty { n += 2 + ProtoSize.string(self.sha256) }
+        if !self.created.isEmpty { n += 2 + ProtoSize.string(self.created) }
+        for (k, v) in self.metadata { n += 2 + ProtoSize.lengthDelimited(1 + ProtoSize.string(k) + 1 + ProtoSize.string(v)) }
+        if !self.state.isEmpty { n += 2 + ProtoSize.string(self.state) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.name.isEmpty { writer.writeTag(1842); writer.writeString(self.name) }
+        if self.size != 0 { writer.writeTag(1848); writer.writeInt64(self.size) }
+        if !self.sha256.isEmpty { writer.writeTag(1858); writer.writeString(self.sha256) }
+        if !self.created.isEmpty { writer.writeTag(1866); writer.writeString(self.created) }
+        ProtoMapOrder.forEachSorted(self.metadata) { k, v in
+            writer.writeTag(1874)
+            writer.writeVarint(UInt64(1 + ProtoSize.string(k) + 1 + ProtoSize.string(v)))
+            writer.writeTag(10); writer.writeString(k)
+            writer.writeTag(18); writer.writeString(v)
+        }
+        if !self.state.isEmpty { writer.writeTag(1882); writer.writeString(self.state) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1842: self.name = try reader.readString()
+            case 1848: self.size = try reader.readInt64()
+            case 1858: self.sha256 = try reader.readString()
+            case 1866: self.created = try reader.readString()
+            case 1874:
+                try reader.readMapEntry(into: &self.metadata,
+                    keyTag: 10, defaultKey: "", key: { try $0.readString() },
+                    valueTag: 18, defaultValue: "", value: { try $0.readString() })
+            case 1882: self.state = try reader.readString()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_ListArtifactsReq: ProtoMessage {
+    public static let protoMessageName = "joblet.ListArtifactsReq"
+
+    public var uuid: String = ""
+    public var verify: Bool = false
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.uuid.isEmpty { n += 2 + ProtoSize.string(self.uuid) }
+        if self.verify { n += 2 + ProtoSize.bool(self.verify) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.uuid.isEmpty { writer.writeTag(1842); writer.writeString(self.uuid) }
+        if self.verify { writer.writeTag(1848); writer.writeBool(self.verify) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1842: self.uuid = try reader.readString()
+            case 1848: self.verify = try reader.readBool()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_ListArtifactsRes: ProtoMessage {
+    public static let protoMessageName = "joblet.ListArtifactsRes"
+
+    public var uuid: String = ""
+    public var artifacts: [Joblet_ArtifactInfo] = []
+    public var note: String = ""
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.uuid.isEmpty { n += 2 + ProtoSize.string(self.uuid) }
+        for v in self.artifacts { n += 2 + ProtoSize.message(v) }
+        if !self.note.isEmpty { n += 2 + ProtoSize.string(self.note) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.uuid.isEmpty { writer.writeTag(1842); writer.writeString(self.uuid) }
+        for v in self.artifacts { writer.writeTag(1850); writer.writeMessage(v) }
+        if !self.note.isEmpty { writer.writeTag(1858); writer.writeString(self.note) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1842: self.uuid = try reader.readString()
+            case 1850: var v = Joblet_ArtifactInfo(); try reader.readMessage(into: &v); self.artifacts.append(v)
+            case 1858: self.note = try reader.readString()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_DownloadArtifactReq: ProtoMessage {
+    public static let protoMessageName = "joblet.DownloadArtifactReq"
+
+    public var uuid: String = ""
+    public var name: String = ""
+    public var offset: Int64 = 0
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.uuid.isEmpty { n += 2 + ProtoSize.string(self.uuid) }
+        if !self.name.isEmpty { n += 2 + ProtoSize.string(self.name) }
+        if self.offset != 0 { n += 2 + ProtoSize.int64(self.offset) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.uuid.isEmpty { writer.writeTag(1842); writer.writeString(self.uuid) }
+        if !self.name.isEmpty { writer.writeTag(1850); writer.writeString(self.name) }
+        if self.offset != 0 { writer.writeTag(1856); writer.writeInt64(self.offset) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1842: self.uuid = try reader.readString()
+            case 1850: self.name = try reader.readString()
+            case 1856: self.offset = try reader.readInt64()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_ArtifactChunk: ProtoMessage {
+    public static let protoMessageName = "joblet.ArtifactChunk"
+
+    public var info: Joblet_ArtifactInfo?
+    public var offset: Int64 = 0
+    public var data: [UInt8] = []
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if let v = self.info { n += 2 + ProtoSize.message(v) }
+        if self.offset != 0 { n += 2 + ProtoSize.int64(self.offset) }
+        if !self.data.isEmpty { n += 2 + ProtoSize.bytes(self.data) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if let v = self.info { writer.writeTag(1842); writer.writeMessage(v) }
+        if self.offset != 0 { writer.writeTag(1848); writer.writeInt64(self.offset) }
+        if !self.data.isEmpty { writer.writeTag(1858); writer.writeBytes(self.data) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1842: var v = self.info ?? Joblet_ArtifactInfo(); try reader.readMessage(into: &v); self.info = v
+            case 1848: self.offset = try reader.readInt64()
+            case 1858: self.data = try reader.readBytes()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_WatchJobsReq: ProtoMessage {
+    public static let protoMessageName = "joblet.WatchJobsReq"
+
+    public var uuid: String = ""
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.uuid.isEmpty { n += 2 + ProtoSize.string(self.uuid) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.uuid.isEmpty { writer.writeTag(1842); writer.writeString(self.uuid) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1842: self.uuid = try reader.readString()
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+public struct Joblet_JobWatchEvent: ProtoMessage {
+    public static let protoMessageName = "joblet.JobWatchEvent"
+
+    public var type: String = ""
+    public var uuid: String = ""
+    public var name: String = ""
+    public var status: String = ""
+    public var previousStatus: String = ""
+    public var reason: String = ""
+    public var time: String = ""
+    public var exitCode: Int32 = 0
+    public var metric: Joblet_TrainingMetricSample?
+    public var message: String = ""
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+
+    public var serializedSize: Int {
+        var n = unknownFields.count
+        if !self.type.isEmpty { n += 2 + ProtoSize.string(self.type) }
+        if !self.uuid.isEmpty { n += 2 + ProtoSize.string(self.uuid) }
+        if !self.name.isEmpty { n += 2 + ProtoSize.string(self.name) }
+        if !self.status.isEmpty { n += 2 + ProtoSize.string(self.status) }
+        if !self.previousStatus.isEmpty { n += 2 + ProtoSize.string(self.previousStatus) }
+        if !self.reason.isEmpty { n += 2 + ProtoSize.string(self.reason) }
+        if !self.time.isEmpty { n += 2 + ProtoSize.string(self.time) }
+        if self.exitCode != 0 { n += 2 + ProtoSize.int32(self.exitCode) }
+        if let v = self.metric { n += 2 + ProtoSize.message(v) }
+        if !self.message.isEmpty { n += 2 + ProtoSize.string(self.message) }
+        return n
+    }
+
+    public func encodeMessage(to writer: inout ProtoWriter) {
+        if !self.type.isEmpty { writer.writeTag(1842); writer.writeString(self.type) }
+        if !self.uuid.isEmpty { writer.writeTag(1850); writer.writeString(self.uuid) }
+        if !self.name.isEmpty { writer.writeTag(1858); writer.writeString(self.name) }
+        if !self.status.isEmpty { writer.writeTag(1866); writer.writeString(self.status) }
+        if !self.previousStatus.isEmpty { writer.writeTag(1874); writer.writeString(self.previousStatus) }
+        if !self.reason.isEmpty { writer.writeTag(1882); writer.writeString(self.reason) }
+        if !self.time.isEmpty { writer.writeTag(1890); writer.writeString(self.time) }
+        if self.exitCode != 0 { writer.writeTag(1896); writer.writeInt32(self.exitCode) }
+        if let v = self.metric { writer.writeTag(1906); writer.writeMessage(v) }
+        if !self.message.isEmpty { writer.writeTag(1914); writer.writeString(self.message) }
+        writer.writeUnknown(unknownFields)
+    }
+
+    public mutating func decodeMessage(from reader: inout ProtoReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag.rawValue {
+            case 1842: self.type = try reader.readString()
+            case 1850: self.uuid = try reader.readString()
+            case 1858: self.name = try reader.readString()
+            case 1866: self.status = try reader.readString()
+            case 1874: self.previousStatus = try reader.readString()
+            case 1882: self.reason = try reader.readString()
+            case 1890: self.time = try reader.readString()
+            case 1896: self.exitCode = try reader.readInt32()
+            case 1906: var v = self.metric ?? Joblet_TrainingMetricSample(); try reader.readMessage(into: &v); self.metric = v
+            case 1914: self.message = try reader.readString()
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -3924,6 +4551,12 @@ public enum Joblet_JobService {
         Method.getWorkflowJobs,
         Method.stopWorkflow,
         Method.listJobsPage,
+        Method.pauseJob,
+        Method.resumeJob,
+        Method.getTrainingMetrics,
+        Method.listArtifacts,
+        Method.downloadArtifact,
+        Method.watchJobs,
     ])
 
     public enum Method {
@@ -3983,6 +4616,30 @@ public enum Joblet_JobService {
             service: "joblet.JobService", method: "ListJobsPage",
             clientStreaming: false, serverStreaming: false,
             inputType: "joblet.ListJobsPageRequest", outputType: "joblet.JobsPage")
+        public static let pauseJob = MethodDescriptor(
+            service: "joblet.JobService", method: "PauseJob",
+            clientStreaming: false, serverStreaming: false,
+            inputType: "joblet.PauseJobReq", outputType: "joblet.PauseJobRes")
+        public static let resumeJob = MethodDescriptor(
+            service: "joblet.JobService", method: "ResumeJob",
+            clientStreaming: false, serverStreaming: false,
+            inputType: "joblet.ResumeJobReq", outputType: "joblet.ResumeJobRes")
+        public static let getTrainingMetrics = MethodDescriptor(
+            service: "joblet.JobService", method: "GetTrainingMetrics",
+            clientStreaming: false, serverStreaming: false,
+            inputType: "joblet.TrainingMetricsReq", outputType: "joblet.TrainingMetricsRes")
+        public static let listArtifacts = MethodDescriptor(
+            service: "joblet.JobService", method: "ListArtifacts",
+            clientStreaming: false, serverStreaming: false,
+            inputType: "joblet.ListArtifactsReq", outputType: "joblet.ListArtifactsRes")
+        public static let downloadArtifact = MethodDescriptor(
+            service: "joblet.JobService", method: "DownloadArtifact",
+            clientStreaming: false, serverStreaming: true,
+            inputType: "joblet.DownloadArtifactReq", outputType: "joblet.ArtifactChunk")
+        public static let watchJobs = MethodDescriptor(
+            service: "joblet.JobService", method: "WatchJobs",
+            clientStreaming: false, serverStreaming: true,
+            inputType: "joblet.WatchJobsReq", outputType: "joblet.JobWatchEvent")
     }
 }
 

@@ -46,6 +46,7 @@ public enum JobReport {
         if !s.backend.isEmpty { lines.append(("Backend", s.backend)) }
         if !s.nodeId.isEmpty { lines.append(("Node", s.nodeId)) }
         lines += MonitorReport.usageLines(s.usage)
+        lines += TrainingReport.statusLines(s)  // training (issue 19)
         return keyValues(lines)
     }
 

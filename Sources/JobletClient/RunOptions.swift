@@ -21,6 +21,8 @@ public struct RunOptions: Sendable, Equatable {
     public var volumes: [String] = []
     /// An installed runtime's name (`--runtime`).
     public var runtime: String?
+    /// Training (issue 19): outputs to keep when the job ends.
+    public var artifacts: [String] = []
     /// The job's command and its arguments; a leading `--` (the option terminator) is dropped.
     public var command: [String] = []
 
@@ -51,6 +53,7 @@ public struct RunOptions: Sendable, Equatable {
         request.uploads = try Uploads.collect(uploads)
         request.network = network ?? ""
         request.volumes = volumes
+        request.artifacts = artifacts
         return request
     }
 

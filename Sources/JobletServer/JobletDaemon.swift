@@ -22,6 +22,8 @@ public final class JobletDaemon: Sendable {
     /// Networks and volumes (issue 15).
     public let networks: NetworkRegistry
     public let volumes: VolumeRegistry
+    /// Training metrics from job output and metrics files (issue 19).
+    let training: TrainingMetricsCollector
 
     /// `runtimes`: the local backend's installer (runtimes issue); nil: RuntimeService answers UNIMPLEMENTED.
     public init(configuration: DaemonConfiguration, backends: [any JobBackend], logger: Logger,
@@ -48,9 +50,11 @@ public final class JobletDaemon: Sendable {
         engine = JobEngine(store: store, logs: logs, backends: backends,
                            validator: .forThisHost(defaults: configuration.jobDefaults),
                            defaultStopGrace: .milliseconds(configuration.stopGraceMilliseconds),
-                           diskReserve: DiskReserve(directory: data, minFreeMB: configuration.minFreeDiskMB))
+                           diskReserve: DiskReserve(directory: data, minFreeMB: configuration.minFreeDiskMB),
+                           artifacts: ArtifactKeeper(dataDirectory: data, store: store, hasher: { OpenSSLSHA256() }))
 
         nodeID = try NodeIdentity.loadOrCreate(dataDirectory: data)
+        training = TrainingMetricsCollector(engine: engine)
         let usage = JobUsageTracker(engine: engine, sources: backends.compactMap { $0 as? any JobUsageSource })
 
         let router = RPCRouter()
@@ -103,7 +107,9 @@ public final class JobletDaemon: Sendable {
     @discardableResult
     public func start() async throws -> Int {
         try establishNetworksAndVolumes()
+        await training.start()  // before the engine's: it hears every re-adopted job's transitions
         try await engine.start()
+        engine.artifacts?.hashPending()  // training (issue 19): hashes a stopped jobletd did not get to
         try await workflows.start()
         let port: Int
         do {
@@ -121,6 +127,7 @@ public final class JobletDaemon: Sendable {
         await server.shutdown(drainTimeout: .milliseconds(Int64(configuration.drainTimeoutSeconds * 1000)))
         // Jobs keep running: the next start re-adopts them.
         await workflows.shutdown()
+        await training.shutdown()
         await engine.shutdown()
     }
 }

@@ -168,6 +168,9 @@ struct Jobletd: ParsableCommand {
         if let v = s.requestTimeoutSeconds { c.requestTimeout = .milliseconds(Int64(v * 1000)) }
         if let v = s.defaultAccelerator { c.defaultAccelerator = v }
         if let v = s.caFile, !v.isEmpty { c.caFile = v }
+        if let v = s.artifactStore, !v.isEmpty {  // training (issue 19)
+            do { c.artifactStore = try ArtifactStoreURL.check(v) } catch let e as JobletError { throw ConfigurationError(e.message) }
+        }
         return c
     }
 

@@ -13,5 +13,6 @@ struct JobCommand: AsyncParsableCommand {
           rnx job log -f f47ac10b
         """,
         subcommands: [RunCommand.self, ListCommand.self, StatusCommand.self, LogCommand.self, StopCommand.self,
-                      CancelCommand.self, DeleteCommand.self, DeleteAllCommand.self, JobMetricsCommand.self])
+                      CancelCommand.self, DeleteCommand.self, DeleteAllCommand.self, JobMetricsCommand.self]
+                      + trainingCommands)
 }

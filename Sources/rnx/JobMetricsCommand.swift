@@ -6,10 +6,10 @@ import JobletClient
 struct JobMetricsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metrics",
-        abstract: "A job's CPU, memory, I/O and processes, from its cgroup (totals once it ended).",
+        abstract: "A job's CPU, memory, I/O and processes, from its cgroup (totals once it ended), and its training metrics.",
         discussion: """
         Examples:
-          rnx job metrics f47ac10b
+          rnx job metrics f47ac10b                      # with a loss chart when the job reported training metrics
           rnx job metrics --watch f47ac10b              # a line per second until the job ends
           rnx job metrics --watch --interval 5 --json f47ac10b
         """)
@@ -30,6 +30,7 @@ struct JobMetricsCommand: AsyncParsableCommand {
                 let render = json ? MonitorJSON.jobSample : MonitorReport.jobSample
                 guard watch else {
                     Output.print(render(try await client.jobMetrics(id: id)))
+                    if !json { Output.print(try await trainingHistory(client)) }  // training (issue 19)
                     return 0
                 }
                 for try await sample in try await client.jobMetricsStream(id: id, intervalSeconds: interval) {
@@ -38,5 +39,11 @@ struct JobMetricsCommand: AsyncParsableCommand {
                 return 0
             }
         }
+    }
+
+    /// The job's training metrics with a loss chart; nothing when it reported none.
+    private func trainingHistory(_ client: JobletClient) async throws -> String {
+        let history = TrainingReport.history(try await client.trainingMetrics(id: id))
+        return history.isEmpty ? "" : "\n" + history
     }
 }

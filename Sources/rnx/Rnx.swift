@@ -22,5 +22,6 @@ struct Rnx: AsyncParsableCommand {
         subcommands: [RunCommand.self, StatusCommand.self, ListCommand.self, StopCommand.self, CancelCommand.self,
                       DeleteCommand.self, DeleteAllCommand.self, LogCommand.self,
                       MonitorCommand.self, JobCommand.self, WorkflowCommand.self, NodesCommand.self, VersionCommand.self,
-                      NetworkCommand.self, VolumeCommand.self, RuntimeCommand.self])
+                      NetworkCommand.self, VolumeCommand.self, RuntimeCommand.self]
+                      + trainingCommands)
 }

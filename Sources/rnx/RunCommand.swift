@@ -41,6 +41,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Network: bridge (default), isolated, none, host or a custom one.", valueName: "name")) var network: String?
     @Option(name: .customLong("volume"), help: ArgumentHelp("Volume to mount: NAME (at /volumes/NAME), NAME:/path or NAME:/path:ro (repeatable).", valueName: "volume"))
     var volumes: [String] = []
+    @Option(help: ArgumentHelp("Output to keep when the job ends, a path or glob in the workspace (repeatable; training).", valueName: "path"))
+    var artifact: [String] = []
     @Flag(name: [.customShort("f"), .long], help: "Stream the job's log and exit with the job's exit code.") var follow = false
     @Option(help: ArgumentHelp("Run inside this installed runtime (rnx runtime list), e.g. python-3.11-ml.", valueName: "name")) var runtime: String?
     @Option(help: ArgumentHelp("Run a workflow YAML instead of a command (as `rnx workflow run`).", valueName: "file.yaml"))
@@ -63,6 +65,7 @@ struct RunCommand: AsyncParsableCommand {
         o.schedule = schedule; o.gpus = gpus; o.gpuMemoryMB = gpuMemory; o.infra = infra; o.command = command
         o.network = network; o.volumes = volumes
         o.runtime = runtime
+        o.artifacts = artifact
         return o
     }
 

@@ -39,6 +39,7 @@ final class JobEngineTests: XCTestCase {
             case .created(let job): seen.append("created \(job.status.rawValue)")
             case .transitioned(let job, let from): seen.append("\(from.rawValue)→\(job.status.rawValue)")
             case .deleted: seen.append("deleted")
+            case .trainingMetric, .trainingMetricsComplete: seen.append("metric")
             }
             if seen.count == 3 { break }
         }

@@ -6,8 +6,9 @@ final class JobStatusTests: XCTestCase {
         .scheduled: [.initializing, .canceled, .failed],
         .pending: [.initializing, .running, .failed, .stopped],
         .initializing: [.running, .failed, .stopped, .pending],
-        .running: [.completed, .failed, .stopped, .recovering],
+        .running: [.completed, .failed, .stopped, .recovering, .paused],
         .recovering: [.running, .failed, .stopped, .pending],
+        .paused: [.running, .completed, .failed, .stopped],
         .completed: [], .failed: [], .stopped: [], .canceled: [],
     ]
 
@@ -25,7 +26,7 @@ final class JobStatusTests: XCTestCase {
 
     func testWireStrings() {
         XCTAssertEqual(JobStatus.allCases.map(\.rawValue),
-                       ["SCHEDULED", "PENDING", "INITIALIZING", "RUNNING", "RECOVERING", "COMPLETED", "FAILED",
+                       ["SCHEDULED", "PENDING", "INITIALIZING", "RUNNING", "RECOVERING", "PAUSED", "COMPLETED", "FAILED",
                         "STOPPED", "CANCELED"])
         XCTAssertEqual(JobStatus(wireValue: "running"), .running)
         XCTAssertNil(JobStatus(wireValue: "DONE"))

@@ -48,7 +48,7 @@ final class RegistryTests: XCTestCase {
             "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
             "grpc.testing.TestService", "grpc.testing.UnimplementedService",
         ])
-        XCTAssertEqual(services["joblet.JobService"]?.methods.count, 14)  // 12 upstream + StopWorkflow (workflows) + ListJobsPage (paging)
+        XCTAssertEqual(services["joblet.JobService"]?.methods.count, 20)  // 12 upstream + StopWorkflow (workflows) + ListJobsPage (paging) + 6 (training)
         XCTAssertEqual(services["joblet.RuntimeService"]?.methods.count, 9)
         XCTAssertEqual(services["grpc.testing.TestService"]?.methods.count, 8)
 
@@ -67,7 +67,7 @@ final class RegistryTests: XCTestCase {
     }
 
     func testMessageTypesByName() {
-        XCTAssertEqual(JobletAPIRegistry.messageTypes.count, 113)  // 107 upstream + StopWorkflowRequest/Response (workflows) + the job metrics messages (monitoring) + ListJobsPageRequest/JobsPage (paging)
+        XCTAssertEqual(JobletAPIRegistry.messageTypes.count, 128)  // 107 upstream + StopWorkflowRequest/Response (workflows) + the job metrics messages (monitoring) + ListJobsPageRequest/JobsPage (paging) + 15 (training)
         XCTAssert(JobletAPIRegistry.messageTypes["joblet.RunJobRes"] == Joblet_RunJobRes.self)
         XCTAssert(JobletAPIRegistry.messageTypes["grpc.health.v1.HealthCheckResponse"] == Grpc_Health_V1_HealthCheckResponse.self)
         for (name, type) in JobletAPIRegistry.messageTypes { XCTAssertEqual(type.protoMessageName, name) }

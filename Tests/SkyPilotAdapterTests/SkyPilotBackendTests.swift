@@ -186,7 +186,8 @@ final class SkyPilotBackendTests: XCTestCase {
         try await standIn.scenario("no_cloud")
         let job = try await harness.engine.submit(gpuRequest())
         let done = try await harness.wait(for: job.id, status: .failed)
-        XCTAssertEqual(done.reason, "SkyPilot launch failed: NoCloudAccessError: Cloud access is not set up. Run: sky check")
+        XCTAssertEqual(done.reason, "SkyPilot launch failed: NoCloudAccessError: Cloud access is not set up. Run: sky check"
+                       + " (hint: \(SkyPilotErrorHint.hint(for: "NoCloudAccessError")!))")
         let log = try await harness.logText(job.id)
         XCTAssertTrue(log.contains("Ensuring the jobs controller sky-jobs-controller-fcd1e5cf is up"), log)
         XCTAssertTrue(log.contains("skypilot: launch failed: NoCloudAccessError: Cloud access is not set up. Run: sky check\n"), log)
@@ -306,9 +307,15 @@ final class SkyPilotBackendTests: XCTestCase {
         var wrong = Harness.configuration(standIn)
         wrong.authentication = .bearer(token: "sky_wrong")
         let refused = try Harness(self, dir: try makeTemporaryDirectory(self), standIn: standIn, configuration: wrong)
-        let failed = try await refused.engine.submit(gpuRequest())
-        XCTAssertEqual(failed.status, .failed)
-        XCTAssertTrue(failed.reason?.contains("Invalid or expired service account token") == true, failed.reason ?? "")
+        // Training (issue 19): RunJob's own error says so, and nothing is stored.
+        do {
+            _ = try await refused.engine.submit(gpuRequest())
+            XCTFail("RunJob with refused credentials must fail")
+        } catch let error as JobletError {
+            XCTAssertEqual(error.code, .failedPrecondition)
+            XCTAssertTrue(error.message.contains("refused our credentials (Invalid or expired service account token"), error.message)
+        }
+        XCTAssertTrue(try refused.engine.list().isEmpty)
     }
 
     func testUnreachableServerFailsTheLaunchClearly() async throws {
@@ -322,10 +329,17 @@ final class SkyPilotBackendTests: XCTestCase {
         let dir = try makeTemporaryDirectory(self)
         let engine = JobEngine(store: try JobStore(dataDirectory: dir), logs: try LogStore(dataDirectory: dir),
                                backends: [backend], validator: JobRequestValidator(hostCPUCount: 4, hostMemoryMB: nil))
-        let job = try await engine.submit(JobRequest(command: "x", gpuCount: 1))
-        XCTAssertEqual(job.status, .failed)
-        XCTAssertTrue(job.reason?.contains("is unreachable") == true, job.reason ?? "")
-        XCTAssertTrue(job.reason?.contains("--skypilot-endpoint") == true, job.reason ?? "")
+        // Training (issue 19): RunJob's error names the unreachable server at once (one attempt,
+        // no retry window), and nothing is stored.
+        do {
+            _ = try await engine.submit(JobRequest(command: "x", gpuCount: 1))
+            XCTFail("RunJob against an unreachable SkyPilot must fail")
+        } catch let error as JobletError {
+            XCTAssertEqual(error.code, .unavailable)
+            XCTAssertTrue(error.message.contains("http://127.0.0.1:9 is unreachable"), error.message)
+            XCTAssertTrue(error.message.contains("--skypilot-endpoint"), error.message)
+        }
+        XCTAssertTrue(try engine.list().isEmpty)
     }
 
     func testCanRunTakesOnlyGPUJobs() throws {

@@ -19,6 +19,8 @@ public struct RolePolicy: Sendable {
             ("joblet.MonitoringService", ["GetSystemStatus", "StreamSystemMetrics", "GetJobMetrics", "StreamJobMetrics"]),
             ("joblet.RuntimeService", ["ListRuntimes", "GetRuntimeInfo", "ValidateRuntimeSpec"]),
             ("joblet.JobletService", ["GetJobStatus", "ListJobs", "GetJobLogs"]),
+            // training (issue 19): reads; PauseJob and ResumeJob are admin's.
+            ("joblet.JobService", ["GetTrainingMetrics", "ListArtifacts", "DownloadArtifact", "WatchJobs"]),
         ]
         viewerMethods = Set(reads.flatMap { service, methods in methods.map { "/\(service)/\($0)" } })
     }

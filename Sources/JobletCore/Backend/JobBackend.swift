@@ -1,3 +1,5 @@
+import Foundation
+
 /// Something that runs jobs: the local backend (namespaces and cgroups) and the SkyPilot backend
 /// both implement it; tests use an in-memory fake.
 ///
@@ -32,10 +34,32 @@ public protocol JobBackend: Sendable {
     /// DeleteJob / DeleteAllJobs of a final job: removes whatever this backend keeps on this host
     /// for it (the local backend: its workspace and exit status). Absent files are not an error.
     func removeFiles(jobID: String) throws
+    /// PauseJob / ResumeJob (training, issue 19): freeze or thaw the job's processes and return
+    /// once done. The engine checks the status and records PAUSED / RUNNING afterwards.
+    func pause(job: Job) async throws
+    func resume(job: Job) async throws
+    /// The job's `$JOBLET_METRICS_FILE` opened for reading, if this backend can read it (a local
+    /// job's lies in its workspace); nil when it cannot or the file is not there (yet).
+    func openTrainingMetricsFile(jobID: String) -> FileHandle?
+    /// Where that file is on this host (for a cheap size check before opening it); nil: none.
+    func trainingMetricsFilePath(jobID: String) -> String?
+    /// RunJob's last check before the job is stored, for what `canRun` cannot know without I/O
+    /// (a remote API server that is down or too old): a throw becomes RunJob's error.
+    func admit(_ request: JobRequest) async throws
 }
 
 extension JobBackend {
     public func isMeant(for request: JobRequest) -> Bool { false }
     /// Backends that keep nothing on this host per job.
     public func removeFiles(jobID: String) throws {}
+    /// Backends that cannot freeze a job (a SkyPilot job runs on a cloud's machine).
+    public func pause(job: Job) async throws {
+        throw JobletError.failedPrecondition("job \(job.id) runs on the '\(name)' backend, which cannot pause jobs; only local jobs can be paused (stop it instead)")
+    }
+    public func openTrainingMetricsFile(jobID: String) -> FileHandle? { nil }
+    public func trainingMetricsFilePath(jobID: String) -> String? { nil }
+    public func admit(_ request: JobRequest) async throws {}
+    public func resume(job: Job) async throws {
+        throw JobletError.failedPrecondition("job \(job.id) runs on the '\(name)' backend, which cannot pause or resume jobs")
+    }
 }

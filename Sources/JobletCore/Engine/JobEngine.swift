@@ -13,7 +13,9 @@ public actor JobEngine {
     public nonisolated let defaultStopGrace: Duration
     /// Sandbox (issue 16): RunJob refuses below this much free disk.
     public nonisolated let diskReserve: DiskReserve?
-    private let backends: [any JobBackend]
+    /// Training (issue 19): keeps jobs' artifacts; nil: RunJob's artifacts are refused.
+    public nonisolated let artifacts: ArtifactKeeper?
+    let backends: [any JobBackend]
     private let scheduler: Scheduler
     private var subscribers: [UInt64: AsyncStream<JobEvent>.Continuation] = [:]
     private var nextSubscriberID: UInt64 = 0
@@ -22,8 +24,10 @@ public actor JobEngine {
 
     /// `backends` in order of preference: a request goes to the first whose `canRun` takes it.
     public init(store: JobStore, logs: LogStore, backends: [any JobBackend], validator: JobRequestValidator,
-                defaultStopGrace: Duration = .milliseconds(100), diskReserve: DiskReserve? = nil) {
+                defaultStopGrace: Duration = .milliseconds(100), diskReserve: DiskReserve? = nil,
+                artifacts: ArtifactKeeper? = nil) {
         self.diskReserve = diskReserve
+        self.artifacts = artifacts
         self.store = store
         self.logs = logs
         self.backends = backends
@@ -64,8 +68,12 @@ public actor JobEngine {
     /// `id` lets a caller (a workflow) choose the job's UUID; taken ids get `alreadyExists`.
     public func submit(_ request: JobRequest, id: String? = nil) async throws -> Job {
         let request = try validator.validate(request)
+        if !request.artifacts.isEmpty, artifacts == nil {  // training (issue 19)
+            throw JobletError.failedPrecondition("this server keeps no artifacts (no artifact store configured); run the job without artifacts")
+        }
         try diskReserve?.check()
         let backend = try chooseBackend(for: request)
+        if request.scheduledTime == nil { try await backend.admit(request) }  // training (issue 19)
         let id = try id.map(Self.checkedID) ?? Job.newID()
         let job = Job(id: id, request: request, backend: backend.name)
         try store.insert(job, request: request)
@@ -116,6 +124,7 @@ public actor JobEngine {
         let job = try store.job(id: id)
         guard job.status.isFinal else { throw JobletError.jobStillActive(id: id, status: job.status) }
         try removeFiles(of: job)
+        try artifacts?.remove(jobID: id)  // training (issue 19)
         try store.delete(id: id)
         try? logs.delete(id)
         publish(.deleted(id: id))
@@ -129,6 +138,7 @@ public actor JobEngine {
             for backend in backends {
                 do { try backend.removeFiles(jobID: id) } catch { failures.append("\(id): \(error)") }
             }
+            do { try artifacts?.remove(jobID: id) } catch { failures.append("\(id): \(error)") }  // training (issue 19)
             try? logs.delete(id)
             publish(.deleted(id: id))
         }
@@ -273,11 +283,7 @@ public actor JobEngine {
         throw ownRefusal ?? firstRefusal ?? JobletError.unavailable("no job backend is configured")
     }
 
-    private func backend(named name: String) -> (any JobBackend)? {
-        backends.first { $0.name == name }
-    }
-
-    private func publish(_ event: JobEvent) {
+    func publish(_ event: JobEvent) {
         for continuation in subscribers.values {
             continuation.yield(event)
         }

@@ -22,6 +22,8 @@ public struct JobRequest: Sendable, Hashable {
     public var infra: String
     /// Sandbox (issue 16): the workspace size limit in MB for a local job; 0: the server's default.
     public var workspaceLimitMB = 0
+    /// Training (issue 19): outputs to keep when the job ends (paths or globs inside the workspace).
+    public var artifacts: [String] = []
 
     public init(name: String = "", command: String, args: [String] = [], limits: ResourceLimits = ResourceLimits(),
                 environment: [String: String] = [:], secretEnvironment: [String: String] = [:],

@@ -34,7 +34,8 @@ public struct JobRequestValidator: Sendable {
         for (index, arg) in request.args.enumerated() {
             try Self.checkText(arg, field: "args[\(index)]")
         }
-        try checkLimits(request.limits)
+        // Training (issue 19): a job sent elsewhere (GPUs, an infra) is not bound by this host's size.
+        try checkLimits(request.limits, onThisHost: request.gpuCount == 0 && InfraRoute(infra: request.infra) == .local)
         guard request.workspaceLimitMB >= 0 else {
             throw .invalidArgument("workspace_limit_mb \(request.workspaceLimitMB) is negative: give a size in MB, or 0 for the server's jobs.defaultWorkspaceMB")
         }
@@ -50,6 +51,7 @@ public struct JobRequestValidator: Sendable {
         _ = try Self.workspaceRelativeWorkDir(request.workDir)
         try Self.checkText(request.runtime, field: "runtime")
         try Self.checkText(request.infra, field: "infra")
+        try ArtifactPattern.check(request.artifacts)  // training (issue 19)
         if !request.network.isEmpty { try Self.checkName(request.network, what: "network") }
         for volume in request.volumes { _ = try VolumeBinding(parsing: volume) }  // name[:/path[:ro]]
         guard request.gpuCount >= 0 else { throw .invalidArgument("gpuCount is negative (\(request.gpuCount))") }
@@ -66,11 +68,12 @@ public struct JobRequestValidator: Sendable {
         return request
     }
 
-    private func checkLimits(_ limits: ResourceLimits) throws(JobletError) {
+    private func checkLimits(_ limits: ResourceLimits, onThisHost: Bool = true) throws(JobletError) {
         for (field, value) in [("maxCPU", limits.maxCPU), ("maxMemory", limits.maxMemoryMB),
                                ("maxIOBPS", limits.maxIOBPS), ("maxPIDs", limits.maxPIDs)] where value < 0 {
             throw .invalidArgument("\(field) is negative (\(value)); use 0 for the default")
         }
+        guard onThisHost else { return }
         if limits.maxCPU > hostCPUCount * 100 {
             throw .invalidArgument("maxCPU \(limits.maxCPU)% exceeds this host's \(hostCPUCount) CPUs (at most \(hostCPUCount * 100)%)")
         }

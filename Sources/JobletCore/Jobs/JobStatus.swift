@@ -5,6 +5,8 @@ public enum JobStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case initializing = "INITIALIZING"
     case running = "RUNNING"
     case recovering = "RECOVERING"
+    /// A local job frozen by PauseJob (training, issue 19): its processes hold their memory, use no CPU.
+    case paused = "PAUSED"
     case completed = "COMPLETED"
     case failed = "FAILED"
     case stopped = "STOPPED"
@@ -24,8 +26,10 @@ public enum JobStatus: String, Sendable, Hashable, CaseIterable, Codable {
         case .scheduled: return [.initializing, .canceled, .failed]
         case .pending: return [.initializing, .running, .failed, .stopped]
         case .initializing: return [.running, .failed, .stopped, .pending]
-        case .running: return [.completed, .failed, .stopped, .recovering]
+        case .running: return [.completed, .failed, .stopped, .recovering, .paused]
         case .recovering: return [.running, .failed, .stopped, .pending]
+        // Thawed by ResumeJob, stopped (StopJob thaws first), or ended by something outside us.
+        case .paused: return [.running, .completed, .failed, .stopped]
         case .completed, .failed, .stopped, .canceled: return []
         }
     }

@@ -70,6 +70,9 @@ extension JobStore {
         migrator.registerMigration("networks-v1: networks, job addresses and volumes") { db in
             try db.execute(sql: JobStore.networksV1)
         }
+        migrator.registerMigration("training-v1: training metrics, artifacts, artifact patterns") { db in
+            try db.execute(sql: JobStore.trainingV1)
+        }
         return migrator
     }
 }

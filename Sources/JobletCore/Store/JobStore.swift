@@ -46,6 +46,7 @@ public final class JobStore: Sendable {
             if request.workspaceLimitMB != 0 {  // sandbox (issue 16)
                 try db.execute(sql: "UPDATE job SET workspace_limit_mb = ? WHERE id = ?", arguments: [request.workspaceLimitMB, job.id])
             }
+            try storeArtifactPatterns(db, id: job.id, request.artifacts)  // training (issue 19)
             for (position, upload) in request.uploads.enumerated() {
                 try db.execute(sql: "INSERT INTO job_upload (job_id, position, content) VALUES (?, ?, ?)",
                                arguments: [job.id, position, Data(upload.content)])
@@ -186,6 +187,7 @@ public final class JobStore: Sendable {
                 network: job.network, volumes: job.volumes, runtime: job.runtime, gpuCount: job.gpuCount,
                 gpuMemoryMB: job.gpuMemoryMB, infra: job.infra)
             request.workspaceLimitMB = (row["workspace_limit_mb"] as Int?) ?? 0  // sandbox (issue 16)
+            request.artifacts = try Self.artifactPatterns(row)  // training (issue 19)
             return request
         }
     }

@@ -37,6 +37,9 @@ public final class LocalBackend: JobBackend {
         if request.gpuCount > 0 {
             return .failedPrecondition("GPU jobs need a SkyPilot API server: start one with 'sky api start' and pass --skypilot-endpoint")
         }
+        if case .skyPilot(let infra) = InfraRoute(infra: request.infra) {  // training (issue 19)
+            return .failedPrecondition("infra '\(infra)' runs jobs through SkyPilot: configure skypilot.endpoint (--skypilot-endpoint) to send jobs there, or omit infra (or use 'local') to run on this host")
+        }
         if let refusal = networkAndVolumeRefusal(request) { return refusal }
         var check = CommandCheck(request: request, defaultPath: LocalJobRunnerConfig.defaultPath)
         if !request.runtime.isEmpty {
@@ -51,7 +54,7 @@ public final class LocalBackend: JobBackend {
         return check.refusal()
     }
 
-    public func isMeant(for request: JobRequest) -> Bool { request.gpuCount == 0 }
+    public func isMeant(for request: JobRequest) -> Bool { request.gpuCount == 0 && InfraRoute(infra: request.infra) == .local }
 
     public func start(job: Job, request: JobRequest, events: JobEventSink) async throws {
         // Resolved again at start: a scheduled job's runtime may have changed or gone meanwhile.
@@ -118,6 +121,7 @@ public final class LocalBackend: JobBackend {
     public func stop(job: Job, grace: Duration) async throws {
         guard let handle = Self.handle(of: job) else { return }
         if !runner.trackedJobIDs.contains(job.id) { _ = runner.adopt(handle) }
+        thawIfPaused(job, handle)  // training (issue 19)
         do {
             _ = try await runner.stop(handle, grace: grace)
         } catch where !runner.trackedJobIDs.contains(job.id) {
@@ -184,6 +188,7 @@ public final class LocalBackend: JobBackend {
     private func report(_ exit: JobExit, events: JobEventSink) async {
         releaseNetwork(jobID: events.jobID)
         events.logAppended()
+        events.keepArtifacts(workspace: jobsDirectory.appendingPathComponent(events.jobID).appendingPathComponent("workspace"))  // training (issue 19)
         if exit.usage.cpuNanoseconds != nil { try? events.recordFinalUsage(Self.jobUsage(exit.usage)) }
         let status: JobStatus = exit.stopped ? .stopped : (exit.exitCode == 0 && exit.signal == nil ? .completed : .failed)
         // DESIGN: a stopped job's code is -1 unless it exited by itself (a TERM handler's `exit 3`).
@@ -203,7 +208,8 @@ public final class LocalBackend: JobBackend {
     /// A clean base, then the runtime's variables (`PATH_PREPEND` in front of PATH), then the
     /// request's variables, then its secrets.
     static func environment(_ r: JobRequest, runtime: RuntimeManifest? = nil) -> [String: String] {
-        var env = ["PATH": LocalJobRunnerConfig.defaultPath, "HOME": "/work", "LANG": "C.UTF-8"]
+        var env = ["PATH": LocalJobRunnerConfig.defaultPath, "HOME": "/work", "LANG": "C.UTF-8",
+                   "JOBLET_METRICS_FILE": metricsFileInJob]  // training (issue 19)
         if let runtime { env = runtime.applyEnvironment(to: env) }
         env.merge(r.environment) { _, new in new }
         env.merge(r.secretEnvironment) { _, new in new }

@@ -18,6 +18,11 @@ public protocol CgroupController: Sendable {
     /// SIGKILLs everything in the cgroup and waits until it is empty.
     func killAll(in cgroup: JobCgroup, timeout: Duration) throws
     func remove(_ cgroup: JobCgroup) throws
+    /// Pause/resume (training, issue 19): freezes or thaws every process in the cgroup and
+    /// returns once the kernel reports it done (v1 freezer.state, v2 cgroup.freeze/cgroup.events).
+    func setFrozen(_ frozen: Bool, _ cgroup: JobCgroup, timeout: Duration) throws
+    /// Whether the cgroup is frozen now; nil when this host cannot tell (no freezer).
+    func isFrozen(_ cgroup: JobCgroup) -> Bool?
 }
 
 /// A cgroup's CPU and memory counter files: each holds one number, or (cpu.stat) starts with

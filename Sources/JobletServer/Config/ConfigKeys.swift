@@ -42,6 +42,7 @@ enum ConfigKeys {
         "skypilot.requestTimeoutSeconds": .number,
         "skypilot.defaultAccelerator": .string,
         "skypilot.caFile": .string,
+        "skypilot.artifactStore": .string,  // training (issue 19)
         "server.metricsAddress": .string,
         "workflows": .section,
         "workflows.maxConcurrentLaunches": .integer,

@@ -75,6 +75,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var defaultAccelerator: String?
         /// An https endpoint's CA certificates (PEM); unset: the system's CA store.
         public var caFile: String?
+        /// Training (issue 19): a bucket URL (s3://bucket/prefix, gs://…) that SkyPilot tasks mount
+        /// for their artifacts, one folder per job.
+        public var artifactStore: String?
 
         public init() {}
 

@@ -16,6 +16,7 @@ enum JobMapping {
             workDir: r.workDir, schedule: r.schedule, network: r.network, volumes: r.volumes, runtime: r.runtime,
             gpuCount: Int(r.gpuCount), gpuMemoryMB: Int(r.gpuMemoryMb), infra: r.infra)
         request.workspaceLimitMB = Int(r.workspaceLimitMb)  // sandbox (issue 16)
+        request.artifacts = r.artifacts  // training (issue 19)
         return request
     }
 

@@ -30,7 +30,9 @@ public struct JobService: Sendable {
     private var getStatus: @Sendable (Joblet_GetJobStatusReq, ServerContext) async throws -> Joblet_GetJobStatusRes {
         { [engine, self] req, _ in
             try await JobService.translating {
-                var r = withMonitoring(try engine.job(req.uuid))
+                let job = try engine.job(req.uuid)
+                var r = withMonitoring(job)
+                try withTraining(&r, job)  // training (issue 19)
                 if let member = try engine.store.workflowMembership(jobIDs: [r.uuid])[r.uuid] {
                     r.workflowUuid = member.workflowID
                     r.dependencies = member.dependencies
@@ -121,6 +123,10 @@ public struct JobService: Sendable {
         router.serverStreaming(m.getJobLogs, Joblet_GetJobLogsReq.self, Joblet_DataChunk.self, logs)
         registerPaging(on: router)
         registerLegacy(on: router)
+        registerPause(on: router)  // training (issue 19)
+        registerTraining(on: router)
+        registerArtifacts(on: router)
+        registerWatch(on: router)
     }
 
     /// History first, then live output until the job is final; the reader reads the file at

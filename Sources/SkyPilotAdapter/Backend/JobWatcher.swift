@@ -147,7 +147,9 @@ actor JobWatcher {
         state.failureReason = message
         save()
         appendLog("skypilot: launch failed: \(message)")
-        try await report(.failed, exitCode: 1, reason: "SkyPilot launch failed: \(message)")
+        let hint = SkyPilotErrorHint.hint(for: message)  // training (issue 19): what to do about it
+        if let hint { appendLog("skypilot: hint: \(hint)") }
+        try await report(.failed, exitCode: 1, reason: "SkyPilot launch failed: \(message)" + (hint.map { " (hint: \($0))" } ?? ""))
     }
 
     private func copyProvisioningLog(_ requestID: String) async {
@@ -246,7 +248,12 @@ actor JobWatcher {
         let ending = record.plainFailureReason.map { "\(record.status): \(masker.mask($0))" } ?? record.status
         appendLog("skypilot: job \(jobID) ended \(ending)")
         let exitCode: Int32 = status == .completed ? 0 : status == .stopped ? -1 : 1
-        try await report(status, exitCode: exitCode, reason: state.reason)
+        var reason = state.reason
+        if status == .failed, let hint = SkyPilotErrorHint.hint(for: "\(record.status) \(state.failureReason ?? "")") {
+            appendLog("skypilot: hint: \(hint)")  // training (issue 19)
+            reason += " (hint: \(hint))"
+        }
+        try await report(status, exitCode: exitCode, reason: reason)
     }
 
     /// Copies the job's output (follow) into the log; true when the stream ended by itself.

@@ -19,6 +19,8 @@ public final class SkyPilotBackend: JobBackend, Sendable {
     let builder: SkyPilotTaskBuilder
     let logger: Logger
     let watchers = Locked([String: JobWatch]())
+    /// When /api/health last answered healthy (RunJob's admission check, SkyPilotBackend+Admission).
+    let lastHealthy = Locked<ContinuousClock.Instant?>(nil)
 
     public init(configuration: SkyPilotConfiguration, logger: Logger = Logger(label: "jobletd.skypilot")) {
         self.configuration = configuration
@@ -68,13 +70,21 @@ public final class SkyPilotBackend: JobBackend, Sendable {
     // MARK: JobBackend
 
     public func canRun(_ request: JobRequest) -> JobletError? {
-        guard request.gpuCount > 0 else {
-            return .failedPrecondition("the SkyPilot backend runs GPU jobs only (gpu_count > 0)")
+        // Training (issue 19): a job with an infra (a cloud, region, Kubernetes, a GPU cloud)
+        // comes here with or without GPUs; "local" means this host.
+        let route = InfraRoute(infra: request.infra)
+        if !request.infra.isEmpty, route == .local {
+            return .failedPrecondition("infra 'local' asks for this host, where the SkyPilot backend does not run jobs")
         }
-        do {
-            _ = try builder.accelerators(gpuCount: request.gpuCount, gpuMemoryMB: request.gpuMemoryMB)
-        } catch {
-            return error
+        guard request.gpuCount > 0 || route != .local else {
+            return .failedPrecondition("the SkyPilot backend runs GPU jobs (gpu_count > 0) and jobs with an infra (e.g. aws, k8s, runpod)")
+        }
+        if request.gpuCount > 0 {
+            do {
+                _ = try builder.accelerators(gpuCount: request.gpuCount, gpuMemoryMB: request.gpuMemoryMB)
+            } catch {
+                return error
+            }
         }
         // Uploads are staged in a local directory that becomes the task's workdir: only an API
         // server on this host can read it. Refuse clearly rather than fail at SkyPilot later.
@@ -85,7 +95,9 @@ public final class SkyPilotBackend: JobBackend, Sendable {
         return nil
     }
 
-    public func isMeant(for request: JobRequest) -> Bool { request.gpuCount > 0 }
+    public func isMeant(for request: JobRequest) -> Bool {
+        request.gpuCount > 0 || InfraRoute(infra: request.infra) != .local
+    }
 
     static func isLoopback(_ url: URL) -> Bool {
         guard let host = url.host?.lowercased() else { return false }

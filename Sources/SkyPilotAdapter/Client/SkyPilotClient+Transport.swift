@@ -39,6 +39,8 @@ enum RetryPolicy: Sendable {
     case onlyIfNotSent
     /// `/api/get`: our own timeout ends the long-poll (`LongPollExpired`); network errors retry.
     case longPoll
+    /// One attempt: a caller waiting for an answer now (RunJob's health check).
+    case once
 }
 
 /// The long-poll limit passed; the request is still running on the server.
@@ -70,6 +72,9 @@ extension SkyPilotClient {
                 failure = error.description
             }
             let wait = backoff.next()
+            if case .once = retry {
+                throw SkyPilotError.unreachable(endpoint: configuration.endpoint.absoluteString, detail: failure)
+            }
             guard ContinuousClock.now + wait < giveUp else {
                 throw SkyPilotError.unreachable(endpoint: configuration.endpoint.absoluteString, detail: failure)
             }

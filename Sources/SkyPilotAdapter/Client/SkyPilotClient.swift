@@ -62,8 +62,9 @@ public final class SkyPilotClient: Sendable {
     // MARK: Health
 
     /// `GET /api/health`: the server's status and API version.
-    public func health() async throws -> SkyPilotHealth {
-        let reply = try await send(.GET, "/api/health", retry: .idempotent)
+    public func health(retrying: Bool = true) async throws -> SkyPilotHealth {
+        let reply = try await send(.GET, "/api/health", retry: retrying ? .idempotent : .once)
+        try expectOK(reply, path: "/api/health")  // a 401 is "refused our credentials", not a decoding error
         return try decode(SkyPilotHealth.self, from: reply, path: "/api/health")
     }
 

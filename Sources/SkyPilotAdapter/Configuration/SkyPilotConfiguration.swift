@@ -54,6 +54,9 @@ public struct SkyPilotConfiguration: Sendable, Hashable, CustomStringConvertible
     /// For an https endpoint: the CA certificates (PEM) that sign the server's certificate;
     /// nil trusts the system's CA store.
     public var caFile: String?
+    /// Training (issue 19): the bucket URL tasks mount at `ArtifactStoreURL.mountPoint` for their
+    /// artifacts (`<store>/<job id>`); nil: none.
+    public var artifactStore: String?
 
     public init(endpoint: URL, authentication: Authentication = .none,
                 pollIntervalMin: Duration = .seconds(2), pollIntervalMax: Duration = .seconds(30),

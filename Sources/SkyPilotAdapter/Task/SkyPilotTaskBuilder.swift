@@ -9,6 +9,8 @@ import Yams
 public struct SkyPilotTaskBuilder: Sendable {
     public var defaultAccelerator: String
     public var gpuCatalog: [GPUModel]
+    /// Training (issue 19): `skypilot.artifactStore`, mounted into every task; nil: none.
+    public var artifactStore: String?
 
     public init(defaultAccelerator: String = "H100", gpuCatalog: [GPUModel] = GPUModel.builtInCatalog) {
         self.defaultAccelerator = defaultAccelerator
@@ -17,6 +19,7 @@ public struct SkyPilotTaskBuilder: Sendable {
 
     public init(configuration: SkyPilotConfiguration) {
         self.init(defaultAccelerator: configuration.defaultAccelerator, gpuCatalog: configuration.gpuCatalog)
+        artifactStore = configuration.artifactStore
     }
 
     /// `NAME:COUNT`: the smallest catalog GPU with at least `gpuMemoryMB` (ties: the first listed),
@@ -37,8 +40,10 @@ public struct SkyPilotTaskBuilder: Sendable {
 
     /// The task for `request`, named `name`; `workdir` is where its uploads were staged, if any.
     public func task(for request: JobRequest, name: String, workdir: String? = nil) throws -> SkyPilotTask {
-        let accelerators = try accelerators(gpuCount: request.gpuCount, gpuMemoryMB: request.gpuMemoryMB)
-        var resources: [(Node, Node)] = [("accelerators", plain(accelerators))]
+        // A job with an infra and no GPUs (training, issue 19) asks for CPUs and memory only.
+        let accelerators = request.gpuCount > 0
+            ? try accelerators(gpuCount: request.gpuCount, gpuMemoryMB: request.gpuMemoryMB) : "no GPUs"
+        var resources: [(Node, Node)] = request.gpuCount > 0 ? [(Node("accelerators"), plain(accelerators))] : []
         if request.limits.maxCPU > 0 {
             let cores = (request.limits.maxCPU + 99) / 100
             resources.append(("cpus", plain("\(cores)+")))
@@ -46,13 +51,20 @@ public struct SkyPilotTaskBuilder: Sendable {
         if request.limits.maxMemoryMB > 0 {
             resources.append(("memory", plain(Self.gigabytes(request.limits.maxMemoryMB) + "+")))
         }
-        if !request.infra.isEmpty {
-            resources.append(("infra", quoted(request.infra)))
+        if case .skyPilot(let infra) = InfraRoute(infra: request.infra) {  // provider names mapped: vastai → vast
+            resources.append(("infra", quoted(infra)))
         }
 
         var root: [(Node, Node)] = [("name", quoted(name)), ("resources", .mapping(.init(resources)))]
-        if !request.environment.isEmpty {
-            root.append(("envs", Self.stringMap(request.environment)))
+        var environment = request.environment
+        if let store = artifactStore {  // the task writes its outputs to the bucket, one folder per job
+            environment[ArtifactStoreURL.environmentName] = ArtifactStoreURL.mountPoint
+            let mount: Node = .mapping(.init([(Node("source"), quoted(ArtifactStoreURL.folder(store, jobID: name))),
+                                              (Node("mode"), plain("MOUNT"))]))
+            root.append(("file_mounts", .mapping(.init([(Node(ArtifactStoreURL.mountPoint), mount)]))))
+        }
+        if !environment.isEmpty {
+            root.append(("envs", Self.stringMap(environment)))
         }
         if !request.secretEnvironment.isEmpty {
             root.append(("secrets", Self.stringMap(request.secretEnvironment)))
