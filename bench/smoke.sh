@@ -31,4 +31,9 @@ mkdir -p "$rt/smoke-rt-1.0/isolated/opt/smoke"
 printf 'name: smoke-rt-1.0\nlanguage: none\nversion: "1.0"\nmounts:\n  - {source: isolated/opt/smoke, target: /opt/smoke}\n' \
   > "$rt/smoke-rt-1.0/runtime.yml"
 run runtime-latency env RUNTIME_DIR="$rt/smoke-rt-1.0" N=5 bench/jobs/runtime-latency.sh
-rm -rf "$rt" "$OUT"
+rm -rf "$rt"
+# Job networks: latency, launches and TCP between two jobs, in their smallest form.
+run networks env N_LAT=10 N_LAUNCH=20 LONG=0 MB=8 bench/jobs/networks.sh
+# Artifacts: DownloadArtifact next to GetJobLogs, and keeping one, with 16 MiB instead of 1 GiB.
+run training python3 bench/training/artifact_bench.py --reps 1 --mib 16
+rm -rf "$OUT"

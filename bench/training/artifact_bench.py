@@ -25,6 +25,7 @@ def main():
     ap.add_argument("--build", default=str(ROOT / ".build" / "debug"))
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--gib", type=int, default=1)
+    ap.add_argument("--mib", type=int, default=0, help="the size in MiB instead (bench/smoke.sh: a few)")
     args = ap.parse_args()
     os.environ["JOBLETD_BUILD"] = args.build
     import conftest  # noqa: E402  (reads JOBLETD_BUILD)
@@ -42,7 +43,7 @@ def main():
         subprocess.run([str(ROOT / "scripts" / "gen-certs.sh"), str(work / "certs")], check=True, stdout=subprocess.DEVNULL)
         server = conftest.start_jobletd(work / "certs", work / "data", log_path=work / "jobletd.log")
         try:
-            results = run(server, pb, rpc, args.reps, args.gib << 30)
+            results = run(server, pb, rpc, args.reps, (args.mib << 20) if args.mib else (args.gib << 30))
         finally:
             conftest.stop_jobletd(server)
         results.update(build=args.build, date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
