@@ -352,7 +352,7 @@ def test_rnx_network_commands_and_run_network(server):
         r = rnx("network", "list", server=server)
         assert re.search(r"^nvcli\s+10\.231\.6\.0/24\s+jb-nvcli\s+0$", r.stdout, re.M), r.stdout
         assert re.search(r"^none\s+-\s+-\s+0$", r.stdout, re.M), r.stdout
-        r = rnx("run", "--network", "nvcli", "-f", "sh", "-c", "grep eth0 /proc/net/dev >/dev/null && hostname -i", server=server)
+        r = rnx("run", "--network", "nvcli", "-f", "sh", "-c", "grep eth0 /proc/net/dev >/dev/null && hostname -I", server=server)
         assert r.returncode == 0 and r.stdout.strip().startswith("10.231.6."), r
         r = rnx("network", "create", "nvcli2", "--cidr", "10.231.6.0/25", server=server)
         assert r.returncode != 0 and "overlaps" in r.stderr, r
