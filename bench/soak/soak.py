@@ -664,7 +664,7 @@ def steady_round(h, n=40):
         b"".join(c.payload for c in stub.GetJobLogs(joblet_pb2.GetJobLogsReq(uuid=uid), timeout=10))
     for _ in range(200):
         stub.ListJobs(joblet_pb2.EmptyRequest(), timeout=10)
-    stub.DeleteAllJobs(joblet_pb2.DeleteAllJobsReq(), timeout=30)
+    stub.DeleteAllJobs(joblet_pb2.DeleteAllJobsReq(), timeout=600)  # the first round deletes the whole load
     ch.close()
     time.sleep(1.0)
 
@@ -728,7 +728,7 @@ def leaks(h, before):
     import joblet_pb2
     ch, stub = h.stubs()
     ids = {j.uuid for j in stub.ListJobs(joblet_pb2.EmptyRequest(), timeout=30).jobs} | h.all_ids
-    stub.DeleteAllJobs(joblet_pb2.DeleteAllJobsReq(), timeout=60)
+    stub.DeleteAllJobs(joblet_pb2.DeleteAllJobsReq(), timeout=600)
     left = stub.ListJobs(joblet_pb2.EmptyRequest(), timeout=30).jobs
     ch.close()
     if left:
