@@ -791,14 +791,19 @@ def main():
         chaos_thread.join(timeout=60)
     load_s = time.monotonic() - t0
     log(f"load ended after {load_s:.0f} s; accounting")
-    tally = account(h)
-    tally.update(account_workflows(h))
-    tally.update(account_volume(h))
-    d = drift(h)
-    leak = leaks(h, before)
-    stop_jobletd(h.server)
-    standin_proc.terminate()
-    standin_proc.wait(timeout=10)
+    tally, d, leak = {}, {}, {}
+    try:
+        tally = account(h)
+        tally.update(account_workflows(h))
+        tally.update(account_volume(h))
+        d = drift(h)
+        leak = leaks(h, before)
+    except Exception as e:  # an RPC that failed is a finding too; jobletd and the stand-in still stop
+        h.problem(f"the account stopped: {type(e).__name__}: {e}")
+    finally:
+        stop_jobletd(h.server)
+        standin_proc.terminate()
+        standin_proc.wait(timeout=10)
     if h.server.proc.returncode != 0:
         h.problem(f"jobletd exited {h.server.proc.returncode} after SIGTERM")
 
