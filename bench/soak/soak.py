@@ -175,7 +175,10 @@ def short_jobs(h, worker):
         time.sleep(rnd.uniform(0.05, 0.3))
 
 
-SOAK_NETWORK, SOAK_CIDR, SOAK_VOLUME, SOAK_RUNTIME = "soaknet", "10.251.7.0/24", "soakvol", "soak-tool-1.0"
+# Named per run: two soaks on one host (a CI run beside a long one) must not share a bridge.
+SOAK_NETWORK = f"soak{os.getpid() % 10000:04d}"
+SOAK_CIDR = f"10.251.{os.getpid() % 250}.0/24"
+SOAK_VOLUME, SOAK_RUNTIME = "soakvol", "soak-tool-1.0"
 # A tiny runtime: setup.sh writes one script; jobs with the runtime find it on PATH.
 SOAK_SETUP = b"""#!/bin/sh
 set -eu
