@@ -204,6 +204,14 @@ def crash_excerpt(server, limit=60):
     return "\n".join([head, *(picked or lines[-20:])])
 
 
+@pytest.fixture(scope="module")
+def pb(stubs):
+    """The joblet messages and stubs (a module may define its own `pb` for other protos)."""
+    import joblet_pb2
+    import joblet_pb2_grpc
+    return joblet_pb2, joblet_pb2_grpc
+
+
 @pytest.fixture(scope="session")
 def server(certs, workdir, stubs):
     """One jobletd with the interop TestService, shared by the transport suites."""

@@ -94,3 +94,13 @@ def bounded_time(request):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def standin_control(standin, path, body=None):
+    """POSTs to a control endpoint of the SkyPilot stand-in (tests/skypilot/standin.py); its JSON answer."""
+    import json
+    import urllib.request
+    req = urllib.request.Request(standin + path, data=json.dumps(body or {}).encode(),
+                                 headers={"content-type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"null")

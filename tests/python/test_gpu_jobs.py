@@ -2,17 +2,16 @@
 jobletd whose GPU backend is a protocol-faithful stand-in of SkyPilot's API server
 (tests/skypilot/standin.py). The Swift suite SkyPilotAdapterTests covers every scenario at the
 backend level; this one proves the wiring: routing, statuses, logs, StopJob, the extension fields."""
-import json
 import pathlib
 import re
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
 from conftest import ROOT, start_jobletd, stop_jobletd
+from jobhelpers import standin_control as control
 
 STANDIN = ROOT / "tests" / "skypilot" / "standin.py"
 FINAL = {"COMPLETED", "FAILED", "STOPPED", "CANCELED"}
@@ -30,12 +29,6 @@ def standin():
     proc.wait(timeout=10)
 
 
-def control(standin, path, body=None):
-    # Every control endpoint of the stand-in is a POST.
-    req = urllib.request.Request(standin + path, data=json.dumps(body or {}).encode(),
-                                 headers={"content-type": "application/json"}, method="POST")
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read() or b"null")
 
 
 @pytest.fixture(scope="module")

@@ -26,13 +26,6 @@ def mon_server(certs, workdir, stubs):
     assert s.proc.returncode == 0, crash_excerpt(s)
 
 
-@pytest.fixture(scope="module")
-def pb(stubs):
-    import joblet_pb2
-    import joblet_pb2_grpc
-    return joblet_pb2, joblet_pb2_grpc
-
-
 def monitoring(server, pb, identity="admin"):
     return pb[1].MonitoringServiceStub(server.channel(identity))
 

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import BUILD, crash_excerpt, start_jobletd, stop_jobletd
 # bounded_time is an autouse fixture: importing it bounds every test in this module.
-from jobhelpers import bounded_time, FINAL, raw_status, sdk, sdk_fails, wait_status
+from jobhelpers import bounded_time, FINAL, raw_status, sdk, sdk_fails, wait_status, standin_control as control
 
 TIME_LIMIT = 60
 BUSY = ["-c", "while :; do :; done"]
@@ -40,13 +40,6 @@ def tserver(certs, workdir, stubs):
     yield s
     stop_jobletd(s)
     assert s.proc.returncode == 0, crash_excerpt(s)
-
-
-@pytest.fixture(scope="module")
-def pb(stubs):
-    import joblet_pb2
-    import joblet_pb2_grpc
-    return joblet_pb2, joblet_pb2_grpc
 
 
 def jobs(server, pb, identity="admin"):
@@ -520,12 +513,6 @@ def standin():
     proc.wait(timeout=10)
 
 
-def control(standin, path, body=None):
-    import urllib.request
-    req = urllib.request.Request(standin + path, data=json.dumps(body or {}).encode(),
-                                 headers={"content-type": "application/json"}, method="POST")
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read() or b"null")
 
 
 def sky_server(certs, workdir, name, endpoint, extra=""):
