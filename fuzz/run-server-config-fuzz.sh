@@ -11,7 +11,7 @@ yaml_build_core
 yaml_build_rpc
 module NameSuggestion "-swift-version 6 -package-name jobletd" Sources/NameSuggestion/*.swift
 module JobletServer "-swift-version 6 -package-name jobletd $san -enable-testing" \
-  Sources/JobletServer/Config/{ConfigFileChecker,ConfigKeys,DaemonConfiguration}.swift
+  Sources/JobletServer/Config/{ConfigFileChecker,ConfigKeys,DaemonConfiguration,DaemonConfiguration+Networks,RuntimeSettings}.swift
 bin=$yout/server-config-fuzz
 yaml_link "$bin" fuzz/ServerConfigFuzz "$yout"/{JobletServer,NameSuggestion,JobletCore}.o "${rpc_objs[@]}" "${rpc_libs[@]}"
 corpus=$root/fuzz/corpus-server-config

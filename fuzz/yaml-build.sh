@@ -57,7 +57,8 @@ yaml_build_core() {
   local files
   files=$(cd "$root/Sources/JobletCore" && ls Errors/*.swift Jobs/*.swift Support/RFC3339.swift \
     Workflows/{WorkflowParser,WorkflowValidator,WorkflowDefinition,WorkflowJobSpec,WorkflowSourceMap,RequiredStatus,WorkflowGraph,WorkflowSecretMask}.swift Runtimes/{RuntimeName,RuntimeManifest}.swift \
-    Artifacts/ArtifactPattern.swift Volumes/{VolumeBinding,Volume,VolumeSize}.swift Training/InfraRoute.swift)
+    Artifacts/ArtifactPattern.swift Volumes/{VolumeBinding,Volume,VolumeSize}.swift Training/InfraRoute.swift \
+    Networks/{IPv4CIDR,NetworkSettings}.swift)
   # shellcheck disable=SC2086
   module JobletCore "-swift-version 6 -package-name jobletd $san -enable-testing" $(printf "$root/Sources/JobletCore/%s " $files)
 }

@@ -4,16 +4,7 @@ import Foundation
 /// SQLite with the address of every job on them, and made on the host by a `NetworkHost`.
 /// Create and remove hold one lock (they rebuild rules); allocation is one SQLite transaction.
 public final class NetworkRegistry: Sendable {
-    public struct Settings: Sendable, Equatable {
-        /// The default `bridge` network's range and bridge.
-        public var bridgeCIDR = IPv4CIDR(base: 0xAC14_0000, prefix: 16)  // 172.20.0.0/16
-        public var isolatedCIDR = IPv4CIDR(base: 0xAC15_0000, prefix: 16)  // 172.21.0.0/16
-        /// A job whose request names no network joins this one (`jobs.defaultNetwork`).
-        public var defaultNetwork = "bridge"
-        /// Whether jobs may ask for `host` (`jobs.allowHostNetwork`).
-        public var allowHostNetwork = true
-        public init() {}
-    }
+    public typealias Settings = NetworkSettings
 
     let store: JobStore
     public let host: any NetworkHost

@@ -53,7 +53,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Sandbox (issue 16): job inits started ahead of their jobs on cgroup v1 (`jobs.warmInits`; 0: none).
     public var jobWarmInits = 2
     /// Networks (issue 15): `jobs.defaultNetwork`, `jobs.allowHostNetwork`, `jobs.bridgeCIDR`, `jobs.isolatedCIDR`.
-    public var networks = NetworkRegistry.Settings()
+    public var networks = NetworkSettings()
     /// Where GPU jobs go (`skypilot:` in YAML, `--skypilot-endpoint`, `JOBLET_SKYPILOT_ENDPOINT`).
     public var skypilot = SkyPilotSettings()
     /// Workflow jobs being launched at once (`workflows.maxConcurrentLaunches`); more wait their turn.
