@@ -26,7 +26,11 @@ s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", 7000))
 s.listen(8)
-print("addr", socket.gethostbyname(socket.gethostname()), flush=True)
+# The address eth0 sends from, by the default route (a UDP connect sends nothing). Not a name
+# lookup: a job id of eight digits, as its hostname, would resolve as a number.
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.connect(("192.0.2.1", 9))
+print("addr", u.getsockname()[0], flush=True)
 while True:
     c, _ = s.accept()
     c.sendall(b"pong " + c.recv(64))
