@@ -43,6 +43,11 @@ struct job_spec {
     uint32_t filter_bytes;
     char **mounts;       // mountc triples: source, target, "ro"/"rw"
     uint32_t mountc;
+    // The workspace, then each of `mounts`: detached copies of the sources jobletd made in its own
+    // mount namespace (open_tree, already nosuid/nodev/read-only as asked, private), received with
+    // the spec; the init attaches them (attach_job_trees).
+    int trees[1 + CJobletLinux_MaxMounts];
+    uint32_t treec;
     uint32_t net_address, net_gateway, net_prefix;  // network byte order; CJobletLinux_SpawnNewNetwork
 };
 
@@ -96,10 +101,11 @@ static char *next_string(char **at, char *end) {
     return s;
 }
 
-// The first bytes of the header carry the log and status descriptors (SCM_RIGHTS): they become
-// FD_LOG and FD_STATUS.
-static int receive_header(struct init_spec_header *h) {
-    int fds[2] = {-1, -1};
+// The first bytes of the header carry descriptors (SCM_RIGHTS): the log and status files, which
+// become FD_LOG and FD_STATUS, then the workspace's and the mounts' trees (s->trees).
+static int receive_header(struct init_spec_header *h, struct job_spec *s) {
+    enum { MAX_FDS = 3 + CJobletLinux_MaxMounts };
+    int fds[MAX_FDS];
     union { char buf[CMSG_SPACE(sizeof fds)]; struct cmsghdr align; } control;
     struct iovec iov = {.iov_base = h, .iov_len = sizeof *h};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
@@ -107,28 +113,35 @@ static int receive_header(struct init_spec_header *h) {
     do { n = recvmsg(FD_CTL, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
     if (n <= 0) { if (n == 0) errno = EPIPE; return -1; }
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof fds)) {
+    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || (msg.msg_flags & MSG_CTRUNC) ||
+        c->cmsg_len < CMSG_LEN(3 * sizeof(int)) || c->cmsg_len > CMSG_LEN(sizeof fds)) {
         errno = EPROTO;
         return -1;
     }
-    memcpy(fds, CMSG_DATA(c), sizeof fds);
-    // Through numbers above both targets, so that neither dup2 closes the other descriptor.
-    int log_fd = fcntl(fds[0], F_DUPFD_CLOEXEC, 16), status_fd = fcntl(fds[1], F_DUPFD_CLOEXEC, 16);
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    memcpy(fds, CMSG_DATA(c), count * sizeof(int));
+    // Every one above the numbers dup2 targets first, so that no dup2 closes another of them.
+    for (size_t i = 0; i < count; i++) {
+        int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, 16);
+        close(fds[i]);
+        fds[i] = moved;
+    }
+    for (size_t i = 0; i < count; i++) if (fds[i] < 0) return -1;
+    if (dup2(fds[0], FD_LOG) < 0 || dup2(fds[1], FD_STATUS) < 0) return -1;
     close(fds[0]);
     close(fds[1]);
-    if (log_fd < 0 || status_fd < 0 || dup2(log_fd, FD_LOG) < 0 || dup2(status_fd, FD_STATUS) < 0) return -1;
-    close(log_fd);
-    close(status_fd);
+    s->treec = (uint32_t)(count - 2);
+    for (uint32_t i = 0; i < s->treec; i++) s->trees[i] = fds[2 + i];
     if ((size_t)n < sizeof *h && read_full(FD_CTL, (char *)h + n, sizeof *h - (size_t)n) < 0) return -1;
     return 0;
 }
 
 static int read_spec(struct job_spec *s) {
     struct init_spec_header h;
-    if (receive_header(&h) < 0) return -1;
+    if (receive_header(&h, s) < 0) return -1;
     if (h.magic != JOBLET_SPEC_MAGIC || h.string_bytes > JOBLET_SPEC_MAX_BYTES || h.argc == 0 ||
         h.argc > h.string_bytes || h.envc > h.string_bytes || h.filter_bytes > JOBLET_SPEC_MAX_BYTES ||
-        h.filter_bytes % 8 != 0 || h.mountc > CJobletLinux_MaxMounts) { errno = EPROTO; return -1; }
+        h.filter_bytes % 8 != 0 || h.mountc > CJobletLinux_MaxMounts || s->treec != 1 + h.mountc) { errno = EPROTO; return -1; }
     char *strings = malloc(h.string_bytes);
     s->argv = calloc((size_t)h.argc + 1, sizeof *s->argv);
     s->envp = calloc((size_t)h.envc + 1, sizeof *s->envp);
@@ -334,33 +347,20 @@ static int open_mount_target(const char *root, const char *target, int is_dir) {
     }
 }
 
-#ifndef MOUNT_ATTR_RDONLY
-#define MOUNT_ATTR_RDONLY 0x00000001
-#define MOUNT_ATTR_NOSUID 0x00000002
-#define MOUNT_ATTR_NODEV 0x00000004
-#endif
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
-#endif
-struct cj_mount_attr { uint64_t attr_set, attr_clr, propagation, userns_fd; };
-
-// Volumes and runtime directories: a detached copy of the source mount (open_tree), made
-// nosuid/nodev (and read-only when asked) before it is attached, so it is never writable in
-// the job even for an instant; attached on the descriptor open_mount_target returned.
-static void mount_extra(const struct job_spec *s, const char *root) {
+// The workspace on <root>/work, then volumes and runtime directories: the detached copies jobletd
+// made of their sources (spawn.c, open_job_tree: nosuid, nodev, read-only unless asked, private),
+// each attached on the descriptor open_mount_target returned, so it is never writable in the job
+// even for an instant, and no target leads out of the root.
+static void attach_job_trees(const struct job_spec *s, const char *root) {
+    char work[PATH_MAX];
+    if (join_path(work, sizeof work, root, "work")) FAIL_SETUP("work");
+    if (syscall(SYS_move_mount, s->trees[0], "", AT_FDCWD, work, MOVE_MOUNT_F_EMPTY_PATH) < 0) FAIL_SETUP(s->workspace_dir);
+    close(s->trees[0]);
     for (uint32_t i = 0; i < s->mountc; i++) {
-        const char *source = s->mounts[3 * i], *target = s->mounts[3 * i + 1], *mode = s->mounts[3 * i + 2];
-        int tree = (int)syscall(SYS_open_tree, AT_FDCWD, source, OPEN_TREE_CLONE | O_CLOEXEC);
-        if (tree < 0) FAIL_SETUP(source);
+        const char *source = s->mounts[3 * i], *target = s->mounts[3 * i + 1];
+        int tree = s->trees[1 + i];
         struct stat st;
         if (fstat(tree, &st) < 0) FAIL_SETUP(source);
-        struct cj_mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                                                 (strcmp(mode, "rw") == 0 ? 0 : MOUNT_ATTR_RDONLY)};
-        if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) FAIL_SETUP(target);
         int at = open_mount_target(root, target, S_ISDIR(st.st_mode));
         if (at < 0) FAIL_SETUP(target);
         if (syscall(SYS_move_mount, tree, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -370,59 +370,75 @@ static void mount_extra(const struct job_spec *s, const char *root) {
     }
 }
 
-static void build_root(const struct job_spec *s) {
+// Everything of the job's root that does not depend on the job, built on a tmpfs at `staging` and
+// pivoted into; the host's tree is detached. A warm init (InitPool.swift) does this before its
+// spec arrives: detaching the copy of the host's mounts is the slowest step of a launch (~2 ms,
+// more on a busy host). /work is an empty directory here, and / stays writable until the job's
+// own trees are attached (finish_root).
+static void prepare_root(const char *staging) {
     static const char *const system_dirs[] = {"usr", "bin", "lib", "lib32", "lib64", "libx32", "sbin", "etc"};
+    char p[PATH_MAX];
+    // Nothing we mount may leak back to the host, nor host mounts arrive here later.
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) FAIL_SETUP("make / private");
+    if (mount("tmpfs", staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") < 0) FAIL_SETUP(staging);
+    for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++) mount_system_dir(staging, system_dirs[i]);
+    make_dir(staging, "work", 0755, p, sizeof p);
+    make_dir(staging, "tmp", 01777, p, sizeof p);
+    if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) FAIL_SETUP(p);
+    // We are pid 1 of the new PID namespace, so this proc shows only the job.
+    make_dir(staging, "proc", 0555, p, sizeof p);
+    if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) FAIL_SETUP(p);
+    mask_proc(p);
+    mount_dev(staging);
+    // pivot_root(".", ".") stacks the old root under the new one; detaching it leaves only ours.
+    if (chdir(staging) < 0) FAIL_SETUP(staging);
+    if (syscall(SYS_pivot_root, ".", ".") < 0) FAIL_SETUP("pivot_root");
+    if (umount2(".", MNT_DETACH) < 0) FAIL_SETUP("detach old root");
+    if (chdir("/") < 0) FAIL_SETUP("chdir /");
+}
+
+// The job's part of a prepared root: its workspace and mounts; then / becomes read-only.
+static void finish_root(const struct job_spec *s) {
+    attach_job_trees(s, "/");
+    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+        FAIL_SETUP("remount / read-only");
+}
+
+// A runtime's builder (CJobletLinux_SpawnBuilderRoot; joblet-init --late-root): overlays of the
+// host's system directories, which need the host's tree, so its root is built after the spec,
+// on the job's rootfs directory, and stays writable.
+static void build_builder_root(const struct job_spec *s) {
+    static const char *const builder_dirs[] = {"usr", "bin", "lib", "lib32", "lib64", "libx32", "sbin", "etc", "var"};
+    static const char *const empty_dirs[] = {"opt", "root", "home", "srv"};
     const char *root = s->rootfs_dir;
     char p[PATH_MAX];
 
-    // Nothing we mount may leak back to the host, nor host mounts arrive here later.
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) FAIL_SETUP("make / private");
-    int builder = (s->flags & CJobletLinux_SpawnBuilderRoot) != 0;
-    if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, builder ? "mode=0755,size=50%" : "mode=0755,size=1m") < 0)
-        FAIL_SETUP(root);
-    if (builder) {
-        // Software and its package databases; /opt, /root, /home and /srv start empty (what the
-        // host keeps there is not the builder's to read), on the root's tmpfs.
-        static const char *const builder_dirs[] = {"usr", "bin", "lib", "lib32", "lib64", "libx32", "sbin", "etc", "var"};
-        static const char *const empty_dirs[] = {"opt", "root", "home", "srv"};
-        for (size_t i = 0; i < sizeof empty_dirs / sizeof empty_dirs[0]; i++) make_dir(root, empty_dirs[i], 0755, p, sizeof p);
-        // The upper layers' tmpfs sits in the new root only until the pivot, then is detached
-        // (the overlays keep it alive, out of every path's reach).
-        make_dir(root, ".builder-upper", 0700, p, sizeof p);
-        if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=50%") < 0) FAIL_SETUP(p);
-        for (size_t i = 0; i < sizeof builder_dirs / sizeof builder_dirs[0]; i++) mount_overlay_dir(root, p, builder_dirs[i]);
-    } else {
-        for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++) mount_system_dir(root, system_dirs[i]);
-    }
+    if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=50%") < 0) FAIL_SETUP(root);
+    // Software and its package databases; /opt, /root, /home and /srv start empty (what the host
+    // keeps there is not the builder's to read), on the root's tmpfs.
+    for (size_t i = 0; i < sizeof empty_dirs / sizeof empty_dirs[0]; i++) make_dir(root, empty_dirs[i], 0755, p, sizeof p);
+    // The upper layers' tmpfs sits in the new root only until the pivot, then is detached (the
+    // overlays keep it alive, out of every path's reach).
+    make_dir(root, ".builder-upper", 0700, p, sizeof p);
+    if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=50%") < 0) FAIL_SETUP(p);
+    for (size_t i = 0; i < sizeof builder_dirs / sizeof builder_dirs[0]; i++) mount_overlay_dir(root, p, builder_dirs[i]);
 
     make_dir(root, "work", 0755, p, sizeof p);
-    if (mount(s->workspace_dir, p, NULL, MS_BIND, NULL) < 0) FAIL_SETUP(s->workspace_dir);
-    if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV, NULL) < 0) FAIL_SETUP(p);
-
     make_dir(root, "tmp", 01777, p, sizeof p);
     if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) FAIL_SETUP(p);
-
-    mount_extra(s, root);
-
-    // We are pid 1 of the new PID namespace, so this proc shows only the job.
+    attach_job_trees(s, root);
     make_dir(root, "proc", 0555, p, sizeof p);
     if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) FAIL_SETUP(p);
     mask_proc(p);
-
     mount_dev(root);
 
-    // pivot_root(".", ".") stacks the old root under the new one; detaching it leaves only ours.
     if (chdir(root) < 0) FAIL_SETUP(root);
     if (syscall(SYS_pivot_root, ".", ".") < 0) FAIL_SETUP("pivot_root");
     if (umount2(".", MNT_DETACH) < 0) FAIL_SETUP("detach old root");
     if (chdir("/") < 0) FAIL_SETUP("chdir /");
-    if (builder) {
-        if (umount2("/.builder-upper", MNT_DETACH) < 0) FAIL_SETUP("detach the overlays' upper layers");
-        if (rmdir("/.builder-upper") < 0) FAIL_SETUP("/.builder-upper");
-        return;
-    }
-    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
-        FAIL_SETUP("remount / read-only");
+    if (umount2("/.builder-upper", MNT_DETACH) < 0) FAIL_SETUP("detach the overlays' upper layers");
+    if (rmdir("/.builder-upper") < 0) FAIL_SETUP("/.builder-upper");
 }
 
 // ---- the job's network namespace (issue 15) ----
@@ -608,7 +624,8 @@ static _Noreturn void job_init(const struct job_spec *s, const CJobletLinux_Init
     if (setsid() < 0) FAIL_SETUP("setsid");
     if (sethostname(s->hostname, cj_str_len(s->hostname)) < 0) FAIL_SETUP("sethostname");
     if (s->flags & CJobletLinux_SpawnNewNetwork) configure_network(s);
-    build_root(s);
+    if (s->flags & CJobletLinux_SpawnBuilderRoot) build_builder_root(s);
+    else finish_root(s);
 
     // The init's own stdio is /dev/null; null_fd stays open to discard output past the cap.
     int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -710,15 +727,21 @@ static _Noreturn void job_init(const struct job_spec *s, const CJobletLinux_Init
 }
 
 
+// Where the job's root is built before the pivot: a directory every host has, covered by the
+// root's tmpfs in this mount namespace only (the host's /tmp is untouched).
+#define ROOT_STAGING "/tmp"
+
 int CJobletLinux_init_main(int argc, char **argv, const CJobletLinux_InitSandbox *sandbox) {
-    (void)argc;
-    (void)argv;
     struct stat st;
     if (fstat(FD_CTL, &st) < 0 || !S_ISSOCK(st.st_mode)) {
         fprintf(stderr, "joblet-init: this is the init of jobletd's local jobs; jobletd starts it, with its "
                         "control socket on fd 3 (the spec, with the log and exit-status files attached)\n");
         return 2;
     }
+    // The root first, unless this is a builder's init (spawn.c passes --late-root): a warm init
+    // waits for its spec with its root ready.
+    int late_root = argc > 1 && strcmp(argv[1], "--late-root") == 0;
+    if (!late_root) prepare_root(ROOT_STAGING);
     struct job_spec spec;
     memset(&spec, 0, sizeof spec);
     if (read_spec(&spec) < 0) {

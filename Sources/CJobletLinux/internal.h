@@ -15,8 +15,9 @@ enum { FD_CTL = 3, FD_LOG = 4, FD_STATUS = 5, FD_FIRST_FREE = 6 };
 
 // The spec on the control socket: this header, then `string_bytes` bytes of NUL-terminated strings:
 // hostname, rootfs_dir, workspace_dir, work_dir, argv[0..argc), envp[0..envc), then mountc
-// triples (source, target, "ro"/"rw").
-#define JOBLET_SPEC_MAGIC 0x4a424936u  // "JBI6"
+// triples (source, target, "ro"/"rw"). The header's first bytes carry 3 + mountc descriptors:
+// the log, the exit-status file, the workspace's tree, then each mount's tree (open_tree copies).
+#define JOBLET_SPEC_MAGIC 0x4a424937u  // "JBI7"
 struct init_spec_header {
     uint32_t magic, uid, gid, argc, envc, string_bytes;
     uint32_t flags;  // CJobletLinux_Spawn* flags (CJobletLinux.h)
@@ -28,6 +29,22 @@ struct init_spec_header {
     uint32_t net_gateway;
 };
 #define JOBLET_SPEC_MAX_BYTES (64u << 20)
+
+// The new mount API (open_tree, mount_setattr, move_mount), for C libraries that lack it: the
+// job's workspace and mounts travel with the spec as detached trees.
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+struct cj_mount_attr { uint64_t attr_set, attr_clr, propagation, userns_fd; };
 
 // The byte the init sends as soon as it holds its spec: a launch whose init dies before that (a
 // warm init killed from outside) is known to have run nothing and is retried with a fresh init.

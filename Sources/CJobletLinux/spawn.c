@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -115,7 +116,9 @@ static int spawn_child(void *p) {
         cj_send_report(a->ctl, CJobletLinux_StageInit, errno, __LINE__, "moving descriptors");
         _exit(125);
     }
-    char *const argv[] = {"joblet-init", NULL};
+    // A builder's root needs the host's tree after the spec (init.c, build_builder_root); every
+    // other init builds its root first.
+    char *const argv[] = {"joblet-init", (s->flags & CJobletLinux_SpawnBuilderRoot) ? "--late-root" : NULL, NULL};
     char *const envp[] = {NULL};
     syscall(SYS_execveat, FD_FIRST_FREE, "", argv, envp, AT_EMPTY_PATH);
     cj_send_report(FD_CTL, CJobletLinux_StageInit, errno, __LINE__, "exec joblet-init");
@@ -247,18 +250,39 @@ int CJobletLinux_spawn_prepare(const CJobletLinux_SpawnSpec *spec, CJobletLinux_
     return 0;
 }
 
-// The header with the log and status descriptors attached, then the rest.
-static int send_spec(int ctl, const char *encoded, size_t len, int log_fd, int status_fd) {
-    int fds[2] = {log_fd, status_fd};
+// A detached copy of `path` (open_tree in jobletd's mount namespace) for the init to attach in
+// the job's root: nosuid, nodev, read-only unless `writable`, and private, so that nothing mounted
+// later on the host under it (or in the job) propagates either way. -1 with errno.
+static int open_job_tree(const char *path, int writable) {
+    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | O_CLOEXEC);
+    if (tree < 0) return -1;
+    struct cj_mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (writable ? 0 : MOUNT_ATTR_RDONLY),
+                                 .propagation = MS_PRIVATE};
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) {
+        int e = errno;
+        close(tree);
+        errno = e;
+        return -1;
+    }
+    return tree;
+}
+
+// The header with the descriptors attached (the log, the status file, then `trees`), then the rest.
+static int send_spec(int ctl, const char *encoded, size_t len, int log_fd, int status_fd, const int *trees, int treec) {
+    int fds[3 + CJobletLinux_MaxMounts];
+    fds[0] = log_fd;
+    fds[1] = status_fd;
+    for (int i = 0; i < treec; i++) fds[2 + i] = trees[i];
+    size_t fd_bytes = (size_t)(2 + treec) * sizeof(int);
     union { char buf[CMSG_SPACE(sizeof fds)]; struct cmsghdr align; } control;
     memset(&control, 0, sizeof control);
     struct iovec iov = {.iov_base = (void *)encoded, .iov_len = sizeof(struct init_spec_header)};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = CMSG_SPACE(fd_bytes)};
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof fds);
-    memcpy(CMSG_DATA(c), fds, sizeof fds);
+    c->cmsg_len = CMSG_LEN(fd_bytes);
+    memcpy(CMSG_DATA(c), fds, fd_bytes);
     ssize_t n;
     do { n = sendmsg(ctl, &msg, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
     if (n <= 0) return -1;
@@ -281,8 +305,30 @@ int CJobletLinux_spawn_start(const CJobletLinux_Prepared *prepared, const CJoble
         result->pidfd = -1;
         return fail_result(result, CJobletLinux_StageInit, E2BIG, "the command, its arguments and environment");
     }
+    // The workspace and each mount as a detached tree: the init's root was built before its spec
+    // (a warm init's long before), and no longer sees the host's paths.
+    int trees[1 + CJobletLinux_MaxMounts], treec = 0;
+    const char *failed = NULL;
+    if ((trees[treec] = open_job_tree(spec->workspace_dir, 1)) >= 0) treec++;
+    else failed = spec->workspace_dir;
+    for (const char *const *m = spec->mounts; !failed && m && m[0] && m[1] && m[2]; m += 3) {
+        if ((trees[treec] = open_job_tree(m[0], strcmp(m[2], "rw") == 0)) >= 0) treec++;
+        else failed = m[0];
+    }
+    if (failed) {
+        int e = errno;
+        for (int i = 0; i < treec; i++) close(trees[i]);
+        free(encoded);
+        kill_and_reap(pidfd);
+        close(pidfd);
+        close(ctl);
+        result->pid = -1;
+        result->pidfd = -1;
+        return fail_result(result, CJobletLinux_StageSetup, e, failed);
+    }
     // An init that died meanwhile: the send fails, and its report (if any) is read below.
-    (void)send_spec(ctl, encoded, spec_len, spec->log_fd, spec->status_fd);
+    (void)send_spec(ctl, encoded, spec_len, spec->log_fd, spec->status_fd, trees, treec);
+    for (int i = 0; i < treec; i++) close(trees[i]);
     free(encoded);
     shutdown(ctl, SHUT_WR);
 

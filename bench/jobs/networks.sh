@@ -3,12 +3,15 @@
 # `host`, a long run of launches on `bridge` (namespaces torn down as they go), and TCP throughput
 # between two jobs on one network next to the host's loopback.
 #   bench/jobs/networks.sh                         debug builds (swift build --build-tests first)
+#   BIN=.build-static/release bench/jobs/networks.sh   the release build (scripts/build-release.sh)
 # Env: N_LAT (200), N_LAUNCH (2000), LONG (5000: the long run, in rounds of 1000), MB (512: TCP).
 # Needs root. Everything is on loopback or on the bridges jobletd makes; every loop is bounded.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N_LAT=${N_LAT:-200}; N_LAUNCH=${N_LAUNCH:-2000}; LONG=${LONG:-5000}; MB=${MB:-512}
 BIN=${BIN:-.build/debug}
+# BIN=.build-static/release: the release build, made here (with the client and rnx) if needed.
+[[ $BIN == .build-static/release ]] && scripts/build-release.sh jobs-bench rnx >/dev/null
 work=$(mktemp -d /var/tmp/netbench.XXXXXX)
 scripts/gen-certs.sh "$work/certs" >/dev/null
 cc -O2 -static -nostdlib -fno-stack-protector -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,norelro -Wl,-n -s \

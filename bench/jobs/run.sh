@@ -5,6 +5,8 @@
 # and the host-side file of the write test share one filesystem), PERF=1 (perf record -g on
 # jobletd during one launch run). Needs root (jobletd runs jobs in namespaces + cgroups), gcc, and
 # the kit in ../shared/bench for "logs". Everything is on loopback, every loop is bounded.
+# NETWORK=host|bridge|...: jobs.defaultNetwork of the measured jobletd (default: its own, bridge);
+# issue 16's latency target is on host: NETWORK=host REPS=2 bench/jobs/run.sh latency
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 KIT=${KIT:-../shared/bench}
@@ -32,7 +34,12 @@ scripts/gen-certs.sh "$CERTS" >/dev/null
 [[ " ${want[*]} " == *" logs "* ]] && bash "$KIT/setup.sh" >/dev/null
 
 data=$(mktemp -d "$DATA_PARENT/jobbench-data.XXXXXX")
-.build-static/release/jobletd --address 127.0.0.1:0 --certs "$CERTS" --data "$data" --log-level warning \
+config=()
+if [[ -n ${NETWORK:-} ]]; then
+  printf "jobs:\n  defaultNetwork: %s\n" "$NETWORK" > "$OUT/config.yml"
+  config=(--config "$OUT/config.yml")
+fi
+.build-static/release/jobletd --address 127.0.0.1:0 --certs "$CERTS" --data "$data" "${config[@]}" --log-level warning \
   > "$OUT/jobletd.stdout" 2> "$OUT/jobletd.stderr" &
 pid=$!
 cleanup() {
@@ -51,7 +58,7 @@ for _ in $(seq 100); do grep -q listening "$OUT/jobletd.stdout" 2>/dev/null && b
 port=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\).*/\1/p' "$OUT/jobletd.stdout")
 [[ -n $port ]] || { cat "$OUT/jobletd.stderr"; exit 1; }
 T=(--target "127.0.0.1:$port" --certs "$CERTS")
-note "jobletd pid $pid port $port data $data ($(df --output=source,fstype "$data" | tail -1)); $(nproc) cores"
+note "jobletd pid $pid port $port data $data ($(df --output=source,fstype "$data" | tail -1)); $(nproc) cores; network ${NETWORK:-bridge (default)}"
 
 proc_sample() {  # RSS (kB), HWM, threads, fds of jobletd
   echo "{\"rss_kb\": $(awk '/VmRSS/{print $2}' /proc/$pid/status), \"hwm_kb\": $(awk '/VmHWM/{print $2}' /proc/$pid/status)," \

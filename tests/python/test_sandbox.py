@@ -644,3 +644,62 @@ def test_warm_inits_wait_in_their_own_cgroups_and_dead_ones_are_skipped(base, st
         c.close()
         stop_jobletd(s)
     assert pool_cgroups(s.proc.pid) == [], "warm-init cgroups outlived jobletd"
+
+
+def test_spare_job_directories_become_workspaces_and_go_with_jobletd(base, stubs):
+    """Job directories are made ahead of their jobs (.spare-<pid>-<n>: a workspace and an
+    exit-status file); a launch renames one into place, and the job still gets a workspace of
+    its own uid, mode 0700. jobletd removes its spares when it stops."""
+    data = base / "data-spares"
+    s = start_jobletd(base / "certs", data)
+    c = sdk(s)
+    jobs = data / "jobs"
+    spares = lambda: sorted(p.name for p in jobs.glob(f".spare-{s.proc.pid}-*")) if jobs.is_dir() else []
+    try:
+        uids = set()
+        for i in range(3):
+            st, out = run_to_end(c, "sh", ["-c", "id -u; stat -c '%u %a' /work; echo x > /work/f && cat /work/f"])
+            assert st["status"] == "COMPLETED", (st, out)
+            uid, owner_mode, written = out.split("\n")[:3]
+            assert owner_mode == f"{uid} 700" and written == "x", out
+            uids.add(uid)
+            ws = jobs / st["uuid"] / "workspace"
+            assert ws.stat().st_uid == int(uid) and stat.S_IMODE(ws.stat().st_mode) == 0o700
+        assert len(uids) == 3, uids  # one uid per job, spares or not
+        deadline = time.monotonic() + 10
+        while len(spares()) < 2:
+            assert time.monotonic() < deadline, spares()
+            time.sleep(0.05)
+        for name in spares():
+            assert sorted(p.name for p in (jobs / name).iterdir()) == ["exit-status", "workspace"]
+    finally:
+        c.close()
+        stop_jobletd(s)
+    assert spares() == [], "spare job directories outlived jobletd"
+
+
+def test_host_network_jobs_get_warm_inits_of_their_own_kind(base, stubs):
+    """The default network is `bridge`: the pool holds inits with a network namespace. The first
+    `host` job starts cold and starts a second pool of inits without one; later host jobs use it."""
+    if not pathlib.Path("/sys/fs/cgroup/memory/joblet").parent.is_dir():
+        pytest.skip("no v1 memory hierarchy: warm inits are for cgroup v1")
+    s = start_jobletd(base / "certs", base / "data-warm-host")
+    c = sdk(s)
+    host_pool = lambda: [p for p in pool_cgroups(s.proc.pid) if p.name.split("-")[2].startswith("h")]
+    try:
+        assert host_pool() == [], "no host-network job yet: no idle inits of that kind"
+        host_netns = os.readlink("/proc/self/ns/net")
+        for i in range(4):
+            st, out = run_to_end(c, "readlink", ["/proc/self/ns/net"], network="host")
+            assert st["status"] == "COMPLETED" and out == host_netns + "\n", (i, st, out)
+            if i == 0:
+                deadline = time.monotonic() + 10
+                while len(host_pool()) < 2:
+                    assert time.monotonic() < deadline, pool_cgroups(s.proc.pid)
+                    time.sleep(0.05)
+        st, out = run_to_end(c, "readlink", ["/proc/self/ns/net"])
+        assert st["status"] == "COMPLETED" and out.strip() != host_netns, (st, out)
+    finally:
+        c.close()
+        stop_jobletd(s)
+    assert pool_cgroups(s.proc.pid) == [], "warm-init cgroups outlived jobletd"

@@ -36,7 +36,8 @@ public final class NetworkRegistry: Sendable {
     /// networks there are when it does not exist.
     public func network(forJob requested: String) throws -> JobNetwork {
         let name = requested.isEmpty ? settings.defaultNetwork : requested
-        let networks = try all()
+        // A built-in (most jobs) without reading the custom networks from the database.
+        let networks = try builtIns.contains(where: { $0.name == name }) ? builtIns : all()
         guard let network = networks.first(where: { $0.name == name }) else {
             throw JobletError.invalidArgument("network '\(name)' does not exist; networks: \(networks.map(\.name).joined(separator: ", ")) (create one with `rnx network create \(name) --cidr 10.10.0.0/24`)")
         }

@@ -61,14 +61,14 @@ extension LocalBackend {
             return
         case .loopback:
             spec.network = .loopback
-            try FileIO.makeDirectories(spec.jobDirectory, mode: 0o711)  // as the runner makes it
+            try runner.prepareJobDirectory(spec)  // as the runner makes it (a spare, when there is one)
             try Self.writeHosts(own: nil, shortID: shortID, name: job.name, peers: [], to: hostsPath)
         case .bridge, .isolated:
             let cidr = network.cidr!
             let address = try networks.allocate(on: network, jobID: job.id, jobName: Self.hostName(job.name) ?? "")
             spec.network = .bridge(bridge: network.bridge, address: address, prefix: cidr.prefix, gateway: cidr.gateway,
                                    isolated: network.kind == .isolated)
-            try FileIO.makeDirectories(spec.jobDirectory, mode: 0o711)  // as the runner makes it
+            try runner.prepareJobDirectory(spec)  // as the runner makes it (a spare, when there is one)
             // `isolated` jobs cannot reach one another: they get no peers.
             let peers = network.kind == .isolated ? [] : try networks.peers(on: network.name).filter { $0.jobID != job.id }
             try hostsFiles.withLock { _ in

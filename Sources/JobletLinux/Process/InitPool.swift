@@ -40,22 +40,25 @@ final class InitPool: Sendable {
         var failures = 0
     }
 
-    init(size: Int, cgroups: CgroupV1Controller, initFD: Int32, newNetwork: Bool = true, log: @escaping @Sendable (String) -> Void) {
+    /// `removeStale`: remove the pool cgroups of jobletd processes that are gone (the first pool).
+    init(size: Int, cgroups: CgroupV1Controller, initFD: Int32, newNetwork: Bool = true, removeStale: Bool = true,
+         log: @escaping @Sendable (String) -> Void) {
         self.size = size
         self.cgroups = cgroups
         self.initFD = initFD
         self.newNetwork = newNetwork
         self.log = log
-        removeStale()
+        if removeStale { self.removeStale() }
         refill()
     }
 
     // Not close(): the last reference may go at the end of a refill, on the queue itself.
     deinit { close(waitForRefill: false) }
 
-    /// A warm init, or nil (then the caller starts one the usual way); the pool refills.
+    /// A warm init, or nil (then the caller starts one the usual way). The caller calls `refill()`
+    /// once its launch is done: a refill's clone and v1 migration would compete with the launch
+    /// (the migration holds back every fork on the host, the job's command's included).
     func take() -> Warm? {
-        defer { refill() }
         for _ in 0..<size {
             guard let warm = state.withLock({ s -> Warm? in s.warm.isEmpty ? nil : s.warm.removeFirst() }) else { return nil }
             if CJobletLinux_pidfd_wait(warm.pidfd, 0) == 0 { return warm }
@@ -95,10 +98,12 @@ final class InitPool: Sendable {
         left.forEach { discard($0) }
     }
 
-    private func refill() {
+    /// Starts inits until the pool is full again, on the pool's own queue.
+    func refill() {
         let start = state.withLock { s -> Bool in
             guard !s.closed, !s.refilling, s.warm.count < size else { return false }
             s.refilling = true
+            s.failures = 0  // up to 3 failures in a row per refill; the next launch tries again
             return true
         }
         guard start else { return }
@@ -108,7 +113,7 @@ final class InitPool: Sendable {
                     s.counter += 1
                     let need = !s.closed && s.warm.count < size && s.failures < 3
                     if !need { s.refilling = false }
-                    return (need, "pool-\(getpid())-\(s.counter)")
+                    return (need, "pool-\(getpid())-\(newNetwork ? "n" : "h")\(s.counter)")
                 }
                 guard need else { return }
                 do {

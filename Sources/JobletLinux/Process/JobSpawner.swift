@@ -76,8 +76,11 @@ enum JobSpawner {
                                         do {
                                             try JobVeth.add(jobID: request.jobID, bridge: bridge, isolated: isolated, initPID: warm.pid)
                                         } catch {
+                                            // A warm init killed from outside (its namespace is gone with it):
+                                            // nothing ran, and the launch retries with a fresh init.
+                                            let lost = prepared != nil && CJobletLinux_pidfd_wait(warm.pidfd, 200) == 1
                                             CJobletLinux_prepared_discard(&warm)
-                                            vethError = error
+                                            vethError = lost ? LocalJobError.initLost("the warm init died before its veth pair was made: \(error)") : error
                                             return Int32(-1)
                                         }
                                     }

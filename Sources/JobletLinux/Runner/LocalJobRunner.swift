@@ -18,7 +18,13 @@ public final class LocalJobRunner: Sendable {
     /// The seccomp profile as BPF, compiled once (nil: unconfined, or each init builds it itself).
     let seccompFilter: [UInt8]?
     /// Warm inits (cgroup v1, `config.warmInits` > 0): their cgroup migration is off the launch path.
+    /// `pool` holds inits of the default network kind (a namespace of their own or the host's);
+    /// the other kind's pool starts with the first job that needs it (`warmPool(newNetwork:)`).
     let pool: InitPool?
+    let otherPool = Mutex<InitPool?>(nil)
+    /// Job directories made ahead of their jobs (with warm inits; SpareJobDirectories.swift),
+    /// started with the first job, in its parent directory.
+    let spares = Mutex<SpareJobDirectories?>(nil)
 
     struct Tracked {
         let handle: JobProcessHandle
@@ -83,11 +89,14 @@ public final class LocalJobRunner: Sendable {
         let initFD = try initExecutable.get().fd
         let user = spec.user ?? config.defaultUser
         let workspace = spec.jobDirectory + "/workspace", rootfs = spec.jobDirectory + "/rootfs"
-        try FileIO.makeDirectories(spec.jobDirectory, mode: 0o711)
+        try prepareJobDirectory(spec)
+        defer { spares.withLock { $0 }?.refill() }  // after this launch, not during it
+        // From a spare, the workspace and exit-status file exist already: the calls below then
+        // create nothing.
         try WorkspaceQuota.makeWorkspace(workspace, limitMB: spec.workspaceMB ?? config.defaultWorkspaceMB)
         try systemCall("chown", path: workspace) { chown(workspace, user.uid, user.gid) }
         try systemCall("chmod", path: workspace) { chmod(workspace, 0o700) }  // the job's alone
-        try FileIO.makeDirectory(rootfs)
+        if spec.builderRoot { try FileIO.makeDirectory(rootfs) }  // other roots are built on the init's own tmpfs (init.c)
         try WorkspaceWriter(workspace: workspace, owner: user).write(spec.uploads)
 
         let statusPath = ExitStatusRecord.path(jobDirectory: spec.jobDirectory)
@@ -99,7 +108,10 @@ public final class LocalJobRunner: Sendable {
 
         // A warm init's cgroups become the job's by a rename; otherwise the init is started below.
         // A warm init fits when its network namespace (or its lack of one) is what the job needs.
-        var warm = spec.network.newNamespace == config.warmInitsHaveNetworkNamespace ? pool?.take() : nil
+        // A builder's root is built after its spec (init.c): never a warm init.
+        let pool = spec.builderRoot ? nil : warmPool(newNetwork: spec.network.newNamespace)
+        var warm = pool?.take()
+        defer { pool?.refill() }  // after this launch, not during it (InitPool.take)
         let cgroup: JobCgroup
         if let w = warm, let v1 = cgroups as? CgroupV1Controller, let renamed = try? v1.rename(w.cgroup, toJobID: spec.jobID) {
             cgroup = renamed
@@ -152,6 +164,41 @@ public final class LocalJobRunner: Sendable {
             try? cgroups.killAll(in: cgroup, timeout: config.killTimeout)
             try? cgroups.remove(cgroup)
             throw error
+        }
+    }
+
+    /// The job's directory: a spare renamed into place (with its workspace and exit-status file),
+    /// or made here (`start` refills the spares once its launch is done). A workspace with a size
+    /// limit (a btrfs subvolume) or a builder's job never takes a spare.
+    public func prepareJobDirectory(_ spec: JobLaunchSpec) throws {
+        if config.warmInits > 0, !spec.builderRoot, (spec.workspaceMB ?? config.defaultWorkspaceMB) == 0,
+           !FileIO.exists(spec.jobDirectory), let slash = spec.jobDirectory.lastIndex(of: "/") {
+            let parent = String(spec.jobDirectory[..<slash])
+            let spares = self.spares.withLock { current -> SpareJobDirectories? in
+                if let current, current.parent == parent { return current }
+                if state.withLock({ $0.detached }) { return nil }
+                current?.close()
+                current = SpareJobDirectories(parent: parent, size: config.warmInits, log: log)
+                return current
+            }
+            if let spares, spares.take(as: spec.jobDirectory) { return }
+        }
+        try FileIO.makeDirectories(spec.jobDirectory, mode: 0o711)
+    }
+
+    /// The warm inits for a job with (or without) a network namespace of its own. The pool of the
+    /// kind the default network does not use starts with the first such job (which starts cold):
+    /// a server whose jobs all use one kind keeps no idle inits of the other.
+    func warmPool(newNetwork: Bool) -> InitPool? {
+        guard let pool else { return nil }
+        if newNetwork == pool.newNetwork { return pool }
+        return otherPool.withLock { other -> InitPool? in
+            if let other { return other }
+            if state.withLock({ $0.detached }) { return nil }
+            let made = InitPool(size: pool.size, cgroups: pool.cgroups, initFD: pool.initFD, newNetwork: newNetwork,
+                                removeStale: false, log: log)
+            other = made
+            return nil
         }
     }
 
@@ -280,12 +327,18 @@ public final class LocalJobRunner: Sendable {
     public func detach() {
         state.withLock { $0.detached = true }
         pool?.close()
+        otherPool.withLock { $0?.close() }
+        spares.withLock { $0?.close() }
         watcher.stop()
     }
 
     /// Warm inits started again (after the volumes directory became a shared mount).
-    public func renewWarmInits() { pool?.renew() }
+    public func renewWarmInits() {
+        pool?.renew()
+        otherPool.withLock { $0?.renew() }
+    }
 
     /// Jobs this runner is watching or has seen finish.
     public var trackedJobIDs: [String] { state.withLock { Array($0.jobs.keys) } }
 }
+

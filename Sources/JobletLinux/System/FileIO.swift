@@ -73,7 +73,9 @@ enum FileIO {
         throw LinuxError("mkdir", path: path, errno: Glibc.errno)
     }
 
+    /// mkdir -p. The last directory first: its parents usually exist (a job's under `jobs/`).
     static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
+        if mkdir(path, mode) == 0 || Glibc.errno == EEXIST { return }
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
