@@ -47,6 +47,7 @@ public final class JobletDaemon: Sendable {
             throw ConfigurationError("cannot open the job database in \(configuration.dataDirectory): \(error)")
         }
         let logs = try LogStore(dataDirectory: data)
+        logs.keepSpareFiles(2)  // log files made ahead of their jobs (LogStore.create renames one)
         engine = JobEngine(store: store, logs: logs, backends: backends,
                            validator: .forThisHost(defaults: configuration.jobDefaults),
                            defaultStopGrace: .milliseconds(configuration.stopGraceMilliseconds),
@@ -129,5 +130,6 @@ public final class JobletDaemon: Sendable {
         await workflows.shutdown()
         await training.shutdown()
         await engine.shutdown()
+        engine.logs.removeSpareFiles()
     }
 }

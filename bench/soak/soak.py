@@ -722,8 +722,11 @@ def host_snapshot(data, ids=()):
     snap["veths"] = {l.split(":")[1].strip() for l in links if "veth" in l}
     loops = subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout.splitlines()
     snap["loops"] = {l.split(":")[0] for l in loops if str(data) in l}
-    snap["workspaces"] = {p.name for p in (data / "jobs").iterdir()} if (data / "jobs").is_dir() else set()
-    snap["logs"] = {p.name for p in (data / "logs").iterdir()} if (data / "logs").is_dir() else set()
+    # Not jobletd's spares (.spare-<pid>-<n>: job directories and log files made ahead of their
+    # jobs, which it removes when it stops; tests/python/test_sandbox.py checks that).
+    own = lambda d: {p.name for p in d.iterdir() if not p.name.startswith(".spare-")} if d.is_dir() else set()
+    snap["workspaces"] = own(data / "jobs")
+    snap["logs"] = own(data / "logs")
     return snap
 
 

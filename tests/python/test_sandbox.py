@@ -655,6 +655,7 @@ def test_spare_job_directories_become_workspaces_and_go_with_jobletd(base, stubs
     c = sdk(s)
     jobs = data / "jobs"
     spares = lambda: sorted(p.name for p in jobs.glob(f".spare-{s.proc.pid}-*")) if jobs.is_dir() else []
+    spare_logs = lambda: sorted(p.name for p in (data / "logs").glob(f".spare-{s.proc.pid}-*"))
     try:
         uids = set()
         for i in range(3):
@@ -672,10 +673,16 @@ def test_spare_job_directories_become_workspaces_and_go_with_jobletd(base, stubs
             time.sleep(0.05)
         for name in spares():
             assert sorted(p.name for p in (jobs / name).iterdir()) == ["exit-status", "workspace"]
+        while len(spare_logs()) < 2:  # and log files
+            assert time.monotonic() < deadline, spare_logs()
+            time.sleep(0.05)
+        for name in spare_logs():
+            spare = data / "logs" / name
+            assert spare.stat().st_size == 0 and stat.S_IMODE(spare.stat().st_mode) == 0o600
     finally:
         c.close()
         stop_jobletd(s)
-    assert spares() == [], "spare job directories outlived jobletd"
+    assert spares() == [] and spare_logs() == [], "spare job directories or log files outlived jobletd"
 
 
 def test_host_network_jobs_get_warm_inits_of_their_own_kind(base, stubs):

@@ -84,6 +84,7 @@ public actor JobEngine {
             return job
         }
         await launch(job, request: request, on: backend)
+        logs.refillSpareFiles()  // after the launch, not during it
         return try store.job(id: job.id)
     }
 

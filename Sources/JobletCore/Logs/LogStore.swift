@@ -15,6 +15,17 @@ public final class LogStore: Sendable {
     public let pollInterval: Duration
     private let channels = LockedState<[String: LogChannel]>([:])
     private let tickerRunning = LockedState(false)
+    /// Empty log files made ahead of their jobs (`keepSpareFiles`); nil: none are kept.
+    private let spares = LockedState<SpareFiles?>(nil)
+    private let spareQueue = DispatchQueue(label: "jobletd.spare-logs")
+
+    private struct SpareFiles {
+        var count: Int
+        var files: [String] = []
+        var refilling = false
+        var closed = false
+        var made = 0
+    }
 
     /// Creates `directory` if needed.
     public init(directory: URL, pollInterval: Duration = .milliseconds(100)) throws {
@@ -43,8 +54,76 @@ public final class LogStore: Sendable {
     @discardableResult
     public func create(_ id: String) throws -> URL {
         _ = channel(for: id)
-        _ = try LogFile.openForAppending(fileURL(for: id).path)
+        let path = fileURL(for: id).path
+        // A spare renamed into place: creating an inode is the slow part on a busy ext4.
+        if let spare = spares.withLock({ s -> String? in s?.files.isEmpty == false ? s!.files.removeFirst() : nil }) {
+            if access(path, F_OK) != 0, rename(spare, path) == 0 { return fileURL(for: id) }
+            unlink(spare)
+        }
+        _ = try LogFile.openForAppending(path)
         return fileURL(for: id)
+    }
+
+    /// Keeps `count` empty log files (`.spare-<pid>-<n>`, mode 0600) ready for `create`, which
+    /// renames one into place; `refillSpareFiles()` makes more (jobletd calls it after a launch,
+    /// so that making them does not compete with the launch). Spares of a process that is gone
+    /// are removed now; this process's go with `removeSpareFiles()`.
+    public func keepSpareFiles(_ count: Int) {
+        guard count > 0 else { return }
+        let me = getpid()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] where name.hasPrefix(".spare-") {
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, let pid = Int32(parts[1]), pid != me, kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(directory.appendingPathComponent(name).path)
+        }
+        spares.withLock { $0 = SpareFiles(count: count) }
+        refillSpareFiles()
+    }
+
+    public func refillSpareFiles() {
+        let start = spares.withLock { s -> Bool in
+            guard s != nil, !s!.closed, !s!.refilling, s!.files.count < s!.count else { return false }
+            s!.refilling = true
+            return true
+        }
+        guard start else { return }
+        spareQueue.async { [self] in
+            var failures = 0
+            while true {
+                let next = spares.withLock { s -> String? in
+                    guard s != nil, !s!.closed, s!.files.count < s!.count, failures < 3 else {
+                        s?.refilling = false
+                        return nil
+                    }
+                    s!.made += 1
+                    return directory.appendingPathComponent(".spare-\(getpid())-\(s!.made)").path
+                }
+                guard let path = next else { return }
+                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                guard fd >= 0 else {
+                    failures += 1  // create() makes its file itself meanwhile
+                    continue
+                }
+                Glibc.close(fd)
+                let kept = spares.withLock { s -> Bool in
+                    guard s != nil, !s!.closed else { return false }
+                    s!.files.append(path)
+                    return true
+                }
+                if !kept { unlink(path) }
+            }
+        }
+    }
+
+    /// No more spares; those made are removed (jobletd stopping).
+    public func removeSpareFiles() {
+        spares.withLock { $0?.closed = true }
+        spareQueue.sync {}
+        let left = spares.withLock { s -> [String] in
+            defer { s?.files = [] }
+            return s?.files ?? []
+        }
+        left.forEach { unlink($0) }
     }
 
     /// Appends bytes to a job's log and wakes its followers.
