@@ -647,8 +647,8 @@ def test_warm_inits_wait_in_their_own_cgroups_and_dead_ones_are_skipped(base, st
 
 
 def test_spare_job_directories_become_workspaces_and_go_with_jobletd(base, stubs):
-    """Job directories are made ahead of their jobs (.spare-<pid>-<n>: a workspace and an
-    exit-status file); a launch renames one into place, and the job still gets a workspace of
+    """Job directories are made ahead of their jobs (.spare-<pid>-<n>: a workspace, an
+    exit-status file and a hosts file); a launch renames one into place, and the job still gets a workspace of
     its own uid, mode 0700. jobletd removes its spares when it stops."""
     data = base / "data-spares"
     s = start_jobletd(base / "certs", data)
@@ -672,7 +672,7 @@ def test_spare_job_directories_become_workspaces_and_go_with_jobletd(base, stubs
             assert time.monotonic() < deadline, spares()
             time.sleep(0.05)
         for name in spares():
-            assert sorted(p.name for p in (jobs / name).iterdir()) == ["exit-status", "workspace"]
+            assert sorted(p.name for p in (jobs / name).iterdir()) == ["exit-status", "hosts", "workspace"]
         while len(spare_logs()) < 2:  # and log files
             assert time.monotonic() < deadline, spare_logs()
             time.sleep(0.05)

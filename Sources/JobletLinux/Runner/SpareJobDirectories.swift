@@ -91,17 +91,20 @@ final class SpareJobDirectories: Sendable {
         left.forEach(Self.remove)
     }
 
-    /// What LocalJobRunner.start would make: the job's directory (0711), its workspace (0700,
-    /// owned by the job's uid at launch) and its exit-status file (0600).
+    /// What a launch would make: the job's directory (0711), its workspace (0700, owned by the
+    /// job's uid at launch), its exit-status file (0600) and, for a job on a network with
+    /// addresses, its /etc/hosts file (0644, written at launch; unused by other jobs).
     private static func make(_ path: String) throws {
         _ = try systemCall("mkdir", path: path) { mkdir(path, 0o711) }
         _ = try systemCall("mkdir", path: path + "/workspace") { mkdir(path + "/workspace", 0o700) }
-        let status = ExitStatusRecord.path(jobDirectory: path)
-        let fd = try systemCall("open", path: status) { open(status, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
-        Glibc.close(fd)
+        for (file, mode) in [(ExitStatusRecord.path(jobDirectory: path), mode_t(0o600)), (path + "/hosts", mode_t(0o644))] {
+            let fd = try systemCall("open", path: file) { open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
+            Glibc.close(fd)
+        }
     }
 
     private static func remove(_ path: String) {
+        unlink(path + "/hosts")
         unlink(ExitStatusRecord.path(jobDirectory: path))
         rmdir(path + "/workspace")
         rmdir(path)
