@@ -10,8 +10,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 N_LAT=${N_LAT:-200}; N_LAUNCH=${N_LAUNCH:-2000}; LONG=${LONG:-5000}; MB=${MB:-512}
 BIN=${BIN:-.build/debug}
-# BIN=.build-static/release: the release build, made here (with the client and rnx) if needed.
-[[ $BIN == .build-static/release ]] && scripts/build-release.sh jobs-bench rnx >/dev/null
+# BIN=.build-static/release: the release build, made here (with the load client) if needed; rnx,
+# which only sets up the TCP test, is the debug one.
+RNX_BIN=$BIN
+if [[ $BIN == .build-static/release ]]; then
+  scripts/build-release.sh jobs-bench >/dev/null
+  RNX_BIN=.build/debug
+  [[ -x $RNX_BIN/rnx ]] || swift build --product rnx >/dev/null
+fi
 work=$(mktemp -d /var/tmp/netbench.XXXXXX)
 scripts/gen-certs.sh "$work/certs" >/dev/null
 cc -O2 -static -nostdlib -fno-stack-protector -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,norelro -Wl,-n -s \
@@ -52,7 +58,7 @@ for net in host bridge; do
       "$BIN/jobs-bench" launch "${T[@]}" --n 1000 --concurrency 32 --channels 2 --wait 300 -- true
     done
     echo "## TCP between two jobs on one network, $MB MiB"
-    rnx=("$BIN/rnx" --server "127.0.0.1:$port" --cert "$work/certs/admin-client-cert.pem" \
+    rnx=("$RNX_BIN/rnx" --server "127.0.0.1:$port" --cert "$work/certs/admin-client-cert.pem" \
          --key "$work/certs/admin-client-key.pem" --ca "$work/certs/ca-cert.pem")
     "${rnx[@]}" network create nbench --cidr 10.232.0.0/24 >/dev/null
     sink=$("${rnx[@]}" run --network nbench --name sink python3 -c '
