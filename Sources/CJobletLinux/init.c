@@ -370,6 +370,28 @@ static void attach_job_trees(const struct job_spec *s, const char *root) {
     }
 }
 
+// What every root has: an empty /work (the workspace is attached there), a private /tmp, the
+// job's /proc (masked) and a minimal /dev.
+static void mount_base(const char *root) {
+    char p[PATH_MAX];
+    make_dir(root, "work", 0755, p, sizeof p);
+    make_dir(root, "tmp", 01777, p, sizeof p);
+    if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) FAIL_SETUP(p);
+    // We are pid 1 of the new PID namespace, so this proc shows only the job.
+    make_dir(root, "proc", 0555, p, sizeof p);
+    if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) FAIL_SETUP(p);
+    mask_proc(p);
+    mount_dev(root);
+}
+
+// pivot_root(".", ".") stacks the old root under the new one; detaching it leaves only ours.
+static void pivot_into(const char *root) {
+    if (chdir(root) < 0) FAIL_SETUP(root);
+    if (syscall(SYS_pivot_root, ".", ".") < 0) FAIL_SETUP("pivot_root");
+    if (umount2(".", MNT_DETACH) < 0) FAIL_SETUP("detach old root");
+    if (chdir("/") < 0) FAIL_SETUP("chdir /");
+}
+
 // Everything of the job's root that does not depend on the job, built on a tmpfs at `staging` and
 // pivoted into; the host's tree is detached. A warm init (InitPool.swift) does this before its
 // spec arrives: detaching the copy of the host's mounts is the slowest step of a launch (~2 ms,
@@ -377,24 +399,12 @@ static void attach_job_trees(const struct job_spec *s, const char *root) {
 // own trees are attached (finish_root).
 static void prepare_root(const char *staging) {
     static const char *const system_dirs[] = {"usr", "bin", "lib", "lib32", "lib64", "libx32", "sbin", "etc"};
-    char p[PATH_MAX];
     // Nothing we mount may leak back to the host, nor host mounts arrive here later.
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) FAIL_SETUP("make / private");
     if (mount("tmpfs", staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") < 0) FAIL_SETUP(staging);
     for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++) mount_system_dir(staging, system_dirs[i]);
-    make_dir(staging, "work", 0755, p, sizeof p);
-    make_dir(staging, "tmp", 01777, p, sizeof p);
-    if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) FAIL_SETUP(p);
-    // We are pid 1 of the new PID namespace, so this proc shows only the job.
-    make_dir(staging, "proc", 0555, p, sizeof p);
-    if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) FAIL_SETUP(p);
-    mask_proc(p);
-    mount_dev(staging);
-    // pivot_root(".", ".") stacks the old root under the new one; detaching it leaves only ours.
-    if (chdir(staging) < 0) FAIL_SETUP(staging);
-    if (syscall(SYS_pivot_root, ".", ".") < 0) FAIL_SETUP("pivot_root");
-    if (umount2(".", MNT_DETACH) < 0) FAIL_SETUP("detach old root");
-    if (chdir("/") < 0) FAIL_SETUP("chdir /");
+    mount_base(staging);
+    pivot_into(staging);
 }
 
 // The job's part of a prepared root: its workspace and mounts; then / becomes read-only.
@@ -423,20 +433,9 @@ static void build_builder_root(const struct job_spec *s) {
     make_dir(root, ".builder-upper", 0700, p, sizeof p);
     if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=50%") < 0) FAIL_SETUP(p);
     for (size_t i = 0; i < sizeof builder_dirs / sizeof builder_dirs[0]; i++) mount_overlay_dir(root, p, builder_dirs[i]);
-
-    make_dir(root, "work", 0755, p, sizeof p);
-    make_dir(root, "tmp", 01777, p, sizeof p);
-    if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) FAIL_SETUP(p);
-    attach_job_trees(s, root);
-    make_dir(root, "proc", 0555, p, sizeof p);
-    if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) FAIL_SETUP(p);
-    mask_proc(p);
-    mount_dev(root);
-
-    if (chdir(root) < 0) FAIL_SETUP(root);
-    if (syscall(SYS_pivot_root, ".", ".") < 0) FAIL_SETUP("pivot_root");
-    if (umount2(".", MNT_DETACH) < 0) FAIL_SETUP("detach old root");
-    if (chdir("/") < 0) FAIL_SETUP("chdir /");
+    mount_base(root);
+    attach_job_trees(s, root);  // no target is under /proc or /dev (JobMount.problem)
+    pivot_into(root);
     if (umount2("/.builder-upper", MNT_DETACH) < 0) FAIL_SETUP("detach the overlays' upper layers");
     if (rmdir("/.builder-upper") < 0) FAIL_SETUP("/.builder-upper");
 }

@@ -16,16 +16,7 @@ public final class LogStore: Sendable {
     private let channels = LockedState<[String: LogChannel]>([:])
     private let tickerRunning = LockedState(false)
     /// Empty log files made ahead of their jobs (`keepSpareFiles`); nil: none are kept.
-    private let spares = LockedState<SpareFiles?>(nil)
-    private let spareQueue = DispatchQueue(label: "jobletd.spare-logs")
-
-    private struct SpareFiles {
-        var count: Int
-        var files: [String] = []
-        var refilling = false
-        var closed = false
-        var made = 0
-    }
+    private let spares = LockedState<SparePool<String>?>(nil)
 
     /// Creates `directory` if needed.
     public init(directory: URL, pollInterval: Duration = .milliseconds(100)) throws {
@@ -56,7 +47,7 @@ public final class LogStore: Sendable {
         _ = channel(for: id)
         let path = fileURL(for: id).path
         // A spare renamed into place: creating an inode is the slow part on a busy ext4.
-        if let spare = spares.withLock({ s -> String? in s?.files.isEmpty == false ? s!.files.removeFirst() : nil }) {
+        if let spare = spares.withLock({ $0 })?.take() {
             if access(path, F_OK) != 0, rename(spare, path) == 0 { return fileURL(for: id) }
             unlink(spare)
         }
@@ -76,55 +67,22 @@ public final class LogStore: Sendable {
             guard parts.count == 3, let pid = Int32(parts[1]), pid != me, kill(pid, 0) != 0, errno == ESRCH else { continue }
             unlink(directory.appendingPathComponent(name).path)
         }
-        spares.withLock { $0 = SpareFiles(count: count) }
-        refillSpareFiles()
+        let directory = self.directory
+        let pool = SparePool<String>(label: "jobletd.spare-logs", size: count, make: { n in
+            let path = directory.appendingPathComponent(".spare-\(me)-\(n)").path
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw LogFile.error("creating", path) }
+            Glibc.close(fd)
+            return path
+        }, discard: { _ = unlink($0) }, failed: { _ in })  // create() makes its file itself meanwhile
+        spares.withLock { $0 = pool }
     }
 
-    public func refillSpareFiles() {
-        let start = spares.withLock { s -> Bool in
-            guard s != nil, !s!.closed, !s!.refilling, s!.files.count < s!.count else { return false }
-            s!.refilling = true
-            return true
-        }
-        guard start else { return }
-        spareQueue.async { [self] in
-            var failures = 0
-            while true {
-                let next = spares.withLock { s -> String? in
-                    guard s != nil, !s!.closed, s!.files.count < s!.count, failures < 3 else {
-                        s?.refilling = false
-                        return nil
-                    }
-                    s!.made += 1
-                    return directory.appendingPathComponent(".spare-\(getpid())-\(s!.made)").path
-                }
-                guard let path = next else { return }
-                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-                guard fd >= 0 else {
-                    failures += 1  // create() makes its file itself meanwhile
-                    continue
-                }
-                Glibc.close(fd)
-                let kept = spares.withLock { s -> Bool in
-                    guard s != nil, !s!.closed else { return false }
-                    s!.files.append(path)
-                    return true
-                }
-                if !kept { unlink(path) }
-            }
-        }
-    }
+    /// Makes spares up to the count again (after a launch, so that it does not compete with it).
+    public func refillSpareFiles() { spares.withLock { $0 }?.refill() }
 
     /// No more spares; those made are removed (jobletd stopping).
-    public func removeSpareFiles() {
-        spares.withLock { $0?.closed = true }
-        spareQueue.sync {}
-        let left = spares.withLock { s -> [String] in
-            defer { s?.files = [] }
-            return s?.files ?? []
-        }
-        left.forEach { unlink($0) }
-    }
+    public func removeSpareFiles() { spares.withLock { $0 }?.close() }
 
     /// Appends bytes to a job's log and wakes its followers.
     public func append(_ id: String, _ bytes: some ContiguousBytes) throws {

@@ -1,7 +1,7 @@
 import CJobletLinux
 import Foundation
 import Glibc
-import Synchronization
+import JobletCore
 
 /// A few job inits started ahead of their jobs (cgroup v1): each is already in its namespaces and
 /// in a cgroup of its own in every hierarchy, waiting for a spec. Moving a process into a v1
@@ -29,16 +29,7 @@ final class InitPool: Sendable {
     /// Inits cloned with a network namespace of their own (CLONE_NEWNET).
     let newNetwork: Bool
     let log: @Sendable (String) -> Void
-    private let state = Mutex(State())
-    private let queue = DispatchQueue(label: "jobletd.init-pool")
-
-    private struct State {
-        var warm: [Warm] = []
-        var refilling = false
-        var closed = false
-        var counter = 0
-        var failures = 0
-    }
+    private let spares: SparePool<Warm>
 
     /// `removeStale`: remove the pool cgroups of jobletd processes that are gone (the first pool).
     init(size: Int, cgroups: CgroupV1Controller, initFD: Int32, newNetwork: Bool = true, removeStale: Bool = true,
@@ -48,94 +39,48 @@ final class InitPool: Sendable {
         self.initFD = initFD
         self.newNetwork = newNetwork
         self.log = log
-        if removeStale { self.removeStale() }
-        refill()
+        if removeStale { Self.removeStale(cgroups, log: log) }
+        let kind = newNetwork ? "n" : "h"
+        spares = SparePool(label: "jobletd.init-pool-\(kind)", size: size,
+                           make: { n in try Self.prepare("pool-\(getpid())-\(kind)\(n)", cgroups: cgroups, initFD: initFD, newNetwork: newNetwork) },
+                           discard: { Self.discard($0, cgroup: $0.cgroup, cgroups: cgroups) },
+                           failed: { log("warm job init not started: \($0)") })
     }
-
-    // Not close(): the last reference may go at the end of a refill, on the queue itself.
-    deinit { close(waitForRefill: false) }
 
     /// A warm init, or nil (then the caller starts one the usual way). The caller calls `refill()`
     /// once its launch is done: a refill's clone and v1 migration would compete with the launch
     /// (the migration holds back every fork on the host, the job's command's included).
     func take() -> Warm? {
         for _ in 0..<size {
-            guard let warm = state.withLock({ s -> Warm? in s.warm.isEmpty ? nil : s.warm.removeFirst() }) else { return nil }
+            guard let warm = spares.take() else { return nil }
             if CJobletLinux_pidfd_wait(warm.pidfd, 0) == 0 { return warm }
             discard(warm)  // it died while it waited (killed from outside): the next one
         }
         return nil
     }
 
+    /// Starts inits until the pool is full again, on the pool's own queue.
+    func refill() { spares.refill() }
+
     /// Kills an init that was taken but will not be used, and removes its cgroup.
     func discard(_ warm: Warm, cgroup: JobCgroup? = nil) {
+        Self.discard(warm, cgroup: cgroup ?? warm.cgroup, cgroups: cgroups)
+    }
+
+    private static func discard(_ warm: Warm, cgroup: JobCgroup, cgroups: CgroupV1Controller) {
         var prepared = warm.prepared
         CJobletLinux_prepared_discard(&prepared)
-        try? cgroups.remove(cgroup ?? warm.cgroup)
+        try? cgroups.remove(cgroup)
     }
 
     /// Replaces every warm init with a fresh one: their mount namespaces are copies of the
-    /// server's from when they started, and must see the volumes directory's shared mount (issue 15).
-    func renew() {
-        queue.sync {}  // a refill under way finishes first
-        let old = state.withLock { s -> [Warm] in
-            defer { s.warm = [] }
-            return s.warm
-        }
-        old.forEach { discard($0) }
-        refill()
-    }
+    /// server's from when they started (the volumes directory's shared mount, issue 15).
+    func renew() { spares.renew() }
 
     /// No more refills; every warm init is killed and its cgroup removed.
-    func close(waitForRefill: Bool = true) {
-        state.withLock { $0.closed = true }
-        // A refill under way finishes first (and discards what it made): nothing outlives us.
-        if waitForRefill { queue.sync {} }
-        let left = state.withLock { s -> [Warm] in
-            defer { s.warm = [] }
-            return s.warm
-        }
-        left.forEach { discard($0) }
-    }
+    func close(waitForRefill: Bool = true) { spares.close(waitForRefill: waitForRefill) }
 
-    /// Starts inits until the pool is full again, on the pool's own queue.
-    func refill() {
-        let start = state.withLock { s -> Bool in
-            guard !s.closed, !s.refilling, s.warm.count < size else { return false }
-            s.refilling = true
-            s.failures = 0  // up to 3 failures in a row per refill; the next launch tries again
-            return true
-        }
-        guard start else { return }
-        queue.async { [self] in
-            while true {
-                let (need, name) = state.withLock { s -> (Bool, String) in
-                    s.counter += 1
-                    let need = !s.closed && s.warm.count < size && s.failures < 3
-                    if !need { s.refilling = false }
-                    return (need, "pool-\(getpid())-\(newNetwork ? "n" : "h")\(s.counter)")
-                }
-                guard need else { return }
-                do {
-                    let warm = try prepare(name)
-                    let keep = state.withLock { s -> Bool in
-                        if s.closed { return false }
-                        s.warm.append(warm)
-                        s.failures = 0
-                        return true
-                    }
-                    if !keep { discard(warm) }
-                } catch {
-                    // A few failures in a row stop the refills (launches take the usual path);
-                    // the next take() tries again.
-                    state.withLock { $0.failures += 1 }
-                    log("warm job init not started: \(error)")
-                }
-            }
-        }
-    }
-
-    private func prepare(_ name: String) throws -> Warm {
+    private static func prepare(_ name: String, cgroups: CgroupV1Controller, initFD: Int32, newNetwork: Bool) throws -> Warm {
         let cgroup = try cgroups.create(jobID: name)
         guard case .procsFiles(let files) = cgroups.placement(for: cgroup) else {
             try? cgroups.remove(cgroup)
@@ -162,7 +107,7 @@ final class InitPool: Sendable {
     }
 
     /// Pool cgroups of jobletd processes that are gone.
-    private func removeStale() {
+    private static func removeStale(_ cgroups: CgroupV1Controller, log: @Sendable (String) -> Void) {
         guard let memory = cgroups.hierarchies["memory"] ?? cgroups.hierarchies.values.first,
               let names = try? FileManager.default.contentsOfDirectory(atPath: "\(memory)/\(cgroups.parent)") else { return }
         for name in names where name.hasPrefix("pool-") {
