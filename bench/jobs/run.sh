@@ -7,6 +7,8 @@
 # the kit in ../shared/bench for "logs". Everything is on loopback, every loop is bounded.
 # NETWORK=host|bridge|...: jobs.defaultNetwork of the measured jobletd (default: its own, bridge);
 # issue 16's latency target is on host: NETWORK=host REPS=2 bench/jobs/run.sh latency
+# WORKSPACE_MB=N: jobs.defaultWorkspaceMB N, the data directory on a 1 GiB btrfs loop image with
+# quotas (made under DATA_PARENT, removed at the end): issue 16's "with a workspace limit".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 KIT=${KIT:-../shared/bench}
@@ -34,9 +36,26 @@ scripts/gen-certs.sh "$CERTS" >/dev/null
 [[ " ${want[*]} " == *" logs "* ]] && bash "$KIT/setup.sh" >/dev/null
 
 data=$(mktemp -d "$DATA_PARENT/jobbench-data.XXXXXX")
+btrfs_dir=""
+if [[ -n ${WORKSPACE_MB:-} ]]; then
+  btrfs_dir=$(mktemp -d "$DATA_PARENT/jobbench-btrfs.XXXXXX")
+  truncate -s 1G "$btrfs_dir/image"
+  mkfs.btrfs -q "$btrfs_dir/image" >/dev/null 2>&1
+  mkdir "$btrfs_dir/mnt"
+  mount -o loop "$btrfs_dir/image" "$btrfs_dir/mnt"
+  btrfs quota enable "$btrfs_dir/mnt"
+  rmdir "$data"
+  data=$btrfs_dir/mnt/data
+fi
 config=()
-if [[ -n ${NETWORK:-} ]]; then
-  printf "jobs:\n  defaultNetwork: %s\n" "$NETWORK" > "$OUT/config.yml"
+if [[ -n ${NETWORK:-}${WORKSPACE_MB:-} ]]; then
+  {
+    echo "jobs:"
+    [[ -n ${NETWORK:-} ]] && echo "  defaultNetwork: $NETWORK"
+    [[ -n ${WORKSPACE_MB:-} ]] && echo "  defaultWorkspaceMB: $WORKSPACE_MB"
+    [[ -n ${WORKSPACE_MB:-} ]] && printf "server:\n  minFreeDiskMB: 16\n"
+    true
+  } > "$OUT/config.yml"
   config=(--config "$OUT/config.yml")
 fi
 .build-static/release/jobletd --address 127.0.0.1:0 --certs "$CERTS" --data "$data" "${config[@]}" --log-level warning \
@@ -52,13 +71,14 @@ cleanup() {
     [[ -s $procs ]] && xargs -r kill -9 < "$procs" 2>/dev/null || true
   done
   rm -rf "$data"
+  if [[ -n $btrfs_dir ]]; then umount -l "$btrfs_dir/mnt" 2>/dev/null || true; rm -rf "$btrfs_dir"; fi
 }
 trap cleanup EXIT
 for _ in $(seq 100); do grep -q listening "$OUT/jobletd.stdout" 2>/dev/null && break; sleep 0.1; done
 port=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\).*/\1/p' "$OUT/jobletd.stdout")
 [[ -n $port ]] || { cat "$OUT/jobletd.stderr"; exit 1; }
 T=(--target "127.0.0.1:$port" --certs "$CERTS")
-note "jobletd pid $pid port $port data $data ($(df --output=source,fstype "$data" | tail -1)); $(nproc) cores; network ${NETWORK:-bridge (default)}"
+note "jobletd pid $pid port $port data $data ($(df --output=source,fstype "$data" | tail -1)); $(nproc) cores; network ${NETWORK:-bridge (default)}; workspace limit ${WORKSPACE_MB:-none} MB"
 
 proc_sample() {  # RSS (kB), HWM, threads, fds of jobletd
   echo "{\"rss_kb\": $(awk '/VmRSS/{print $2}' /proc/$pid/status), \"hwm_kb\": $(awk '/VmHWM/{print $2}' /proc/$pid/status)," \

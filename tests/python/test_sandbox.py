@@ -559,6 +559,29 @@ def test_workspace_writes_stop_at_the_limit(btrfs_server):
         c.close()
 
 
+def test_spare_workspaces_carry_the_default_limit(btrfs_server):
+    """Spare job directories on btrfs hold a subvolume with the default limit: jobs launched
+    from spares (every one after the first) still stop at it, and their workspace is a
+    subvolume of their own (inode 256 is a btrfs subvolume's root)."""
+    s, mnt = btrfs_server
+    c = sdk(s)
+    try:
+        for i in range(4):
+            st, out = run_to_end(c, "sh", ["-c", "dd if=/dev/zero of=/work/big bs=1M count=20 2>&1 | grep -c 'quota exceeded'; "
+                                                 "stat -c %i /work"])
+            assert st["status"] == "COMPLETED", (i, st, out)
+            exceeded, inode = out.split()[:2]
+            assert exceeded == "1" and inode == "256", (i, out)
+            assert os.stat(s.data / "jobs" / st["uuid"] / "workspace").st_ino == 256
+        deadline = time.monotonic() + 10
+        while not (spares := list((s.data / "jobs").glob(".spare-*"))):
+            assert time.monotonic() < deadline, "no spare job directory on btrfs"
+            time.sleep(0.05)
+        assert all((p / "workspace").stat().st_ino == 256 for p in spares), spares
+    finally:
+        c.close()
+
+
 def test_the_request_field_overrides_the_default_workspace_limit(btrfs_server):
     """RunJobRequest.workspace_limit_mb (170): 30 MB for this job, against the server's 10 MB."""
     import joblet_pb2

@@ -91,9 +91,11 @@ public final class LocalJobRunner: Sendable {
         let workspace = spec.jobDirectory + "/workspace", rootfs = spec.jobDirectory + "/rootfs"
         try prepareJobDirectory(spec)
         defer { spares.withLock { $0 }?.refill() }  // after this launch, not during it
-        // From a spare, the workspace and exit-status file exist already: the calls below then
-        // create nothing.
-        try WorkspaceQuota.makeWorkspace(workspace, limitMB: spec.workspaceMB ?? config.defaultWorkspaceMB)
+        // From a spare, the workspace (with the job's size limit: spares are only taken when it is
+        // the default) and the exit-status file exist already: the calls below then create nothing.
+        if !FileIO.exists(workspace) {
+            try WorkspaceQuota.makeWorkspace(workspace, limitMB: spec.workspaceMB ?? config.defaultWorkspaceMB)
+        }
         try systemCall("chown", path: workspace) { chown(workspace, user.uid, user.gid) }
         try systemCall("chmod", path: workspace) { chmod(workspace, 0o700) }  // the job's alone
         if spec.builderRoot { try FileIO.makeDirectory(rootfs) }  // other roots are built on the init's own tmpfs (init.c)
@@ -168,17 +170,18 @@ public final class LocalJobRunner: Sendable {
     }
 
     /// The job's directory: a spare renamed into place (with its workspace and exit-status file),
-    /// or made here (`start` refills the spares once its launch is done). A workspace with a size
-    /// limit (a btrfs subvolume) or a builder's job never takes a spare.
+    /// or made here (`start` refills the spares once its launch is done). Spares have the default
+    /// workspace size limit (`jobs.defaultWorkspaceMB`: a btrfs subvolume with its qgroup limit);
+    /// a job that asks for another limit, or a builder's job, never takes one.
     public func prepareJobDirectory(_ spec: JobLaunchSpec) throws {
-        if config.warmInits > 0, !spec.builderRoot, (spec.workspaceMB ?? config.defaultWorkspaceMB) == 0,
+        if config.warmInits > 0, !spec.builderRoot, (spec.workspaceMB ?? config.defaultWorkspaceMB) == config.defaultWorkspaceMB,
            !FileIO.exists(spec.jobDirectory), let slash = spec.jobDirectory.lastIndex(of: "/") {
             let parent = String(spec.jobDirectory[..<slash])
             let spares = self.spares.withLock { current -> SpareJobDirectories? in
                 if let current, current.parent == parent { return current }
                 if state.withLock({ $0.detached }) { return nil }
                 current?.close()
-                current = SpareJobDirectories(parent: parent, size: config.warmInits, log: log)
+                current = SpareJobDirectories(parent: parent, size: config.warmInits, workspaceLimitMB: config.defaultWorkspaceMB, log: log)
                 return current
             }
             if let spares, spares.take(as: spec.jobDirectory) { return }
