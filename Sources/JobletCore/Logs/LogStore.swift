@@ -62,9 +62,8 @@ public final class LogStore: Sendable {
     public func keepSpareFiles(_ count: Int) {
         guard count > 0 else { return }
         let me = getpid()
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] where name.hasPrefix(".spare-") {
-            let parts = name.split(separator: "-")
-            guard parts.count == 3, let pid = Int32(parts[1]), pid != me, kill(pid, 0) != 0, errno == ESRCH else { continue }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        where SparePool<String>.isStale(name, prefix: ".spare") {
             unlink(directory.appendingPathComponent(name).path)
         }
         let directory = self.directory

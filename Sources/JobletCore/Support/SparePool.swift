@@ -24,6 +24,15 @@ public final class SparePool<Item: Sendable>: Sendable {
         var failures = 0
     }
 
+    /// Whether `name` (`<prefix>-<pid>-<n>`) is a spare of a jobletd process that is gone, so that
+    /// a starting jobletd may remove it (never another live server's, never its own).
+    public static func isStale(_ name: String, prefix: String) -> Bool {
+        guard name.hasPrefix(prefix + "-") else { return false }
+        let parts = name.split(separator: "-")
+        guard parts.count == 3, let pid = Int32(parts[1]), pid != getpid() else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
     /// Starts filling right away.
     public init(label: String, size: Int, make: @escaping @Sendable (Int) throws -> Item,
                 discard: @escaping @Sendable (Item) -> Void, failed: @escaping @Sendable (any Error) -> Void) {

@@ -110,9 +110,7 @@ final class InitPool: Sendable {
     private static func removeStale(_ cgroups: CgroupV1Controller, log: @Sendable (String) -> Void) {
         guard let memory = cgroups.hierarchies["memory"] ?? cgroups.hierarchies.values.first,
               let names = try? FileManager.default.contentsOfDirectory(atPath: "\(memory)/\(cgroups.parent)") else { return }
-        for name in names where name.hasPrefix("pool-") {
-            let parts = name.split(separator: "-")
-            guard parts.count == 3, let pid = Int32(parts[1]), kill(pid, 0) != 0, errno == ESRCH else { continue }
+        for name in names where SparePool<Warm>.isStale(name, prefix: "pool") {
             let cgroup = JobCgroup(relativePath: "\(cgroups.parent)/\(name)")
             do {
                 try cgroups.killAll(in: cgroup, timeout: .seconds(2))

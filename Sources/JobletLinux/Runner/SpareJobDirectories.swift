@@ -73,9 +73,7 @@ final class SpareJobDirectories: Sendable {
     /// Spares of jobletd processes that are gone.
     private static func removeStale(in parent: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
-        for name in names where name.hasPrefix(".spare-") {
-            let parts = name.split(separator: "-")
-            guard parts.count == 3, let pid = Int32(parts[1]), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+        for name in names where SparePool<String>.isStale(name, prefix: ".spare") {
             remove("\(parent)/\(name)")
         }
     }
