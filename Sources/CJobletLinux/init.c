@@ -22,6 +22,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/prctl.h>
@@ -49,6 +50,7 @@ struct job_spec {
     int trees[1 + CJobletLinux_MaxMounts];
     uint32_t treec;
     uint32_t net_address, net_gateway, net_prefix;  // network byte order; CJobletLinux_SpawnNewNetwork
+    int net_fd;  // CJobletLinux_SpawnJoinNetwork: the namespace to join (the last descriptor received)
 };
 
 static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
@@ -102,9 +104,10 @@ static char *next_string(char **at, char *end) {
 }
 
 // The first bytes of the header carry descriptors (SCM_RIGHTS): the log and status files, which
-// become FD_LOG and FD_STATUS, then the workspace's and the mounts' trees (s->trees).
+// become FD_LOG and FD_STATUS, then the workspace's and the mounts' trees (s->trees), then with
+// CJobletLinux_SpawnJoinNetwork the network namespace to join (read_spec moves it to s->net_fd).
 static int receive_header(struct init_spec_header *h, struct job_spec *s) {
-    enum { MAX_FDS = 3 + CJobletLinux_MaxMounts };
+    enum { MAX_FDS = 4 + CJobletLinux_MaxMounts };
     int fds[MAX_FDS];
     union { char buf[CMSG_SPACE(sizeof fds)]; struct cmsghdr align; } control;
     struct iovec iov = {.iov_base = h, .iov_len = sizeof *h};
@@ -141,7 +144,9 @@ static int read_spec(struct job_spec *s) {
     if (receive_header(&h, s) < 0) return -1;
     if (h.magic != JOBLET_SPEC_MAGIC || h.string_bytes > JOBLET_SPEC_MAX_BYTES || h.argc == 0 ||
         h.argc > h.string_bytes || h.envc > h.string_bytes || h.filter_bytes > JOBLET_SPEC_MAX_BYTES ||
-        h.filter_bytes % 8 != 0 || h.mountc > CJobletLinux_MaxMounts || s->treec != 1 + h.mountc) { errno = EPROTO; return -1; }
+        h.filter_bytes % 8 != 0 || h.mountc > CJobletLinux_MaxMounts ||
+        s->treec != 1 + h.mountc + ((h.flags & CJobletLinux_SpawnJoinNetwork) ? 1 : 0)) { errno = EPROTO; return -1; }
+    s->net_fd = (h.flags & CJobletLinux_SpawnJoinNetwork) ? s->trees[--s->treec] : -1;
     char *strings = malloc(h.string_bytes);
     s->argv = calloc((size_t)h.argc + 1, sizeof *s->argv);
     s->envp = calloc((size_t)h.envc + 1, sizeof *s->envp);
@@ -622,6 +627,10 @@ static _Noreturn void job_init(const struct job_spec *s, const CJobletLinux_Init
 
     if (setsid() < 0) FAIL_SETUP("setsid");
     if (sethostname(s->hostname, cj_str_len(s->hostname)) < 0) FAIL_SETUP("sethostname");
+    if (s->flags & CJobletLinux_SpawnJoinNetwork) {
+        if (setns(s->net_fd, CLONE_NEWNET) < 0) FAIL_SETUP("joining the job's network namespace");
+        close(s->net_fd);
+    }
     if (s->flags & CJobletLinux_SpawnNewNetwork) configure_network(s);
     if (s->flags & CJobletLinux_SpawnBuilderRoot) build_builder_root(s);
     else finish_root(s);

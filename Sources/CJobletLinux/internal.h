@@ -17,7 +17,7 @@ enum { FD_CTL = 3, FD_LOG = 4, FD_STATUS = 5, FD_FIRST_FREE = 6 };
 // hostname, rootfs_dir, workspace_dir, work_dir, argv[0..argc), envp[0..envc), then mountc
 // triples (source, target, "ro"/"rw"). The header's first bytes carry 3 + mountc descriptors:
 // the log, the exit-status file, the workspace's tree, then each mount's tree (open_tree copies).
-#define JOBLET_SPEC_MAGIC 0x4a424937u  // "JBI7"
+#define JOBLET_SPEC_MAGIC 0x4a424938u  // "JBI8"
 struct init_spec_header {
     uint32_t magic, uid, gid, argc, envc, string_bytes;
     uint32_t flags;  // CJobletLinux_Spawn* flags (CJobletLinux.h)

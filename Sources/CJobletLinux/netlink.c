@@ -13,7 +13,11 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -194,5 +198,46 @@ int CJobletLinux_net_veth_add(const char *host_name, const char *peer_name, pid_
     int index = CJobletLinux_net_link_index(host_name);
     rc = index < 0 ? index : set_port_isolated(index);
     if (rc < 0) CJobletLinux_net_link_delete(host_name);
+    return rc;
+}
+
+static int address_delete(int index, uint32_t address_be, int prefix) {
+    struct nl_request r;
+    nl_start(&r, RTM_DELADDR, 0);
+    struct ifaddrmsg *a = nl_payload(&r.h, sizeof *a);
+    a->ifa_family = AF_INET;
+    a->ifa_prefixlen = (unsigned char)prefix;
+    a->ifa_index = (unsigned)index;
+    nl_attr(&r.h, IFA_LOCAL, &address_be, 4);
+    int rc = nl_talk(&r);
+    return rc == -EADDRNOTAVAIL ? 0 : rc;
+}
+
+// "sockets: used N" of the calling thread's network namespace (/proc/thread-self/net follows the
+// thread's namespace): every socket of the namespace, of any family. -errno if unreadable.
+static int sockets_in_use(void) {
+    int fd = open("/proc/thread-self/net/sockstat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    char buf[256];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    int e = errno;
+    close(fd);
+    if (n <= 0) return n < 0 ? -e : -EPROTO;
+    buf[n] = 0;
+    const char *key = "sockets: used ";
+    if (strncmp(buf, key, strlen(key)) != 0) return -EPROTO;
+    return atoi(buf + strlen(key));
+}
+
+int CJobletLinux_netns_recycle(int netns_fd, int home_fd, uint32_t address_be, int prefix) {
+    if (setns(netns_fd, CLONE_NEWNET) < 0) return -errno;
+    int rc = sockets_in_use();
+    if (rc > 0) rc = -EBUSY;
+    if (rc == 0) {
+        unsigned eth = if_nametoindex("eth0");
+        rc = eth ? address_delete((int)eth, address_be, prefix) : -ENODEV;
+    }
+    // A thread of jobletd must never stay in a job's namespace.
+    if (setns(home_fd, CLONE_NEWNET) < 0) abort();
     return rc;
 }

@@ -223,7 +223,8 @@ int CJobletLinux_spawn_prepare(const CJobletLinux_SpawnSpec *spec, CJobletLinux_
     pthread_sigmask(SIG_SETMASK, &all, &saved);
     pid_t pid = clone(spawn_child, (char *)stack + CHILD_STACK_SIZE,
                       CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
-                          CLONE_PIDFD | SIGCHLD | ((spec->flags & CJobletLinux_SpawnNewNetwork) ? CLONE_NEWNET : 0),
+                          CLONE_PIDFD | SIGCHLD |
+                          ((spec->flags & (CJobletLinux_SpawnNewNetwork | CJobletLinux_SpawnJoinNetwork)) == CJobletLinux_SpawnNewNetwork ? CLONE_NEWNET : 0),
                       &args, &pidfd, NULL, NULL);
     int clone_errno = errno;
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
@@ -267,13 +268,17 @@ static int open_job_tree(const char *path, int writable) {
     return tree;
 }
 
-// The header with the descriptors attached (the log, the status file, then `trees`), then the rest.
-static int send_spec(int ctl, const char *encoded, size_t len, int log_fd, int status_fd, const int *trees, int treec) {
-    int fds[3 + CJobletLinux_MaxMounts];
+// The header with the descriptors attached (the log, the status file, `trees`, then the network
+// namespace to join, if any), then the rest.
+static int send_spec(int ctl, const char *encoded, size_t len, int log_fd, int status_fd, const int *trees, int treec,
+                     int net_fd) {
+    int fds[4 + CJobletLinux_MaxMounts];
     fds[0] = log_fd;
     fds[1] = status_fd;
     for (int i = 0; i < treec; i++) fds[2 + i] = trees[i];
-    size_t fd_bytes = (size_t)(2 + treec) * sizeof(int);
+    int count = 2 + treec;
+    if (net_fd >= 0) fds[count++] = net_fd;
+    size_t fd_bytes = (size_t)count * sizeof(int);
     union { char buf[CMSG_SPACE(sizeof fds)]; struct cmsghdr align; } control;
     memset(&control, 0, sizeof control);
     struct iovec iov = {.iov_base = (void *)encoded, .iov_len = sizeof(struct init_spec_header)};
@@ -327,7 +332,8 @@ int CJobletLinux_spawn_start(const CJobletLinux_Prepared *prepared, const CJoble
         return fail_result(result, CJobletLinux_StageSetup, e, failed);
     }
     // An init that died meanwhile: the send fails, and its report (if any) is read below.
-    (void)send_spec(ctl, encoded, spec_len, spec->log_fd, spec->status_fd, trees, treec);
+    (void)send_spec(ctl, encoded, spec_len, spec->log_fd, spec->status_fd, trees, treec,
+                    (spec->flags & CJobletLinux_SpawnJoinNetwork) ? spec->net_fd : -1);
     for (int i = 0; i < treec; i++) close(trees[i]);
     free(encoded);
     shutdown(ctl, SHUT_WR);

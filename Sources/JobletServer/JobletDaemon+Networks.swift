@@ -7,9 +7,10 @@ extension JobletDaemon {
     /// The registries over the job database, and the local backend told of them.
     static func makeNetworksAndVolumes(configuration: DaemonConfiguration, store: JobStore, data: URL,
                                        backends: [any JobBackend], logger: Logger) -> (NetworkRegistry, VolumeRegistry) {
-        let networks = NetworkRegistry(store: store, host: LinuxNetworkHost(log: { logger.info("\($0)") }),
-                                       settings: configuration.networks)
         let locals = backends.compactMap { $0 as? LocalBackend }
+        let host = LinuxNetworkHost(log: { logger.info("\($0)") },
+                                    willRemoveBridge: { bridge in locals.forEach { $0.discardRecycledNamespaces(bridge: bridge) } })
+        let networks = NetworkRegistry(store: store, host: host, settings: configuration.networks)
         let volumes = VolumeRegistry(store: store, host: LinuxVolumeHost(directory: data.appendingPathComponent("volumes").path,
                                                                          becameShared: { locals.forEach { $0.renewWarmInits() } }))
         locals.forEach { $0.use(networks: networks, volumes: volumes) }

@@ -104,6 +104,7 @@ struct Jobletd: ParsableCommand {
             var runnerConfig = LocalJobRunnerConfig(initPath: cfg.jobInitPath, seccomp: seccomp, maxLogBytes: cfg.jobMaxLogBytes)
             runnerConfig.defaultWorkspaceMB = cfg.jobDefaultWorkspaceMB
             runnerConfig.warmInits = cfg.jobWarmInits
+            runnerConfig.recycledNamespaces = cfg.jobRecycledNamespaces
             runnerConfig.warmInitsHaveNetworkNamespace = cfg.networks.defaultNetwork != "host"  // networks (issue 15)
             let runner = try LocalJobRunner(config: runnerConfig, log: { logger.info("\($0)") })
             let uidRange = cfg.jobFirstUID == 0 ? nil : (first: cfg.jobFirstUID, count: cfg.jobUIDCount)

@@ -57,7 +57,7 @@ for target in sys.argv[1:]:
 """
 
 CUSTOM = {"nva": "10.231.1.0/24", "nvb": "10.231.2.0/24", "nvfull": "10.231.4.0/29", "nvbusy": "10.231.5.0/24",
-          "nvcli": "10.231.6.0/24"}
+          "nvcli": "10.231.6.0/24", "nvreuse": "10.231.7.0/24"}
 
 
 @pytest.fixture(scope="module")
@@ -279,6 +279,34 @@ def test_remove_in_use_is_refused_and_removal_takes_the_bridge_and_rules(client)
     assert client.networks.remove_network("nvbusy")["success"] is True
     assert not link_exists("jb-nvbusy") and network(client, "nvbusy") is None
     assert "jb-nvbusy" not in subprocess.run(["nft", "list", "table", "ip", "jobletd"], capture_output=True, text=True).stdout
+
+
+def test_an_ended_jobs_namespace_serves_the_next_job_and_goes_with_its_network(client):
+    """jobs.recycledNamespaces (default 32): the next job on a network joins the namespace an ended
+    one left (no new veth), with its own address; removing the network closes the kept ones."""
+    client.networks.create_network("nvreuse", CUSTOM["nvreuse"])
+    show = "python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect((\"10.231.7.1\", 9)); print(\"addr\", s.getsockname()[0])'"
+    uuids, addrs = [], []
+    for _ in range(2):
+        job = client.jobs.run_job("sh", ["-c", show], network="nvreuse")
+        st = wait_status(client, job["job_uuid"])
+        out = logs(client, job["job_uuid"]).decode()
+        assert st["status"] == "COMPLETED", out
+        uuids.append(job["job_uuid"])
+        addrs.append(re.search(r"addr (\S+)", out).group(1))
+    assert all(a.startswith("10.231.7.") and a != "10.231.7.1" for a in addrs), addrs
+    first, second = ("vj" + u.replace("-", "")[:8] for u in uuids)
+    assert link_exists(first), "the first job's veth stays, its namespace kept for the next job"
+    assert not link_exists(second), "the second job joined the first one's namespace: no veth of its own"
+    assert network(client, "nvreuse")["job_count"] == 0
+    # Its address is free for the next job (the kept namespace holds none).
+    st, out = run_to_end(client, "sh", ["-c", show], network="nvreuse")
+    assert st["status"] == "COMPLETED" and re.search(r"addr (\S+)", out).group(1) == addrs[0], (addrs, out)
+    client.networks.remove_network("nvreuse")
+    deadline = time.monotonic() + 10
+    while link_exists(first) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not link_exists(first), "the kept namespace went with its network"
 
 
 def test_a_full_network_is_resource_exhausted(client):

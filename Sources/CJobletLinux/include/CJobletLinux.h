@@ -33,6 +33,7 @@ typedef struct CJobletLinux_SpawnSpec {
     uint32_t net_address;             // with CJobletLinux_SpawnNewNetwork: the job's IPv4 address on
     uint32_t net_gateway;             // its eth0 (network byte order; 0: loopback only), the gateway
     uint32_t net_prefix;              // (its default route) and the prefix length
+    int net_fd;                       // with CJobletLinux_SpawnJoinNetwork: the namespace to join
 } CJobletLinux_SpawnSpec;
 
 /// At most this many extra mounts (volumes, runtime directories) in one job.
@@ -48,6 +49,10 @@ enum { CJobletLinux_SpawnNewNetwork = 2u };
 /// /home and /srv are empty; / stays writable: the command may write anywhere in its view and
 /// nothing reaches the host.
 enum { CJobletLinux_SpawnBuilderRoot = 4u };
+/// With SpawnNewNetwork: instead of a namespace of its own made at clone, the init joins `net_fd`
+/// (sent with the spec), a namespace an earlier job on the same network left (its eth0 already on
+/// the bridge, no address: CJobletLinux_netns_recycle), then configures it as a new one.
+enum { CJobletLinux_SpawnJoinNetwork = 8u };
 
 /// What joblet-init links in that jobletd does not (libseccomp): builds the filter (NULL with errno
 /// on failure) and loads it into the calling process (-1 with errno).
@@ -144,6 +149,11 @@ int CJobletLinux_net_link_delete(const char *name);
 int CJobletLinux_net_link_up(int index);
 int CJobletLinux_net_veth_add(const char *host_name, const char *peer_name, pid_t peer_pid, int master_index, int isolated);
 int CJobletLinux_net_default_route(uint32_t gateway_be);
+/// A job's namespace, after every process of the job is gone, made ready for the next job on the
+/// same network: refused (-EBUSY) while any socket lives in it (a descriptor passed out of the
+/// job), else eth0's address is removed (its routes go with it). The calling thread enters the
+/// namespace and comes back to `home_fd` (jobletd's own). 0 or -errno.
+int CJobletLinux_netns_recycle(int netns_fd, int home_fd, uint32_t address_be, int prefix);
 
 /// Volumes (loop_volume.c); 0 or -errno. An ext4 image on a free loop device (autoclear) mounted
 /// nosuid,nodev at `target`; a tmpfs of `bytes` (mode 0777); an unmount (not mounted: success;

@@ -91,6 +91,10 @@ extension LocalBackend {
         spec.mounts.insert(JobMount(source: hostsPath, target: "/etc/hosts", readOnly: true), at: 0)
     }
 
+    /// The namespaces kept for the next jobs on a network (RecycledNamespaces) are closed: the
+    /// network's bridge is about to be removed.
+    public func discardRecycledNamespaces(bridge: String) { runner.discardRecycledNamespaces(bridge: bridge) }
+
     func releaseNetwork(jobID: String) {
         registries.withLock { $0 }.networks?.release(jobID: jobID)
     }

@@ -11,10 +11,15 @@ public struct LinuxNetworkHost: NetworkHost {
     let nft: String
     let log: @Sendable (String) -> Void
     let claims = AddressClaims()
+    /// Before a network's bridge is deleted: the local backend closes the namespaces it kept for
+    /// that network (RecycledNamespaces), whose veths are on the bridge.
+    let willRemoveBridge: @Sendable (String) -> Void
 
-    public init(nft: String = "/usr/sbin/nft", log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(nft: String = "/usr/sbin/nft", log: @escaping @Sendable (String) -> Void = { _ in },
+                willRemoveBridge: @escaping @Sendable (String) -> Void = { _ in }) {
         self.nft = nft
         self.log = log
+        self.willRemoveBridge = willRemoveBridge
     }
 
     public func establish(_ networks: [JobNetwork]) throws {
@@ -60,6 +65,7 @@ public struct LinuxNetworkHost: NetworkHost {
 
     public func removeBridge(of network: JobNetwork) throws {
         guard !network.bridge.isEmpty else { return }
+        willRemoveBridge(network.bridge)
         let rc = CJobletLinux_net_link_delete(network.bridge)
         guard rc == 0 else { throw LocalJobError.spawnFailed("removing bridge \(network.bridge): \(LinuxError.message(for: -rc))") }
     }

@@ -25,11 +25,18 @@ enum JobSpawner {
         var jobID = ""
         /// A runtime's builder: overlay system directories, a writable root (CJobletLinux_SpawnBuilderRoot).
         var builderRoot = false
+        /// With `.bridge`: a recycled namespace the init joins (its veth already renamed and on the
+        /// bridge: RecycledNamespaces) instead of one of its own; the caller keeps the descriptor.
+        var joinNetwork: Int32? = nil
+        /// With `.bridge`: return the job's network namespace as a descriptor (`Spawned.netns`).
+        var keepNetwork = false
     }
 
     struct Spawned {
         let pid: Int32
         let pidfd: PidFD
+        /// The job's network namespace (`keepNetwork` and a namespace made for it), or -1.
+        var netns: Int32 = -1
     }
 
     /// `prepared`: a warm init (InitPool) to hand the spec to; it is consumed either way.
@@ -44,6 +51,7 @@ enum JobSpawner {
 
         var result = CJobletLinux_SpawnResult()
         var vethError: (any Error)?
+        var netns: Int32 = -1
         let filter = request.seccompFilter ?? []
         let rc = filter.withUnsafeBytes { filterBytes in withCStrings(request.argv) { argv in
             withCStrings(request.environment) { envp in
@@ -62,8 +70,12 @@ enum JobSpawner {
                                         max_log_bytes: request.maxLogBytes,
                                         seccomp_filter: filter.isEmpty ? nil : filterBytes.baseAddress,
                                         seccomp_filter_bytes: UInt32(filter.count),
-                                        mounts: mounts, net_address: 0, net_gateway: 0, net_prefix: 0)
+                                        mounts: mounts, net_address: 0, net_gateway: 0, net_prefix: 0, net_fd: -1)
                                     if request.network.newNamespace { spec.flags |= UInt32(CJobletLinux_SpawnNewNetwork) }
+                                    if let join = request.joinNetwork {
+                                        spec.flags |= UInt32(CJobletLinux_SpawnJoinNetwork)
+                                        spec.net_fd = join
+                                    }
                                     if case .bridge(_, let address, let prefix, let gateway, _) = request.network {
                                         spec.net_address = address.bigEndian
                                         spec.net_gateway = gateway.bigEndian
@@ -72,7 +84,7 @@ enum JobSpawner {
                                     var warm = CJobletLinux_Prepared()
                                     if let prepared { warm = prepared } else if CJobletLinux_spawn_prepare(&spec, &warm, &result) != 0 { return Int32(-1) }
                                     // The job's eth0 is made in the init's namespace before the init reads its spec.
-                                    if case .bridge(let bridge, _, _, _, let isolated) = request.network {
+                                    if case .bridge(let bridge, _, _, _, let isolated) = request.network, request.joinNetwork == nil {
                                         do {
                                             try JobVeth.add(jobID: request.jobID, bridge: bridge, isolated: isolated, initPID: warm.pid)
                                         } catch {
@@ -83,6 +95,9 @@ enum JobSpawner {
                                             vethError = lost ? LocalJobError.initLost("the warm init died before its veth pair was made: \(error)") : error
                                             return Int32(-1)
                                         }
+                                    }
+                                    if request.keepNetwork, request.joinNetwork == nil, case .bridge = request.network {
+                                        netns = open("/proc/\(warm.pid)/ns/net", O_RDONLY | O_CLOEXEC)
                                     }
                                     return CJobletLinux_spawn_start(&warm, &spec, &result)
                                 }
@@ -95,6 +110,7 @@ enum JobSpawner {
         if let vethError { throw vethError }
         let what = withUnsafeBytes(of: result.what) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         guard rc == 0 else {
+            if netns >= 0 { close(netns) }
             let why = LinuxError.message(for: result.error)
             switch Int(result.stage) {
             case Int(CJobletLinux_StageCgroup): throw LocalJobError.cgroup("could not move the job into \(what): \(why)")
@@ -104,7 +120,7 @@ enum JobSpawner {
             default: throw LocalJobError.spawnFailed("setting up the job's namespaces and root filesystem failed at \(what) (spawn.c:\(result.detail)): \(why)")
             }
         }
-        return Spawned(pid: result.pid, pidfd: PidFD(result.pidfd))
+        return Spawned(pid: result.pid, pidfd: PidFD(result.pidfd), netns: netns)
     }
 
     /// A NULL-terminated array of C strings, valid inside `body`.

@@ -25,10 +25,23 @@ public final class LocalJobRunner: Sendable {
     /// Job directories made ahead of their jobs (with warm inits; SpareJobDirectories.swift),
     /// started with the first job, in its parent directory.
     let spares = Mutex<SpareJobDirectories?>(nil)
+    /// Network namespaces of ended `bridge` jobs, for the next job on the same network
+    /// (`config.recycledNamespaces`; RecycledNamespaces.swift).
+    let recycled: RecycledNamespaces?
+
+    /// A running job's network namespace, offered to `recycled` when the job ends.
+    struct NetworkHold {
+        let fd: Int32
+        let bridge: String
+        let address: UInt32
+        let prefix: Int
+        let veth: String
+    }
 
     struct Tracked {
         let handle: JobProcessHandle
         let pidfd: PidFD
+        var network: NetworkHold?
         var stopRequested = false
         var exit: JobExit?
         var waiters: [CheckedContinuation<JobExit, any Error>] = []
@@ -66,6 +79,7 @@ public final class LocalJobRunner: Sendable {
             }
         }
         self.seccompFilter = filter
+        self.recycled = RecycledNamespaces(perNetwork: config.recycledNamespaces, log: log)
         if config.warmInits > 0, let v1 = cgroups as? CgroupV1Controller, case .success(let exe) = initExecutable {
             pool = InitPool(size: config.warmInits, cgroups: v1, initFD: exe.fd,
                             newNetwork: config.warmInitsHaveNetworkNamespace, log: log)
@@ -111,7 +125,10 @@ public final class LocalJobRunner: Sendable {
         // A warm init's cgroups become the job's by a rename; otherwise the init is started below.
         // A warm init fits when its network namespace (or its lack of one) is what the job needs.
         // A builder's root is built after its spec (init.c): never a warm init.
-        let pool = spec.builderRoot ? nil : warmPool(newNetwork: spec.network.newNamespace)
+        // A `bridge` job joins the namespace an ended job on its network left, when there is one.
+        var join = spec.builderRoot ? nil : reusableNamespace(for: spec)
+        defer { if let join { close(join.fd) } }  // not handed to a tracked job
+        let pool = spec.builderRoot ? nil : warmPool(newNetwork: spec.network.newNamespace && join == nil)
         var warm = pool?.take()
         defer { pool?.refill() }  // after this launch, not during it (InitPool.take)
         let cgroup: JobCgroup
@@ -138,7 +155,7 @@ public final class LocalJobRunner: Sendable {
                 placement: cgroups.placement(for: cgroup), logFD: logFD, statusFD: statusFD, user: user,
                 initFD: initFD, seccomp: config.seccomp, maxLogBytes: config.maxLogBytes,
                 seccompFilter: seccompFilter, mounts: spec.mounts, network: spec.network, jobID: spec.jobID,
-                builderRoot: spec.builderRoot)
+                builderRoot: spec.builderRoot, joinNetwork: join?.fd, keepNetwork: recycled != nil)
             let spawned: JobSpawner.Spawned
             do {
                 spawned = try JobSpawner.spawn(request, prepared: prepared)
@@ -148,13 +165,21 @@ public final class LocalJobRunner: Sendable {
                 log("job \(spec.jobID): its warm init was gone (\(why)); starting a fresh one")
                 spawned = try JobSpawner.spawn(request)
             }
+            var hold: NetworkHold?
+            if case .bridge(let bridge, let address, let prefix, _, _) = spec.network {
+                let fd = join?.fd ?? spawned.netns
+                let veth = join?.veth ?? JobVeth.hostName(jobID: spec.jobID)
+                join = nil  // the job's now
+                if fd >= 0 { hold = NetworkHold(fd: fd, bridge: bridge, address: address, prefix: prefix, veth: veth) }
+            }
             let handle = JobProcessHandle(
                 jobID: spec.jobID, pid: spawned.pid, startTime: ProcessStat.read(pid: spawned.pid)?.startTime ?? 0,
                 cgroup: cgroup, jobDirectory: spec.jobDirectory, command: spec.command,
                 memoryLimitMB: spec.limits.maxMemoryMB, warnings: report.warnings)
             do {
-                try track(handle, pidfd: spawned.pidfd)
+                try track(handle, pidfd: spawned.pidfd, network: hold)
             } catch {
+                if let hold { close(hold.fd) }
                 spawned.pidfd.send(SIGKILL)
                 _ = CJobletLinux_pidfd_wait(spawned.pidfd.fd, -1)
                 _ = spawned.pidfd.reap()
@@ -188,6 +213,19 @@ public final class LocalJobRunner: Sendable {
         }
         try FileIO.makeDirectories(spec.jobDirectory, mode: 0o711)
     }
+
+    /// A recycled namespace for a `bridge` job, or nil. Its veth keeps its name (that of the job
+    /// that first had the namespace): the job's address claim names it, so that other servers on
+    /// this host see the address in use (AddressClaims).
+    private func reusableNamespace(for spec: JobLaunchSpec) -> RecycledNamespaces.Namespace? {
+        guard let recycled, case .bridge(let bridge, let address, _, _, _) = spec.network,
+              let ns = recycled.take(bridge: bridge) else { return nil }
+        AddressClaims().record(device: ns.veth, address: address, bridge: bridge, jobID: spec.jobID)
+        return ns
+    }
+
+    /// Closes the recycled namespaces of a network's bridge (the network is being removed).
+    public func discardRecycledNamespaces(bridge: String) { recycled?.discard(bridge: bridge) }
 
     /// The warm inits for a job with (or without) a network namespace of its own. The pool of the
     /// kind the default network does not use starts with the first such job (which starts cold):
@@ -236,8 +274,8 @@ public final class LocalJobRunner: Sendable {
 
     // MARK: watching
 
-    func track(_ handle: JobProcessHandle, pidfd: PidFD) throws {
-        state.withLock { $0.jobs[handle.jobID] = Tracked(handle: handle, pidfd: pidfd) }
+    func track(_ handle: JobProcessHandle, pidfd: PidFD, network: NetworkHold? = nil) throws {
+        state.withLock { $0.jobs[handle.jobID] = Tracked(handle: handle, pidfd: pidfd, network: network) }
         do {
             let jobID = handle.jobID
             try watcher.watch(pidfd) { [weak self] in self?.finish(jobID: jobID) }
@@ -253,6 +291,14 @@ public final class LocalJobRunner: Sendable {
         let handle = tracked.handle
         let reaped = tracked.pidfd.reap()
         let exit = collectExit(handle, reaped: reaped, stopped: state.withLock { $0.jobs[jobID]?.stopRequested ?? false })
+        // Every process of the job is gone (its cgroup is): its namespace may serve the next job.
+        if let hold = state.withLock({ s -> NetworkHold? in defer { s.jobs[jobID]?.network = nil }; return s.jobs[jobID]?.network }) {
+            if let recycled {
+                recycled.offer(fd: hold.fd, bridge: hold.bridge, address: hold.address, prefix: hold.prefix, veth: hold.veth)
+            } else {
+                close(hold.fd)
+            }
+        }
         let waiters = state.withLock { state -> [CheckedContinuation<JobExit, any Error>] in
             state.jobs[jobID]?.exit = exit
             defer { state.jobs[jobID]?.waiters = [] }
@@ -332,6 +378,7 @@ public final class LocalJobRunner: Sendable {
         pool?.close()
         otherPool.withLock { $0?.close() }
         spares.withLock { $0?.close() }
+        recycled?.close()
         watcher.stop()
     }
 

@@ -18,6 +18,9 @@ public struct LocalJobRunnerConfig: Sendable {
     /// Whether warm inits have a network namespace of their own (issue 15): yes when most jobs get
     /// one (`jobs.defaultNetwork` other than `host`). A job of the other kind starts a fresh init.
     public var warmInitsHaveNetworkNamespace = true
+    /// Network namespaces of ended `bridge` jobs kept per network for the next job on it
+    /// (RecycledNamespaces.swift; `jobs.recycledNamespaces`); 0: every job's is made and torn down.
+    public var recycledNamespaces: Int = 0
 
     public init(defaultUser: JobUser = .nobody, killTimeout: Duration = .seconds(5), initPath: String? = nil,
                 seccomp: SeccompProfile = .default, maxLogBytes: UInt64 = 1 << 30) {

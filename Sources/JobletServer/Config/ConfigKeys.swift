@@ -54,6 +54,7 @@ enum ConfigKeys {
         "jobs.firstUID": .integer,
         "jobs.uidCount": .integer,
         "jobs.warmInits": .integer,
+        "jobs.recycledNamespaces": .integer,
         // Networks (docs/networks.md).
         "jobs.defaultNetwork": .string,
         "jobs.allowHostNetwork": .boolean,

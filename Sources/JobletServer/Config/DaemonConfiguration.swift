@@ -52,6 +52,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var jobDefaultWorkspaceMB = 0
     /// Sandbox (issue 16): job inits started ahead of their jobs on cgroup v1 (`jobs.warmInits`; 0: none).
     public var jobWarmInits = 2
+    /// Networks (issue 15): network namespaces of ended jobs kept per network for the next job on it
+    /// (`jobs.recycledNamespaces`; 0: each job's is made and torn down).
+    public var jobRecycledNamespaces = 32
     /// Networks (issue 15): `jobs.defaultNetwork`, `jobs.allowHostNetwork`, `jobs.bridgeCIDR`, `jobs.isolatedCIDR`.
     public var networks = NetworkSettings()
     /// Where GPU jobs go (`skypilot:` in YAML, `--skypilot-endpoint`, `JOBLET_SKYPILOT_ENDPOINT`).
@@ -217,6 +220,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 guard (0...64).contains(v) else { throw ConfigurationError("config \(path): jobs.warmInits must be 0...64, got \(v)") }
                 jobWarmInits = v
             }
+            if let v = j.recycledNamespaces {
+                guard (0...1024).contains(v) else { throw ConfigurationError("config \(path): jobs.recycledNamespaces must be 0...1024, got \(v)") }
+                jobRecycledNamespaces = v
+            }
             try applyNetworkSettings(j, path: path)  // networks (issue 15)
             if let v = j.maxLogBytes {
                 guard v >= 0 else { throw ConfigurationError("config \(path): jobs.maxLogBytes must be >= 0 (0: no cap), got \(v)") }
@@ -259,6 +266,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var uidCount: Int64?  // sandbox (issue 16)
             var defaultWorkspaceMB: Int?  // sandbox (issue 16)
             var warmInits: Int?  // sandbox (issue 16)
+            var recycledNamespaces: Int?  // networks (issue 15)
             var defaultNetwork: String?  // networks (issue 15)
             var allowHostNetwork: Bool?
             var bridgeCIDR: String?

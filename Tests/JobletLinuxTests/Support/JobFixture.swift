@@ -8,13 +8,13 @@ final class JobFixture {
     let base: String
     let runner: LocalJobRunner
 
-    init() throws {
+    init(config: LocalJobRunnerConfig = LocalJobRunnerConfig()) throws {
         try XCTSkipUnless(getuid() == 0, "namespaces, mounts and cgroups need root")
         var template = Array("/tmp/joblet-test-XXXXXX".utf8CString)
         guard let dir = mkdtemp(&template) else { throw LinuxError("mkdtemp", errno: errno) }
         base = String(cString: dir)
         chmod(base, 0o755)
-        runner = try LocalJobRunner(log: { _ in })
+        runner = try LocalJobRunner(config: config, log: { _ in })
     }
 
     deinit {
