@@ -11,7 +11,10 @@
 3. memory: a 10,000-job chain whose first job sleeps: jobletd's RSS before and with 9,999 jobs
    waiting in the engine, per waiting job; then StopWorkflow.
 
-Usage: bench/workflows/run.py [--build .build/debug] [--reps 3] [--only fan,validate,memory] [--size N]
+4. chain: a 200-job chain of `true`, each requiring the previous one: how long a dependent takes to
+   start after its requirement ended when nothing else is queued (p50, p90, max).
+
+Usage: bench/workflows/run.py [--build .build/debug] [--reps 3] [--only fan,chain,validate,memory] [--size N]
 """
 import argparse
 import os
@@ -130,6 +133,24 @@ def fan(stub, pid, data, width=998):
           f"({cpu / (width + 2) * 1000:.2f} ms per job, status polling included)")
 
 
+def chain(stub, length=200):
+    """A chain of `true` jobs, each requiring the previous one COMPLETED: how long each dependent
+    takes to start after its one requirement ended, with nothing else queued (the fan's middle
+    jobs all become ready at once and wait for launch slots)."""
+    lines = ["name: chain", "jobs:", "  j0:", "    command: 'true'"]
+    for i in range(1, length):
+        lines += [f"  j{i}:", "    command: 'true'", f"    requires: [{{j{i - 1}: COMPLETED}}]"]
+    r = stub.RunWorkflow(joblet_pb2.RunWorkflowRequest(workflow="chain.yaml", yamlContent="\n".join(lines) + "\n"), timeout=120)
+    st = wait_final(stub, r.workflowUuid, 600)
+    assert st.workflow.status == "COMPLETED", st.workflow
+    jobs = {j.jobName: j for j in st.jobs}
+    lat = sorted((ts(jobs[f"j{i}"].startTime) - ts(jobs[f"j{i - 1}"].endTime)) * 1000 for i in range(1, length))
+    q = statistics.quantiles(lat, n=10)
+    span = ts(st.workflow.completedAt) - ts(st.workflow.createdAt)
+    print(f"chain of {length}: a dependent starts after its requirement ended: p50 {statistics.median(lat):.1f} ms, "
+          f"p90 {q[8]:.1f} ms, max {lat[-1]:.1f} ms, min {lat[0]:.1f} ms; {length / span:.0f} jobs/s one after another")
+
+
 def validate(stub, reps, count=10_000):
     lines = ["name: big", "jobs:"]
     for i in range(count):
@@ -183,7 +204,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=str(ROOT / ".build" / "debug"))
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--only", default="fan,validate,memory")
+    ap.add_argument("--only", default="fan,chain,validate,memory")
     ap.add_argument("--launches", type=int, default=0, help="workflows.maxConcurrentLaunches (0: jobletd's default)")
     ap.add_argument("--size", type=int, default=0,
                     help="jobs per workflow instead of the issue's sizes (bench/smoke.sh: a few, to prove the script works)")
@@ -209,6 +230,8 @@ def main():
                 validate(stub, args.reps, *((size,) if size else ()))
             if "fan" in only:
                 fan(stub, proc.pid, work / "data", *((max(1, size - 2),) if size else ()))
+            if "chain" in only:
+                chain(stub, *((max(2, size),) if size else ()))
             if "memory" in only:
                 memory(stub, c._channel, proc.pid, *((size,) if size else ()))
             c.close()

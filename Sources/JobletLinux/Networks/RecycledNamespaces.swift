@@ -58,7 +58,8 @@ final class RecycledNamespaces: Sendable {
     func offer(fd: Int32, bridge: String, address: UInt32, prefix: Int, veth: String, retries: [Int] = [50, 1000]) {
         let room = state.withLock { !$0.closed && $0.kept[bridge, default: []].count < perNetwork }
         let bridgeIndex = CJobletLinux_net_link_index(bridge)
-        guard room, bridgeIndex > 0 else {
+        // Still a port of that bridge (not of one removed and made again meanwhile).
+        guard room, bridgeIndex > 0, Self.master(of: veth) == bridge else {
             Glibc.close(fd)
             return
         }
@@ -81,6 +82,15 @@ final class RecycledNamespaces: Sendable {
             return true
         }
         if !kept { Glibc.close(fd) }
+    }
+
+    /// The bridge a host-side veth is a port of, or nil.
+    static func master(of veth: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let n = readlink("/sys/class/net/\(veth)/master", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        let target = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return target.split(separator: "/").last.map(String.init)
     }
 
     /// A kept namespace of `bridge` (the caller owns its fd), or nil. One whose bridge was made
