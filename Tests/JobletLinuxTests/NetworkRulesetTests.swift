@@ -48,6 +48,6 @@ final class AddressClaimsTests: XCTestCase {
         // Past the grace, a claim whose job has no veth (it ended unreleased) is taken over.
         claims.grace = -1
         XCTAssertTrue(claims.claim(address: a, on: net, jobID: "33333333-cccc"))
-        XCTAssertEqual(try String(contentsOfFile: claims.path(a, net), encoding: .utf8), "33333333-cccc")
+        XCTAssertEqual(try String(contentsOfFile: claims.path(a, bridge: net.bridge), encoding: .utf8), "33333333-cccc")
     }
 }

@@ -13,12 +13,12 @@ struct AddressClaims: Sendable {
     var directory = "/run/jobletd/addresses"
     var grace: TimeInterval = 30
 
-    func path(_ address: UInt32, _ network: JobNetwork) -> String {
-        "\(directory)/\(network.bridge)-\(IPv4CIDR.format(address))"
+    func path(_ address: UInt32, bridge: String) -> String {
+        "\(directory)/\(bridge)-\(IPv4CIDR.format(address))"
     }
 
     func claim(address: UInt32, on network: JobNetwork, jobID: String) -> Bool {
-        let file = path(address, network)
+        let file = path(address, bridge: network.bridge)
         for _ in 0..<2 {
             let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
             if fd >= 0 {
@@ -42,14 +42,14 @@ struct AddressClaims: Sendable {
     }
 
     func unclaim(address: UInt32, on network: JobNetwork, jobID: String) {
-        let file = path(address, network)
+        let file = path(address, bridge: network.bridge)
         if Self.job((try? FileIO.read(file)) ?? "") == jobID { unlink(file) }
     }
 
     /// The job's claim names `device` as its veth (it joined a recycled namespace). Rewritten in
     /// place: the claim stays the job's throughout.
     func record(device: String, address: UInt32, bridge: String, jobID: String) {
-        let file = "\(directory)/\(bridge)-\(IPv4CIDR.format(address))"
+        let file = path(address, bridge: bridge)
         let fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { return }
         let bytes = Array("\(jobID) \(device)".utf8)

@@ -293,11 +293,8 @@ public final class LocalJobRunner: Sendable {
         let exit = collectExit(handle, reaped: reaped, stopped: state.withLock { $0.jobs[jobID]?.stopRequested ?? false })
         // Every process of the job is gone (its cgroup is): its namespace may serve the next job.
         if let hold = state.withLock({ s -> NetworkHold? in defer { s.jobs[jobID]?.network = nil }; return s.jobs[jobID]?.network }) {
-            if let recycled {
-                recycled.offer(fd: hold.fd, bridge: hold.bridge, address: hold.address, prefix: hold.prefix, veth: hold.veth)
-            } else {
-                close(hold.fd)
-            }
+            // Held only when there is a `recycled` (JobSpawner.Request.keepNetwork).
+            recycled?.offer(fd: hold.fd, bridge: hold.bridge, address: hold.address, prefix: hold.prefix, veth: hold.veth)
         }
         let waiters = state.withLock { state -> [CheckedContinuation<JobExit, any Error>] in
             state.jobs[jobID]?.exit = exit
