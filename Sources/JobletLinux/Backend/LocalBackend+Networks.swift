@@ -62,7 +62,7 @@ extension LocalBackend {
         case .loopback:
             spec.network = .loopback
             try runner.prepareJobDirectory(spec)  // as the runner makes it (a spare, when there is one)
-            try Self.writeHosts(own: nil, shortID: shortID, name: job.name, peers: [], to: hostsPath)
+            try Self.writeHosts(own: nil, shortID: shortID, name: job.name, peers: [], to: hostsPath, create: true)
         case .bridge, .isolated:
             let cidr = network.cidr!
             let address = try networks.allocate(on: network, jobID: job.id, jobName: Self.hostName(job.name) ?? "")
@@ -70,21 +70,17 @@ extension LocalBackend {
                                    isolated: network.kind == .isolated)
             try runner.prepareJobDirectory(spec)  // as the runner makes it (a spare, when there is one)
             // `isolated` jobs cannot reach one another: they get no peers.
-            let peers = network.kind == .isolated ? [] : try networks.peers(on: network.name).filter { $0.jobID != job.id }
             try hostsFiles.withLock { _ in
-                try Self.writeHosts(own: address, shortID: shortID, name: job.name, peers: peers, to: hostsPath)
+                let peers = network.kind == .isolated ? [] : try networks.peers(on: network.name).filter { $0.jobID != job.id }
+                try Self.writeHosts(own: address, shortID: shortID, name: job.name, peers: peers, to: hostsPath, create: true)
             }
-            // Jobs already on the network learn the new one's name (their file is rewritten in
-            // place: the inode bind-mounted at their /etc/hosts stays the same).
+            // Jobs already on the network learn the new one's name: their files are rewritten in
+            // place (the inode bind-mounted at their /etc/hosts stays the same), off the launch path
+            // and once per burst of launches (PeerHostsRefresh).
             if network.kind == .bridge, Self.hostName(job.name) != nil {
-                let all = try networks.peers(on: network.name)
-                hostsFiles.withLock { _ in
-                    for peer in peers {
-                        let path = jobsDirectory.appendingPathComponent(peer.jobID).path + "/hosts"
-                        guard FileManager.default.fileExists(atPath: path) else { continue }
-                        try? Self.writeHosts(own: peer.address, shortID: String(peer.jobID.prefix(8)), name: peer.jobName,
-                                             peers: all.filter { $0.jobID != peer.jobID }, to: path)
-                    }
+                let jobsDirectory = jobsDirectory
+                peerHostsRefresh.schedule(jobsDirectory.path + "\u{0}" + network.name) {
+                    Self.rewritePeerHosts(on: network.name, registry: networks, jobsDirectory: jobsDirectory)
                 }
             }
         }
@@ -107,8 +103,26 @@ extension LocalBackend {
         return name
     }
 
-    /// Rewritten in place (O_TRUNC on the same inode), never replaced.
-    static func writeHosts(own: UInt32?, shortID: String, name: String, peers: [NetworkAllocation], to path: String) throws {
+    /// Every running job on `network` whose name can be looked up gets the current list of its
+    /// peers (PeerHostsRefresh calls this, once per burst of launches).
+    static func rewritePeerHosts(on network: String, registry: NetworkRegistry, jobsDirectory: URL) {
+        hostsFiles.withLock { _ in
+            guard let all = try? registry.peers(on: network) else { return }
+            for peer in all {
+                let path = jobsDirectory.appendingPathComponent(peer.jobID).path + "/hosts"
+                try? writeHosts(own: peer.address, shortID: String(peer.jobID.prefix(8)), name: peer.jobName,
+                                peers: all.filter { $0.jobID != peer.jobID }, to: path, create: false)
+            }
+        }
+    }
+
+    /// Rewritten in place, never replaced: the inode stays the one bind-mounted at the job's
+    /// /etc/hosts. Written from offset 0 and cut to its length afterwards rather than opened
+    /// with O_TRUNC: on ext4 a truncation to 0 makes the close write the blocks out at once
+    /// (auto_da_alloc), a synchronous cost on every launch. Without `create` a missing file (a
+    /// job whose directory is gone) is left missing.
+    static func writeHosts(own: UInt32?, shortID: String, name: String, peers: [NetworkAllocation], to path: String,
+                           create: Bool) throws {
         var text = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
         let ownNames = ([shortID] + [hostName(name)].compactMap { $0 }).joined(separator: " ")
         if let own { text += "\(IPv4CIDR.format(own))\t\(ownNames)\n" } else { text += "127.0.1.1\t\(ownNames)\n" }
@@ -116,13 +130,26 @@ extension LocalBackend {
             let names = ([hostName(peer.jobName)].compactMap { $0 } + [String(peer.jobID.prefix(8))]).joined(separator: " ")
             text += "\(IPv4CIDR.format(peer.address))\t\(names)\n"
         }
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard fd >= 0 else { throw LinuxError("open", path: path, errno: errno) }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
-            throw LinuxError("write", path: path, errno: errno)
+        try FileIO.writeInPlace(text, to: path, create: create, mode: 0o644)
+    }
+}
+
+/// Coalesces the rewrites of peers' /etc/hosts files: the first launch of a burst on a network
+/// schedules one rewrite of every peer's file a few milliseconds later, and launches until then
+/// add nothing. Each file is then written once per burst instead of once per launch (with 32
+/// jobs on a network, a launch used to rewrite 32 files on its own path).
+private let peerHostsRefresh = PeerHostsRefresh()
+
+final class PeerHostsRefresh: Sendable {
+    private let pending = Mutex<Set<String>>([])
+    private let queue = DispatchQueue(label: "jobletd.peer-hosts")
+
+    /// `work` runs on a serial queue after `delay`, unless a run for `key` is already pending.
+    func schedule(_ key: String, after delay: DispatchTimeInterval = .milliseconds(10), _ work: @escaping @Sendable () -> Void) {
+        guard pending.withLock({ $0.insert(key).inserted }) else { return }
+        queue.asyncAfter(deadline: .now() + delay) { [self] in
+            self.pending.withLock { _ = $0.remove(key) }  // before the work: a launch during it schedules again
+            work()
         }
-        fchmod(fd, 0o644)
     }
 }

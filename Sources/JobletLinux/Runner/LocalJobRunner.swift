@@ -116,8 +116,14 @@ public final class LocalJobRunner: Sendable {
         try WorkspaceWriter(workspace: workspace, owner: user).write(spec.uploads)
 
         let statusPath = ExitStatusRecord.path(jobDirectory: spec.jobDirectory)
-        let statusFD = try systemCall("open", path: statusPath) { open(statusPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) }
+        // Not O_TRUNC: the file is new (or a spare's, empty), and on ext4 a truncation makes the
+        // close write out at once (auto_da_alloc). One with contents is emptied explicitly.
+        let statusFD = try systemCall("open", path: statusPath) { open(statusPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
         defer { close(statusFD) }
+        var statusStat = stat()
+        if fstat(statusFD, &statusStat) == 0, statusStat.st_size > 0 {
+            try systemCall("ftruncate", path: statusPath) { ftruncate(statusFD, 0) }
+        }
         // Not O_APPEND: the init splices the job's output into it (log_drain.c), always at the end.
         let logFD = try systemCall("open", path: spec.logPath) { open(spec.logPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600) }
         defer { close(logFD) }

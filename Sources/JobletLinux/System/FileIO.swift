@@ -67,6 +67,23 @@ enum FileIO {
         if n != bytes.count { throw LinuxError("write", path: path, errno: EIO) }
     }
 
+    /// Replaces a file's contents on the same inode without truncating it to 0 first: written at
+    /// offset 0, then cut to its new length when it was longer. (On ext4, a truncation to 0 makes
+    /// the next close write the file's blocks out synchronously.)
+    static func writeInPlace(_ text: String, to path: String, create: Bool, mode: mode_t) throws {
+        let flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0)
+        let fd = try systemCall("open", path: path) { open(path, flags, mode) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let n = try systemCall("write", path: path) { bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) } }
+        if n != bytes.count { throw LinuxError("write", path: path, errno: EIO) }
+        var st = stat()
+        if fstat(fd, &st) == 0, st.st_size > off_t(bytes.count) {
+            _ = try systemCall("ftruncate", path: path) { ftruncate(fd, off_t(bytes.count)) }
+        }
+        if create { fchmod(fd, mode) }
+    }
+
     /// mkdir that treats "already there" as success.
     static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws {
         if mkdir(path, mode) == 0 || Glibc.errno == EEXIST { return }
