@@ -89,6 +89,7 @@ final class JobEngineTests: XCTestCase {
         let failed = try await engine.submit(JobRequest(command: "fail-start"))
         XCTAssertEqual(failed.status, .failed)
         XCTAssertEqual(failed.reason, "could not start: exec failed: no such file")
+        XCTAssertEqual(failed.exitCode, -1, "a job that never started must not report exit 0")
 
         let job = try await engine.submit(JobRequest(command: "exit", args: ["3"]))
         let done = try await waitForStatus(engine, job.id, .failed)

@@ -40,6 +40,19 @@ final class WorkflowEngineTests: XCTestCase {
         XCTAssertEqual(counts.workflows, 0)
     }
 
+    func testAJobThatCouldNotStartEndsFailedWithExitMinusOneAndItsDependentIsCancelled() async throws {
+        let dir = try makeTemporaryDirectory(self)
+        let (_, engine) = try await makeEngines(dir, backend: FakeBackend())
+        let yaml = "jobs:\n  a: {command: fail-start}\n  b: {command: echo, requires: [{a: COMPLETED}]}\n"
+        let done = try await waitFinal(engine, try await engine.submit(yaml: yaml, files: []).id)
+        XCTAssertEqual(done.status, .failed)
+        let records = try engine.jobRecords(of: done.id)
+        XCTAssertEqual(records.map(\.status), [.failed, .canceled])
+        XCTAssertEqual(records[0].exitCode, -1, "a job that never ran must not report exit 0")
+        XCTAssertEqual(records[0].reason, "could not start: exec failed: no such file")
+        XCTAssertEqual(records[1].reason, "not run: requires a COMPLETED, a ended FAILED (exit -1)")
+    }
+
     func testInvalidWorkflowStoresNothing() async throws {
         let dir = try makeTemporaryDirectory(self)
         let (jobs, engine) = try await makeEngines(dir, backend: FakeBackend())

@@ -128,6 +128,14 @@ def fan(stub, pid, data, width=998):
     join_engine = (created[jobs["last"].jobUuid] - last_req_end) * 1000
     print(f"fan: engine part (requirement ended -> dependent job created, before its backend starts it): "
           f"first middle job {engine[0]:.1f} ms, join job {join_engine:.1f} ms")
+    # Each dependent's latency split: waiting for a launch slot (ready -> job created: the engine
+    # creates a workflow job when it takes it from its launch queue) and the launch itself
+    # (created -> running), p50 over all of them. The 998 middle jobs are ready at the same
+    # instant, so by Little's law their p50 wait is about 499 / the launch rate.
+    waits = sorted(created[jobs[f"m{i}"].jobUuid] - first_end for i in range(width))
+    launches = sorted(ts(jobs[n].startTime) - created[jobs[n].jobUuid] for n in [f"m{i}" for i in range(width)] + ["last"])
+    print(f"fan: split over all {width + 1} dependents: waiting for a launch slot p50 {statistics.median(waits) * 1000:.1f} ms, "
+          f"launch (created -> running) p50 {statistics.median(launches) * 1000:.1f} ms")
     print(f"fan: {width + 2} jobs in {server_span:.2f} s server time (created -> completed) = "
           f"{(width + 2) / server_span:.0f} jobs/s; client wall {wall:.2f} s; jobletd CPU {cpu:.2f} s "
           f"({cpu / (width + 2) * 1000:.2f} ms per job, status polling included)")

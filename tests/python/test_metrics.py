@@ -79,6 +79,12 @@ def test_scrape_parses_and_counters_move_after_run_job(metrics_server):
         assert value(after, "jobletd_open_connections") >= 1
         assert value(after, "jobletd_job_memory_bytes", job=uuid) > 0
         assert ("jobletd_job_cpu_seconds", (("job", uuid),)) in after
+        # A paused job is frozen but holds its memory: it keeps its series.
+        stub.PauseJob(joblet_pb2.PauseJobReq(uuid=uuid), timeout=10)
+        paused = scrape(metrics_server)
+        assert value(paused, "jobletd_jobs", status="PAUSED") == 1 and value(paused, "jobletd_jobs", status="RUNNING") == 0
+        assert value(paused, "jobletd_job_memory_bytes", job=uuid) > 0
+        assert ("jobletd_job_cpu_seconds", (("job", uuid),)) in paused
     finally:
         stub.StopJob(joblet_pb2.StopJobReq(uuid=uuid), timeout=10)
     # A stopped job's series go away; a failed call is counted under its code.

@@ -46,7 +46,7 @@ public actor JobEngine {
         try await scheduler.start { [weak self] id in await self?.startScheduled(id) }
         for job in unfinished {
             guard let backend = backend(named: job.backend) else {
-                _ = try? transition(job.id, to: .failed,
+                _ = try? transition(job.id, to: .failed, exitCode: -1,
                                  reason: "backend '\(job.backend)' is not configured after restart; the job was lost")
                 continue
             }
@@ -240,7 +240,7 @@ public actor JobEngine {
     private func startScheduled(_ id: String) async {
         guard let job = try? store.job(id: id), job.status == .scheduled else { return }
         guard let backend = backend(named: job.backend) else {
-            _ = try? transition(id, to: .failed, reason: "backend '\(job.backend)' is not configured")
+            _ = try? transition(id, to: .failed, exitCode: -1, reason: "backend '\(job.backend)' is not configured")
             return
         }
         do {
@@ -248,7 +248,7 @@ public actor JobEngine {
             let started = try transition(id, to: .initializing)
             await launch(started, request: request, on: backend)
         } catch {
-            _ = try? transition(id, to: .failed, reason: "could not start: \(JobletError(wrapping: error, doing: "starting").message)")
+            _ = try? transition(id, to: .failed, exitCode: -1, reason: "could not start: \(JobletError(wrapping: error, doing: "starting").message)")
         }
     }
 
@@ -258,7 +258,8 @@ public actor JobEngine {
         } catch {
             let message = JobletError(wrapping: error, doing: "starting job").message
             if let current = try? store.job(id: job.id), !current.status.isFinal {
-                _ = try? transition(job.id, to: .failed, reason: "could not start: \(message)")
+                // -1 as for every job that ended without an exit of its own (never 0, which reads as success).
+                _ = try? transition(job.id, to: .failed, exitCode: -1, reason: "could not start: \(message)")
             }
         }
     }

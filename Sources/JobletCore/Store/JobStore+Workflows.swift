@@ -144,8 +144,10 @@ extension JobStore {
     {
         try write("storing end of workflow job \(jobID)") { db in
             try db.execute(sql: """
-                UPDATE workflow_job SET state = ?, reason = ?, ended_at = ? WHERE job_id = ? AND state = 'PENDING'
-                """, arguments: [status.rawValue, reason, RFC3339.format(time), jobID])
+                UPDATE workflow_job SET state = ?, reason = ?, ended_at = ?, exit_code = ? WHERE job_id = ? AND state = 'PENDING'
+                """, arguments: [status.rawValue, reason, RFC3339.format(time),
+                                 status == .failed ? Int64(-1) : nil,  // could not start: never exit 0
+                                 jobID])
         }
     }
 

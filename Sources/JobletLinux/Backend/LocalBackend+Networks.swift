@@ -95,11 +95,15 @@ extension LocalBackend {
         registries.withLock { $0 }.networks?.release(jobID: jobID)
     }
 
-    /// A job name usable as a host name, or nil.
+    /// A job name usable as a host name, or nil. A name that reads as an IPv4 address in any of
+    /// the forms resolvers accept ("123", "10.1", "0x7f.1") is not one: looking it up would give
+    /// that address, never the job's.
     static func hostName(_ name: String) -> String? {
         guard !name.isEmpty, name.utf8.count <= 63,
               name.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 95 || $0 == 46 })
         else { return nil }
+        var address = in_addr()
+        if inet_aton(name, &address) != 0 { return nil }
         return name
     }
 

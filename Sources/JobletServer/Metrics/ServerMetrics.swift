@@ -116,7 +116,8 @@ public final class ServerMetrics: ServerCallObserver, Sendable {
             for job in stride(from: w, to: active.count, by: workers).map({ active[$0] }) {
                 var st = stat()
                 if stat(logDirectory + job.id + ".log", &st) == 0 { logBytes += Int64(st.st_size) }
-                guard job.status == .running else { continue }
+                // A paused job is frozen but holds its memory: its series stay.
+                guard job.status == .running || job.status == .paused else { continue }
                 // A loop, not `lazy.compactMap(...).first`, which reads twice: a job that ends
                 // between the two reads would crash the scrape.
                 var found: (Double, Int64)?
@@ -163,10 +164,10 @@ public final class ServerMetrics: ServerCallObserver, Sendable {
     }
 
     private func cpuGauge(_ id: String) -> Gauge {
-        registry.makeGauge(descriptor: Self.metric("jobletd_job_cpu_seconds", "a running job's CPU time so far"), labels: [("job", id)])
+        registry.makeGauge(descriptor: Self.metric("jobletd_job_cpu_seconds", "a running or paused job's CPU time so far"), labels: [("job", id)])
     }
 
     private func memoryGauge(_ id: String) -> Gauge {
-        registry.makeGauge(descriptor: Self.metric("jobletd_job_memory_bytes", "a running job's memory now (its cgroup's)"), labels: [("job", id)])
+        registry.makeGauge(descriptor: Self.metric("jobletd_job_memory_bytes", "a running or paused job's memory now (its cgroup's)"), labels: [("job", id)])
     }
 }
