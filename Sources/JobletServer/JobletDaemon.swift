@@ -59,7 +59,7 @@ public final class JobletDaemon: Sendable {
         let usage = JobUsageTracker(engine: engine, sources: backends.compactMap { $0 as? any JobUsageSource })
 
         let router = RPCRouter()
-        JobService(engine: engine, nodeID: nodeID, usage: usage).register(on: router)
+        JobService(engine: engine, nodeID: nodeID, usage: usage, watchBacklog: configuration.watchBacklog).register(on: router)
         MonitoringService(sampler: SystemSampler(), nodeID: nodeID, engine: engine, usage: usage).register(on: router)
         workflows = WorkflowEngine(jobs: engine, maxConcurrentLaunches: configuration.workflowMaxConcurrentLaunches)
         WorkflowService(engine: workflows).register(on: router)

@@ -66,6 +66,17 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(c.eventLoopSpinPolls, 0)
     }
 
+    func testWatchBacklog() throws {
+        var c = DaemonConfiguration()
+        XCTAssertEqual(c.watchBacklog, 10_000)
+        try c.load(yamlFile: try temporaryFile("server:\n  watchBacklog: 500\n"))
+        XCTAssertEqual(c.watchBacklog, 500)
+        XCTAssertThrowsError(try c.load(yamlFile: try temporaryFile("server:\n  watchBacklog: 3\n"))) { error in
+            XCTAssertTrue("\(error)".contains("server.watchBacklog must be at least 16, got 3"), "\(error)")
+        }
+        XCTAssertEqual(c.watchBacklog, 500)
+    }
+
     func testEmptyConfigFileKeepsDefaults() throws {
         var c = DaemonConfiguration()
         try c.load(yamlFile: try temporaryFile(""))

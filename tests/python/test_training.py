@@ -10,6 +10,7 @@ import os
 import pathlib
 import signal
 import threading
+import urllib.parse
 import time
 
 import subprocess
@@ -480,6 +481,113 @@ def test_watch_one_job_and_all_jobs(tserver, pb):
     viewer = jobs(tserver, pb, "viewer")
     assert len(list(viewer.WatchJobs(pb[0].WatchJobsReq(uuid=uid), timeout=10))) == 8
     rpc_fails(lambda: list(stub.WatchJobs(pb[0].WatchJobsReq(uuid="ffffffff-none"), timeout=10)), grpc.StatusCode.NOT_FOUND)
+
+
+def _stalled_watch(server):
+    """A raw HTTP/2 WatchJobs call whose stream window is 64 bytes and that sends no WINDOW_UPDATE
+    until told: what a client that stopped reading looks like to the server."""
+    import socket
+    import h2.config
+    import h2.connection
+    import h2.settings
+    from conftest import admin_tls_context
+    sock = admin_tls_context(server.certs).wrap_socket(socket.create_connection(("127.0.0.1", server.port), timeout=10),
+                                                       server_hostname="localhost")
+    conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+    conn.initiate_connection()
+    conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 64})
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, [(":method", "POST"), (":scheme", "https"), (":path", "/joblet.JobService/WatchJobs"),
+                            (":authority", "localhost"), ("content-type", "application/grpc"), ("te", "trailers")])
+    conn.send_data(sid, b"\x00\x00\x00\x00\x00", end_stream=True)  # an empty WatchJobsReq: every job
+    sock.sendall(conn.data_to_send())
+    return sock, conn, sid
+
+
+def _read_watch_to_end(sock, conn, sid, message_type):
+    """Opens the windows as data comes, until the trailers: (messages, grpc-status, grpc-message)."""
+    import h2.events
+    body, trailers = b"", None
+    sock.settimeout(20)
+    # Reading again: open the stream's window wide (64 bytes at a time would take minutes).
+    conn.increment_flow_control_window(1 << 24, stream_id=sid)
+    conn.increment_flow_control_window(1 << 24)
+    sock.sendall(conn.data_to_send())
+    while trailers is None:
+        data = sock.recv(65536)
+        assert data, "the connection closed before the trailers"
+        for ev in conn.receive_data(data):
+            if isinstance(ev, h2.events.DataReceived):
+                body += ev.data
+                conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+            elif isinstance(ev, h2.events.TrailersReceived):
+                trailers = dict(ev.headers)
+            elif isinstance(ev, h2.events.ResponseReceived) and "grpc-status" in dict(ev.headers):
+                trailers = dict(ev.headers)  # trailers-only
+        sock.sendall(conn.data_to_send())
+    messages = []
+    while body:
+        n = int.from_bytes(body[1:5], "big")
+        messages.append(message_type.FromString(body[5:5 + n]))
+        body = body[5 + n:]
+    sock.close()
+    return messages, trailers.get("grpc-status"), urllib.parse.unquote(trailers.get("grpc-message", ""))
+
+
+def test_a_watcher_that_does_not_read_is_ended_with_resource_exhausted_and_others_go_on(certs, workdir, stubs, pb):
+    """server.watchBacklog bounds what jobletd holds for a watcher whose HTTP/2 window is full:
+    once it reads again it gets the events it was held, then RESOURCE_EXHAUSTED; a watcher that
+    reads gets every event, and the server goes on serving."""
+    from jobhelpers import rfc3339_in
+    data = workdir / "data-watch-backlog"
+    data.mkdir()
+    (workdir / "watch-backlog.yml").write_text("server:\n  watchBacklog: 200\n")
+    s = start_jobletd(certs, data, "--config", str(workdir / "watch-backlog.yml"))
+    try:
+        sock, conn, sid = _stalled_watch(s)
+        stub = jobs(s, pb)
+        reading = stub.WatchJobs(pb[0].WatchJobsReq(), timeout=60)
+        seen, ended = [], []
+
+        def collect():
+            try:
+                for e in reading:
+                    seen.append(e)
+            except grpc.RpcError as e:
+                ended.append(e)
+
+        reader = threading.Thread(target=collect, daemon=True)
+        reader.start()
+        time.sleep(0.3)  # both subscribed
+        # A job whose metric samples (60 keys each, ~2.5 KB as events) come in three bursts
+        # 3 s apart: 400 fill what the transport holds for the stalled stream (1 MiB), the next
+        # 400 wait in its backlog (200, 8 × 200 for a watcher that reads), and the third burst finds it past its backlog and stalled for
+        # more than 2 s. A burst larger than the backlog does not end the watcher that reads.
+        keys = ", ".join(f'\\"key_with_a_rather_long_name_{k:02d}\\": {k}.5' for k in range(60))
+        burst = 'for i in $(seq {} {}); do echo "##joblet-metric {{\\"step\\": $i, ' + keys.replace("{", "{{").replace("}", "}}") + '}}"; done'
+        script = "; sleep 3; ".join([burst.format(1, 400), burst.format(401, 800), burst.format(801, 850)])
+        uid = stub.RunJob(pb[0].RunJobRequest(command="sh", args=["-c", script], name="chatty"), timeout=10).jobUuid
+        deadline = time.monotonic() + 30
+        while not any(e.type == "ended" and e.uuid == uid for e in seen):
+            assert not ended and time.monotonic() < deadline, (len(seen), ended)
+            time.sleep(0.05)
+        metrics = [e.metric.step for e in seen if e.type == "metric" and e.uuid == uid]
+        assert metrics == list(range(1, 851)), "the reading watcher got every sample, in order"
+        got, status, message = _read_watch_to_end(sock, conn, sid, pb[0].JobWatchEvent)
+        assert status == str(grpc.StatusCode.RESOURCE_EXHAUSTED.value[0]), (status, message)
+        assert "fell 200 events behind" in message and "watch again" in message, message
+        # What it was sent came in order from the job's creation, and stopped short of the end.
+        assert got[0].uuid == uid and got[0].type == "status", got[:1]
+        steps = [e.metric.step for e in got if e.type == "metric"]
+        assert steps == list(range(1, len(steps) + 1)) and 400 < len(steps) < 850, len(steps)
+        assert not any(e.type == "ended" for e in got)
+        reading.cancel()
+        reader.join(timeout=5)
+        assert [e.code() for e in ended] == [grpc.StatusCode.CANCELLED], ended
+        assert [j.uuid for j in stub.ListJobs(pb[0].EmptyRequest(), timeout=10).jobs] == [uid], "the server still serves"
+    finally:
+        stop_jobletd(s)
+    assert s.proc.returncode == 0, crash_excerpt(s)
 
 
 def test_rnx_watch_renders_a_job_live(tserver, pb):

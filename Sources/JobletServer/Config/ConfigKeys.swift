@@ -22,6 +22,7 @@ enum ConfigKeys {
         "server.eventLoops": .integer,
         "server.eventLoopSpinPolls": .integer,
         "server.drainTimeoutSeconds": .number,
+        "server.watchBacklog": .integer,
         "server.enableInteropTesting": .boolean,
         "server.logLevel": .oneOf(DaemonConfiguration.logLevels),
         "server.tlsCipherSuites": .string,

@@ -20,6 +20,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Polls before a busy event loop blocks (`ServerConfiguration.eventLoopSpinPolls`); 0: never.
     public var eventLoopSpinPolls = EventLoopGroup.defaultSpinPolls
     public var drainTimeoutSeconds = 10.0
+    /// Events held for one WatchJobs caller that reads too slowly before its watch ends with
+    /// RESOURCE_EXHAUSTED (`server.watchBacklog`).
+    public var watchBacklog = 10_000
     public var logLevel = "info"
     /// TLS 1.3 cipher suites in the server's order of preference (OpenSSL's colon-separated names).
     public var tlsCipherSuites = TLSConfiguration.defaultCipherSuites
@@ -167,6 +170,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 eventLoopSpinPolls = p
             }
             if let t = s.drainTimeoutSeconds { drainTimeoutSeconds = t }
+            if let w = s.watchBacklog {
+                guard w >= 16 else { throw ConfigurationError("config \(path): server.watchBacklog must be at least 16, got \(w)") }
+                watchBacklog = w
+            }
             if let m = s.metricsAddress { metricsAddress = try Self.parseAddress(m, setting: "server.metricsAddress", path: path) }
             if let i = s.enableInteropTesting { enableInteropTesting = i }
             if let l = s.logLevel { logLevel = l }
@@ -247,6 +254,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             var eventLoops: Int?
             var eventLoopSpinPolls: Int?
             var drainTimeoutSeconds: Double?
+            var watchBacklog: Int?
             var enableInteropTesting: Bool?
             var logLevel: String?
             var tlsCipherSuites: String?

@@ -2,6 +2,7 @@ import Foundation
 import JobletAPI
 import JobletCore
 import RPC
+import Synchronization
 
 /// WatchJobs (training, issue 19): status changes, training metric samples and end notices of
 /// one job or of all, as they are stored.
@@ -12,6 +13,8 @@ import RPC
 /// stored so far, and ends after its "ended" notice.
 extension JobService {
     static let watchEndGrace: Duration = .seconds(3)
+    /// How long a watcher past its backlog may take nothing before its watch ends.
+    static let watchStall: Duration = .seconds(2)
 
     private struct SampleKey: Hashable {
         let source: TrainingMetricSample.Source
@@ -24,13 +27,23 @@ extension JobService {
     }
 
     func registerWatch(on router: RPCRouter) {
-        let engine = self.engine
+        let engine = self.engine, backlog = self.watchBacklog
         router.serverStreaming(Joblet_JobService.Method.watchJobs, Joblet_WatchJobsReq.self, Joblet_JobWatchEvent.self) { req, stream, _ in
             // Subscribed before the snapshot is read: nothing falls between the two.
             let events = await engine.events()
+            // Bounded: a watcher that stops reading (its HTTP/2 window and the stream's 1 MiB of
+            // unsent bytes full) is held at most `server.watchBacklog` events behind; past that,
+            // once it has taken nothing for `watchStall`, its watch ends with RESOURCE_EXHAUSTED
+            // after the events it was held (none is skipped silently) and it may watch again. A
+            // burst larger than the backlog (a job's metric lines read in one pass) does not end a
+            // watcher that keeps taking events, unless it is 8 times the backlog.
             let (items, sink) = AsyncStream.makeStream(of: WatchItem.self)
+            let held = WatchBacklog(limit: backlog, stall: JobService.watchStall)
             let forward = Task {
-                for await event in events { sink.yield(.event(event)) }
+                for await event in events {
+                    guard held.admit() else { break }
+                    sink.yield(.event(event))
+                }
                 sink.finish()
             }
             var timers: [Task<Void, Never>] = []
@@ -60,6 +73,7 @@ extension JobService {
             for await item in items {
                 switch item {
                 case .event(let event):
+                    held.took()
                     guard target == nil || event.jobID == target else { continue }
                     switch event {
                     case .created(let job):
@@ -98,8 +112,53 @@ extension JobService {
                     }
                 }
             }
+            if held.overflowed {
+                try await JobService.translating {
+                    throw JobletError.resourceExhausted("this watch fell \(backlog) events behind (the client reads too slowly); events after the last one sent were not delivered: watch again")
+                }
+            }
         }
     }
+}
+
+/// What one watcher holds: events admitted and not yet taken, and since when it has waited (its
+/// last take, or the event that ended an empty backlog). A watcher more than `limit` behind that
+/// has taken nothing for `stall` (or 8 × `limit` behind) is ended.
+final class WatchBacklog: Sendable {
+    private struct State {
+        var pending = 0
+        var lastTaken = ContinuousClock.now
+        var overflowed = false
+    }
+    private let state = Mutex(State())
+    let limit: Int
+    let stall: Duration
+
+    init(limit: Int, stall: Duration) {
+        self.limit = limit
+        self.stall = stall
+    }
+
+    /// One more event for the watcher; false: it is too far behind, and takes no more.
+    func admit() -> Bool {
+        state.withLock { s in
+            if s.pending == 0 { s.lastTaken = .now }  // idle until now: the wait starts here
+            s.pending += 1
+            if s.pending > limit, s.pending > 8 * limit || ContinuousClock.now - s.lastTaken > stall {
+                s.overflowed = true
+            }
+            return !s.overflowed
+        }
+    }
+
+    func took() {
+        state.withLock { s in
+            s.pending -= 1
+            s.lastTaken = .now
+        }
+    }
+
+    var overflowed: Bool { state.withLock { $0.overflowed } }
 }
 
 enum WatchMapping {

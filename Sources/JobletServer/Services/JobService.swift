@@ -10,11 +10,14 @@ public struct JobService: Sendable {
     let nodeID: String
     /// Reads running jobs' usage for GetJobStatus; nil: no usage fields.
     let usage: JobUsageTracker?
+    /// Events held for a WatchJobs caller that reads too slowly (JobService+Watch).
+    let watchBacklog: Int
 
-    public init(engine: JobEngine, nodeID: String = "", usage: JobUsageTracker? = nil) {
+    public init(engine: JobEngine, nodeID: String = "", usage: JobUsageTracker? = nil, watchBacklog: Int = 10_000) {
         self.engine = engine
         self.nodeID = nodeID
         self.usage = usage
+        self.watchBacklog = max(16, watchBacklog)
     }
 
     /// Runs `body`, turning domain errors into gRPC statuses.
